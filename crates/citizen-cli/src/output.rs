@@ -1,0 +1,46 @@
+//! Human-readable printing for the terminal: short tables, first issues.
+
+use citizen_core::contract::ContractSummary;
+use citizen_core::report::{Report, Status};
+
+/// How many issues the human output shows before pointing at --json/--report.
+const SHOWN_ISSUES: usize = 20;
+
+/// One line per contract.
+pub fn print_contracts(summaries: &[ContractSummary]) {
+    println!("{:<20} {:<10} {:<8} {:>7} {:>6}  title", "dataset", "period", "strategy", "columns", "phones");
+    for s in summaries {
+        let title = s.title_he.as_deref().map(|he| format!("{} ({he})", s.title)).unwrap_or_else(|| s.title.clone());
+        println!("{:<20} {:<10} {:<8} {:>7} {:>6}  {title}", s.dataset, s.period, s.strategy, s.columns, s.phones);
+    }
+}
+
+/// A short summary table and the first issues of one report.
+pub fn print_report(report: &Report) {
+    let status = match report.status {
+        Status::Valid => "VALID",
+        Status::Invalid => "INVALID",
+        Status::Unusable => "UNUSABLE",
+    };
+    let dataset = report.dataset.as_deref().unwrap_or("?");
+    let sheet = report.sheet.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+    println!("{}{sheet} -> {dataset}: {status}", report.file);
+    println!(
+        "  rows {}  valid {}  invalid {}  warnings {}",
+        report.rows, report.valid_rows, report.invalid_rows, report.warnings
+    );
+    if !report.summary.is_empty() {
+        let counts: Vec<String> = report.summary.iter().map(|(code, n)| format!("{code} {n}")).collect();
+        println!("  issues: {}", counts.join(", "));
+    }
+    for issue in report.issues.iter().take(SHOWN_ISSUES) {
+        let row = issue.row.map(|r| format!("row {r}")).unwrap_or_else(|| "file".to_owned());
+        let column = issue.header.as_deref().or(issue.column.as_deref()).map(|c| format!(" [{c}]")).unwrap_or_default();
+        let value = issue.value.as_deref().map(|v| format!(" '{v}'")).unwrap_or_default();
+        println!("  {row}{column} {}{value}: {}", issue.code, issue.message);
+    }
+    let total: u64 = report.summary.values().sum();
+    if total as usize > SHOWN_ISSUES {
+        println!("  ... {} more; use --json or --report OUT.xlsx for all", total as usize - SHOWN_ISSUES);
+    }
+}

@@ -1,0 +1,282 @@
+//! Readers turn a CSV or spreadsheet file into a header row plus a stream of row
+//! batches, whatever the format, encoding or delimiter. One variant per format:
+//! `csv` (streamed, never whole in memory) and `excel` (calamine: xlsx, xlsm,
+//! xls, xlsb, ods).
+
+pub mod csv;
+pub mod encoding;
+pub mod excel;
+
+use crate::contract::SourceOptions;
+use crate::report::IssueCode;
+use chrono::NaiveDateTime;
+use std::path::Path;
+
+/// Rows handed to validation at a time: large enough to amortise channel costs,
+/// small enough to keep memory flat.
+pub const BATCH_ROWS: usize = 8192;
+
+/// How many leading rows are searched for the header row.
+pub const HEADER_SEARCH_ROWS: usize = 30;
+
+/// A borrowed cell value as the file holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    Empty,
+    Text(&'a str),
+    /// A numeric spreadsheet cell (CSV never produces this).
+    Number(f64),
+    Bool(bool),
+    /// An Excel date or date-time cell.
+    DateTime(NaiveDateTime),
+    /// A spreadsheet error cell such as `#N/A`.
+    Error(&'a str),
+}
+
+/// An owned cell, for formats that are not plain text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    DateTime(NaiveDateTime),
+    Error(String),
+}
+
+impl Cell {
+    /// Borrows the cell.
+    pub fn as_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Empty => CellRef::Empty,
+            Cell::Text(s) => CellRef::Text(s),
+            Cell::Number(n) => CellRef::Number(*n),
+            Cell::Bool(b) => CellRef::Bool(*b),
+            Cell::DateTime(d) => CellRef::DateTime(*d),
+            Cell::Error(e) => CellRef::Error(e),
+        }
+    }
+}
+
+impl CellRef<'_> {
+    /// True for empty cells and cells holding only whitespace (SPEC §3).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            CellRef::Empty => true,
+            CellRef::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as the user sees it in the spreadsheet: numbers that are whole
+    /// print without ".0", dates as ISO.
+    pub fn display(&self) -> String {
+        match self {
+            CellRef::Empty => String::new(),
+            CellRef::Text(s) => (*s).to_owned(),
+            CellRef::Number(n) => format_number(*n),
+            CellRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+            CellRef::DateTime(d) => {
+                if d.time() == chrono::NaiveTime::MIN {
+                    d.format("%Y-%m-%d").to_string()
+                } else {
+                    d.format("%Y-%m-%d %H:%M:%S").to_string()
+                }
+            }
+            CellRef::Error(e) => (*e).to_owned(),
+        }
+    }
+}
+
+/// Formats a spreadsheet number as written: `123.0` becomes `123`, others keep
+/// their shortest exact decimal form.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A run of consecutive data rows.
+#[derive(Debug)]
+pub struct Batch {
+    /// Spreadsheet row number of each row (fully empty rows are skipped, so gaps happen).
+    pub row_numbers: Vec<u64>,
+    pub data: BatchData,
+}
+
+/// Row storage per reader kind: CSV keeps its parsed records as they are.
+#[derive(Debug)]
+pub enum BatchData {
+    Text(Vec<::csv::StringRecord>),
+    Cells(Vec<Vec<Cell>>),
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.row_numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.row_numbers.is_empty()
+    }
+
+    /// Number of cells present in row `i` (ragged rows differ).
+    pub fn width(&self, i: usize) -> usize {
+        match &self.data {
+            BatchData::Text(records) => records[i].len(),
+            BatchData::Cells(rows) => rows[i].len(),
+        }
+    }
+
+    /// Cell `col` of row `i`; missing cells of short rows are empty.
+    pub fn cell(&self, i: usize, col: usize) -> CellRef<'_> {
+        match &self.data {
+            BatchData::Text(records) => match records[i].get(col) {
+                Some(s) if !s.is_empty() => CellRef::Text(s),
+                _ => CellRef::Empty,
+            },
+            BatchData::Cells(rows) => rows[i].get(col).map(Cell::as_ref).unwrap_or(CellRef::Empty),
+        }
+    }
+}
+
+/// A file opened as a table: its header row found and its data rows to come.
+pub struct Table {
+    /// Sheet name for spreadsheets.
+    pub sheet: Option<String>,
+    /// Encoding detected or used for CSV (`UTF-8`, `windows-1255`, `UTF-16LE`, ...).
+    pub encoding: Option<&'static str>,
+    /// Delimiter detected or used for CSV.
+    pub delimiter: Option<u8>,
+    /// 1-based spreadsheet row of the header.
+    pub header_row: u64,
+    /// Headers as written (trailing empty headers dropped).
+    pub headers: Vec<String>,
+    /// The data rows after the header, in batches of at most `BATCH_ROWS`.
+    pub batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send>,
+}
+
+/// Scores a candidate header row: how many contract columns it names.
+pub type HeaderScore<'a> = &'a (dyn Fn(&[CellRef<'_>]) -> usize + Sync);
+
+/// Why a file could not be read; each maps to a SPEC §4 code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReadError {
+    #[error("{message}")]
+    Unreadable { message: String },
+    #[error("{message}")]
+    Encoding { row: Option<u64>, message: String },
+    #[error("the file has no data: {message}")]
+    Empty { message: String },
+}
+
+impl ReadError {
+    /// The report code for this failure.
+    pub fn code(&self) -> IssueCode {
+        match self {
+            ReadError::Unreadable { .. } => IssueCode::Unreadable,
+            ReadError::Encoding { .. } => IssueCode::Encoding,
+            ReadError::Empty { .. } => IssueCode::EmptyFile,
+        }
+    }
+
+    /// The row the failure was found at, for encoding errors past the header.
+    pub fn row(&self) -> Option<u64> {
+        match self {
+            ReadError::Encoding { row, .. } => *row,
+            _ => None,
+        }
+    }
+}
+
+/// The formats a file name can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Spreadsheet,
+}
+
+/// Tells the format from the extension, falling back to the file's first bytes
+/// (zip/OLE/ODS magic means a spreadsheet).
+pub fn file_kind(path: &Path) -> FileKind {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "xla" | "xlam" => FileKind::Spreadsheet,
+        "csv" | "txt" | "tsv" => FileKind::Csv,
+        _ => {
+            let mut magic = [0u8; 4];
+            let is_container = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+                .map(|_| magic == *b"PK\x03\x04" || magic == [0xD0, 0xCF, 0x11, 0xE0])
+                .unwrap_or(false);
+            if is_container {
+                FileKind::Spreadsheet
+            } else {
+                FileKind::Csv
+            }
+        }
+    }
+}
+
+/// Opens `path` as a table, using the contract's source options and picking the
+/// header row with `score` when the contract does not fix it.
+pub fn open_table(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    match file_kind(path) {
+        FileKind::Csv => csv::open(path, options, score),
+        FileKind::Spreadsheet => excel::open(path, options, score),
+    }
+}
+
+/// Chooses the header row among the first rows: the one naming most contract
+/// columns (the earliest on ties); the first non-empty row when none names any.
+/// Returns the index into `rows`.
+pub fn pick_header_row(rows: &[Vec<CellRef<'_>>], score: HeaderScore<'_>) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (index, row) in rows.iter().enumerate() {
+        if row.iter().all(CellRef::is_empty) {
+            continue;
+        }
+        let points = score(row);
+        match best {
+            None => best = Some((index, points)),
+            Some((_, best_points)) if points > best_points => best = Some((index, points)),
+            _ => {}
+        }
+    }
+    best.map(|(index, _)| index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_written() {
+        assert_eq!(format_number(123.0), "123");
+        assert_eq!(format_number(-7.0), "-7");
+        assert_eq!(format_number(12.5), "12.5");
+        assert_eq!(format_number(0.1), "0.1");
+    }
+
+    #[test]
+    fn header_row_is_the_one_naming_most_columns() {
+        let title = vec![CellRef::Text("Monthly report"), CellRef::Empty];
+        let blank = vec![CellRef::Empty, CellRef::Empty];
+        let header = vec![CellRef::Text("id"), CellRef::Text("name")];
+        let rows = vec![title, blank, header];
+        let score = |row: &[CellRef<'_>]| {
+            row.iter()
+                .filter(|c| matches!(c, CellRef::Text("id") | CellRef::Text("name")))
+                .count()
+        };
+        assert_eq!(pick_header_row(&rows, &score), Some(2));
+        let none = |_: &[CellRef<'_>]| 0;
+        assert_eq!(pick_header_row(&rows, &none), Some(0));
+    }
+}

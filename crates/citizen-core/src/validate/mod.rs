@@ -1,0 +1,487 @@
+//! Offline validation of a file against its contract (SPEC §3–4). Rows stream
+//! from the reader in batches, are checked on every core in parallel, and are
+//! merged back in file order; memory stays bounded by the number of distinct
+//! keys, never by the file size.
+
+pub mod header;
+pub mod rules;
+pub mod types;
+
+use crate::contract::{Catalog, Contract, SourceOptions};
+use crate::error::CoreError;
+use crate::readers::{open_table, Batch, CellRef, ReadError, Table};
+use crate::report::{Issue, IssueCode, Report, Severity, Status};
+use header::{header_score, map_headers, HeaderMap};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::{mpsc, Mutex};
+
+/// Knobs for one validation run.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Issues kept in the report; `summary` still counts every one.
+    pub max_issues: usize,
+    /// Rows of the active version, for the `row_change` warning (needs a database).
+    pub previous_rows: Option<u64>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions { max_issues: 100_000, previous_rows: None, threads: 0 }
+    }
+}
+
+/// Validates one file. The dataset is `dataset` when given, else recognised
+/// from the file name and headers. An unreadable file yields an `unusable`
+/// report; only an unknown or ambiguous dataset is an error.
+pub fn validate_path(
+    catalog: &Catalog,
+    path: &Path,
+    dataset: Option<&str>,
+    options: &ValidateOptions,
+) -> Result<Report, CoreError> {
+    let contract = match dataset {
+        Some(name) => catalog.get(name)?,
+        None => match recognise(catalog, path) {
+            Ok(contract) => contract,
+            Err(Recognition::Unreadable(error)) => {
+                return Ok(Report::unusable(&display_name(path), None, error.code(), error.to_string()))
+            }
+            Err(Recognition::Unknown(error)) => return Err(error),
+        },
+    };
+    Ok(validate_file(path, contract, options))
+}
+
+/// Why a dataset could not be recognised.
+#[derive(Debug)]
+pub enum Recognition {
+    /// The file itself cannot be read.
+    Unreadable(ReadError),
+    /// The file reads, but matches no single dataset.
+    Unknown(CoreError),
+}
+
+/// Recognises a file's dataset: by `match.file_name` when exactly one contract
+/// matches, else by which contract its headers name best.
+pub fn recognise<'c>(catalog: &'c Catalog, path: &Path) -> Result<&'c Contract, Recognition> {
+    let by_name = catalog.match_file_name(path);
+    if let [only] = by_name.as_slice() {
+        return Ok(only);
+    }
+    let candidates: Vec<&Contract> = if by_name.is_empty() { catalog.contracts.iter().collect() } else { by_name };
+    let best_of_all = |row: &[CellRef<'_>]| candidates.iter().map(|c| header_score(c, row)).max().unwrap_or(0);
+    let table = open_table(path, &SourceOptions::default(), &best_of_all).map_err(Recognition::Unreadable)?;
+    let cells: Vec<CellRef<'_>> = table.headers.iter().map(|h| CellRef::Text(h)).collect();
+    let mut scored: Vec<(usize, &Contract)> = candidates
+        .iter()
+        .map(|c| (header_score(c, &cells), *c))
+        .filter(|(score, c)| *score * 2 >= c.columns.len() && *score > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    match scored.as_slice() {
+        [(_, only)] => Ok(only),
+        [(first, contract), (second, _), ..] if first > second => Ok(contract),
+        _ => Err(Recognition::Unknown(CoreError::DatasetNotRecognised {
+            file: display_name(path),
+            candidates: if scored.is_empty() {
+                candidates.iter().map(|c| c.dataset.clone()).collect()
+            } else {
+                scored.iter().map(|(_, c)| c.dataset.clone()).collect()
+            },
+        })),
+    }
+}
+
+/// The file name shown in reports.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Validates one file against a known contract.
+pub fn validate_file(path: &Path, contract: &Contract, options: &ValidateOptions) -> Report {
+    let score = |row: &[CellRef<'_>]| header_score(contract, row);
+    match open_table(path, &contract.source, &score) {
+        Ok(table) => validate_table(&display_name(path), table, contract, options),
+        Err(error) => {
+            let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
+            report.contract_sha256 = Some(contract.sha256.clone());
+            report
+        }
+    }
+}
+
+/// One row's key hashes, for duplicate detection in file order.
+struct KeyEntry {
+    row: u64,
+    row_invalid: bool,
+    /// One hash per uniqueness set (the contract keys, then each unique column);
+    /// `None` where a key cell is empty or invalid.
+    hashes: Vec<Option<u128>>,
+}
+
+/// What a worker found in one batch.
+#[derive(Default)]
+struct BatchOutcome {
+    rows: u64,
+    invalid_rows: u64,
+    warnings: u64,
+    issues: Vec<(Issue, usize)>,
+    keys: Vec<KeyEntry>,
+}
+
+enum Message {
+    Checked(BatchOutcome),
+    ReadFailed(ReadError),
+}
+
+/// The uniqueness sets of a contract: the keys together, then each unique column.
+fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
+    let mut sets = Vec::new();
+    if !contract.keys.is_empty() {
+        sets.push(contract.keys.clone());
+    }
+    for (index, column) in contract.columns.iter().enumerate() {
+        if column.unique && contract.keys != [index] {
+            sets.push(vec![index]);
+        }
+    }
+    sets
+}
+
+/// Validates an opened table. Public so the pipeline can reuse an open file.
+pub fn validate_table(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Report {
+    let Table { sheet, headers, batches, .. } = table;
+    let map = map_headers(contract, &headers);
+    let sets = unique_sets(contract);
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        options.threads
+    };
+    let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Message)>();
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|scope| {
+        let reader_done = done_tx.clone();
+        scope.spawn(move || {
+            for (seq, batch) in (0u64..).zip(batches) {
+                match batch {
+                    Ok(batch) => {
+                        if work_tx.send((seq, batch)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        let _ = reader_done.send((seq, Message::ReadFailed(error)));
+                        return;
+                    }
+                }
+            }
+        });
+        for _ in 0..threads {
+            let done = done_tx.clone();
+            let work_rx = &work_rx;
+            let (map, sets) = (&map, &sets);
+            scope.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, batch)) = next else { return };
+                let outcome = check_batch(contract, map, sets, &batch);
+                if done.send((seq, Message::Checked(outcome))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending: BTreeMap<u64, Message> = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, message) in done_rx {
+            pending.insert(seq, message);
+            while let Some(message) = pending.remove(&next) {
+                merger.absorb(message);
+                next += 1;
+            }
+        }
+    });
+    merger.finish(file, sheet, options)
+}
+
+/// Checks every row of a batch. Runs on a worker thread.
+fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch: &Batch) -> BatchOutcome {
+    let mut outcome = BatchOutcome { rows: batch.len() as u64, ..Default::default() };
+    let mut breaches = Vec::new();
+    let mut normalised: Vec<Option<String>> = vec![None; contract.columns.len()];
+    for i in 0..batch.len() {
+        let row = batch.row_numbers[i];
+        let mut row_invalid = false;
+        for (index, column) in contract.columns.iter().enumerate() {
+            normalised[index] = None;
+            let Some(source) = map.sources[index] else { continue };
+            let cell = batch.cell(i, source);
+            let mut report = |code: IssueCode, message: String, outcome: &mut BatchOutcome| {
+                if column.severity == Severity::Error {
+                    row_invalid = true;
+                } else {
+                    outcome.warnings += 1;
+                }
+                outcome.issues.push((
+                    Issue {
+                        row: Some(row),
+                        column: Some(column.name.clone()),
+                        header: map.written[index].clone(),
+                        code,
+                        severity: column.severity,
+                        value: (!cell.is_empty()).then(|| cell.display()),
+                        message,
+                    },
+                    index,
+                ));
+            };
+            if cell.is_empty() {
+                if column.required {
+                    report(IssueCode::Required, format!("{} is required but empty", column.name), &mut outcome);
+                }
+                continue;
+            }
+            match types::parse_cell(column.column_type, column.format.as_deref(), cell) {
+                Err(problem) => report(problem.code, format!("{}: {}", column.name, problem.message), &mut outcome),
+                Ok(parsed) => {
+                    breaches.clear();
+                    rules::check_rules(column, &parsed, &mut breaches);
+                    for breach in breaches.drain(..) {
+                        report(breach.code, format!("{} {}", column.name, breach.message), &mut outcome);
+                    }
+                    if sets.iter().any(|s| s.contains(&index)) {
+                        normalised[index] = Some(parsed.text.into_owned());
+                    }
+                }
+            }
+        }
+        if row_invalid {
+            outcome.invalid_rows += 1;
+        }
+        if !sets.is_empty() {
+            let hashes = sets.iter().map(|set| key_hash(set, &normalised)).collect();
+            outcome.keys.push(KeyEntry { row, row_invalid, hashes });
+        }
+    }
+    outcome
+}
+
+/// A 128-bit hash of a key's normalised values (two SipHash runs with distinct
+/// prefixes), so memory per distinct key stays fixed whatever the key's length.
+fn key_hash(set: &[usize], normalised: &[Option<String>]) -> Option<u128> {
+    let mut low = DefaultHasher::new();
+    let mut high = DefaultHasher::new();
+    0u8.hash(&mut low);
+    1u8.hash(&mut high);
+    for &index in set {
+        let value = normalised[index].as_deref()?;
+        value.hash(&mut low);
+        value.hash(&mut high);
+    }
+    Some((u128::from(high.finish()) << 64) | u128::from(low.finish()))
+}
+
+/// Folds batch outcomes, in file order, into the report.
+struct Merger<'a> {
+    contract: &'a Contract,
+    sets: &'a [Vec<usize>],
+    max_issues: usize,
+    header_issues: Vec<Issue>,
+    issues: Vec<Issue>,
+    truncated: bool,
+    summary: BTreeMap<IssueCode, u64>,
+    rows: u64,
+    invalid_rows: u64,
+    warnings: u64,
+    first_seen: Vec<HashMap<u128, u64>>,
+    read_error: Option<ReadError>,
+}
+
+impl<'a> Merger<'a> {
+    fn new(contract: &'a Contract, map: &HeaderMap, sets: &'a [Vec<usize>], max_issues: usize) -> Self {
+        let mut merger = Merger {
+            contract,
+            sets,
+            max_issues,
+            header_issues: Vec::new(),
+            issues: Vec::new(),
+            truncated: false,
+            summary: BTreeMap::new(),
+            rows: 0,
+            invalid_rows: 0,
+            warnings: 0,
+            first_seen: vec![HashMap::new(); sets.len()],
+            read_error: None,
+        };
+        for issue in &map.issues {
+            merger.count(issue);
+        }
+        merger.header_issues = map.issues.clone();
+        merger
+    }
+
+    fn count(&mut self, issue: &Issue) {
+        *self.summary.entry(issue.code).or_default() += 1;
+        if issue.severity == Severity::Warning {
+            self.warnings += 1;
+        }
+    }
+
+    fn keep(&mut self, issue: Issue) {
+        if self.issues.len() < self.max_issues {
+            self.issues.push(issue);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    fn absorb(&mut self, message: Message) {
+        if self.read_error.is_some() {
+            return;
+        }
+        let outcome = match message {
+            Message::Checked(outcome) => outcome,
+            Message::ReadFailed(error) => {
+                self.read_error = Some(error);
+                return;
+            }
+        };
+        self.rows += outcome.rows;
+        self.invalid_rows += outcome.invalid_rows;
+        self.warnings += outcome.warnings;
+        let mut batch_issues = outcome.issues;
+        for (issue, _) in &batch_issues {
+            *self.summary.entry(issue.code).or_default() += 1;
+        }
+        for entry in outcome.keys {
+            let mut newly_invalid = false;
+            for (set_index, hash) in entry.hashes.iter().enumerate() {
+                let Some(hash) = hash else { continue };
+                let first = *self.first_seen[set_index].entry(*hash).or_insert(entry.row);
+                if first == entry.row {
+                    continue;
+                }
+                let set = &self.sets[set_index];
+                let names: Vec<&str> = set.iter().map(|&i| self.contract.columns[i].name.as_str()).collect();
+                let issue = Issue {
+                    row: Some(entry.row),
+                    column: Some(names.join(", ")),
+                    header: None,
+                    code: IssueCode::DuplicateKey,
+                    severity: Severity::Error,
+                    value: None,
+                    message: format!("the same {} as row {first}; each must appear once", names.join(" + ")),
+                };
+                *self.summary.entry(IssueCode::DuplicateKey).or_default() += 1;
+                batch_issues.push((issue, set[0]));
+                newly_invalid = true;
+            }
+            if newly_invalid && !entry.row_invalid {
+                self.invalid_rows += 1;
+            }
+        }
+        batch_issues.sort_by_key(|(issue, column)| (issue.row, *column));
+        for (issue, _) in batch_issues {
+            self.keep(issue);
+        }
+    }
+
+    fn file_issue(&mut self, code: IssueCode, severity: Severity, message: String) {
+        let issue = Issue { row: None, column: None, header: None, code, severity, value: None, message };
+        self.count(&issue);
+        self.header_issues.push(issue);
+    }
+
+    fn finish(mut self, file: &str, sheet: Option<String>, options: &ValidateOptions) -> Report {
+        let contract = self.contract;
+        let mut status = Status::Valid;
+        if let Some(error) = self.read_error.take() {
+            status = Status::Unusable;
+            let issue = Issue {
+                row: error.row(),
+                column: None,
+                header: None,
+                code: error.code(),
+                severity: Severity::Error,
+                value: None,
+                message: error.to_string(),
+            };
+            self.count(&issue);
+            self.header_issues.push(issue);
+        } else if self.rows == 0 {
+            self.file_issue(
+                IssueCode::EmptyFile,
+                Severity::Error,
+                "the file has a header row but no data rows".to_owned(),
+            );
+        } else if let Some(min) = contract.min_rows.filter(|m| self.rows < *m) {
+            self.file_issue(
+                IssueCode::MinRows,
+                Severity::Error,
+                format!("the file has {} data rows; at least {min} expected", self.rows),
+            );
+        }
+        if let (Some(previous), Some(limit)) = (options.previous_rows, contract.max_row_change) {
+            if previous > 0 && self.rows > 0 {
+                let change = (self.rows as f64 - previous as f64) / previous as f64;
+                if change.abs() > limit {
+                    self.file_issue(
+                        IssueCode::RowChange,
+                        Severity::Warning,
+                        format!(
+                            "{} rows against {previous} in the active version ({:+.0}%, more than the expected {:.0}%)",
+                            self.rows,
+                            change * 100.0,
+                            limit * 100.0
+                        ),
+                    );
+                }
+            }
+        }
+        let file_error = self.header_issues.iter().any(|i| i.severity == Severity::Error);
+        if status != Status::Unusable && (file_error || self.invalid_rows > contract.max_invalid_rows) {
+            status = Status::Invalid;
+        }
+        let mut issues = std::mem::take(&mut self.header_issues);
+        issues.append(&mut self.issues);
+        issues.truncate(self.max_issues.max(issues.len().min(self.max_issues + 64)));
+        Report {
+            dataset: Some(contract.dataset.clone()),
+            contract_sha256: Some(contract.sha256.clone()),
+            file: file.to_owned(),
+            sheet,
+            status,
+            rows: self.rows,
+            valid_rows: self.rows - self.invalid_rows,
+            invalid_rows: self.invalid_rows,
+            warnings: self.warnings,
+            summary: self.summary,
+            issues,
+            issues_truncated: self.truncated,
+        }
+    }
+}
+
+/// Reads a file and counts its data rows without validating: the read-only
+/// figure of the benchmark.
+pub fn count_rows(path: &Path, contract: &Contract) -> Result<u64, ReadError> {
+    let score = |row: &[CellRef<'_>]| header_score(contract, row);
+    let table = open_table(path, &contract.source, &score)?;
+    let mut rows = 0u64;
+    for batch in table.batches {
+        rows += batch?.len() as u64;
+    }
+    Ok(rows)
+}

@@ -1,0 +1,239 @@
+//! One checker per column type (SPEC §3): each turns a cell into its normalised
+//! text form (what is staged into PostgreSQL) or says why it cannot.
+
+pub mod dates;
+pub mod israeli_id;
+pub mod phone;
+
+use crate::contract::ColumnType;
+use crate::readers::{format_number, CellRef};
+use crate::report::IssueCode;
+use chrono::{NaiveDate, NaiveDateTime};
+use std::borrow::Cow;
+
+/// A typed value after parsing, used by the `min`/`max` rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed {
+    None,
+    Number(f64),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+}
+
+/// A cell that parsed: its normalised text and its typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<'a> {
+    pub text: Cow<'a, str>,
+    pub typed: Typed,
+}
+
+/// A cell that did not parse: the code and an English reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeProblem {
+    pub code: IssueCode,
+    pub message: Cow<'static, str>,
+}
+
+fn type_problem(message: impl Into<Cow<'static, str>>) -> TypeProblem {
+    TypeProblem { code: IssueCode::Type, message: message.into() }
+}
+
+/// Parses a non-empty cell as `column_type`; `format` overrides date forms.
+pub fn parse_cell<'a>(
+    column_type: ColumnType,
+    format: Option<&str>,
+    cell: CellRef<'a>,
+) -> Result<Parsed<'a>, TypeProblem> {
+    match column_type {
+        ColumnType::Text => Ok(plain(text_of(cell))),
+        ColumnType::Code => match cell {
+            CellRef::Number(n) if n.fract() != 0.0 => Err(type_problem("expected a code without decimals")),
+            CellRef::Text(s) => {
+                let trimmed = s.trim();
+                match trimmed.strip_suffix(".0") {
+                    Some(whole) if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) => {
+                        Ok(plain(Cow::Borrowed(whole)))
+                    }
+                    _ => Ok(plain(Cow::Borrowed(trimmed))),
+                }
+            }
+            other => Ok(plain(text_of(other))),
+        },
+        ColumnType::Integer => {
+            let value = match cell {
+                CellRef::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
+                CellRef::Text(s) => parse_integer(s.trim()),
+                _ => None,
+            };
+            let value = value.ok_or_else(|| type_problem("expected a whole number"))?;
+            Ok(Parsed { text: Cow::Owned(value.to_string()), typed: Typed::Number(value as f64) })
+        }
+        ColumnType::Decimal => {
+            let value = match cell {
+                CellRef::Number(n) => Some(n),
+                CellRef::Text(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
+                _ => None,
+            };
+            let value = value.ok_or_else(|| type_problem("expected a number such as 12.5"))?;
+            let text = match cell {
+                CellRef::Text(s) => Cow::Borrowed(s.trim()),
+                _ => Cow::Owned(format_number(value)),
+            };
+            Ok(Parsed { text, typed: Typed::Number(value) })
+        }
+        ColumnType::Boolean => {
+            let value = match cell {
+                CellRef::Bool(b) => Some(b),
+                CellRef::Number(n) if n == 1.0 || n == 0.0 => Some(n == 1.0),
+                CellRef::Text(s) => parse_boolean(s.trim()),
+                _ => None,
+            };
+            let value = value.ok_or_else(|| type_problem("expected yes/no (כן/לא, true/false, 1/0)"))?;
+            Ok(plain(Cow::Borrowed(if value { "true" } else { "false" })))
+        }
+        ColumnType::Date => {
+            let date = match cell {
+                CellRef::DateTime(d) => Some(d.date()),
+                CellRef::Text(s) => match format {
+                    Some(f) => dates::parse_date_with(s, f),
+                    None => dates::parse_date(s),
+                },
+                _ => None,
+            };
+            let date = date.ok_or_else(|| match format {
+                Some(f) => type_problem(format!("expected a date in the form {f}")),
+                None => type_problem("expected a date such as 31/12/2026 or 2026-12-31"),
+            })?;
+            Ok(Parsed { text: Cow::Owned(date.format("%Y-%m-%d").to_string()), typed: Typed::Date(date) })
+        }
+        ColumnType::Datetime => {
+            let at = match cell {
+                CellRef::DateTime(d) => Some(d),
+                CellRef::Text(s) => match format {
+                    Some(f) => dates::parse_datetime_with(s, f),
+                    None => dates::parse_datetime(s),
+                },
+                _ => None,
+            };
+            let at = at.ok_or_else(|| match format {
+                Some(f) => type_problem(format!("expected a date and time in the form {f}")),
+                None => type_problem("expected a date and time such as 31/12/2026 14:30"),
+            })?;
+            Ok(Parsed {
+                text: Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                typed: Typed::DateTime(at),
+            })
+        }
+        ColumnType::IsraeliId => {
+            let raw = text_of(cell);
+            israeli_id::normalise_israeli_id(&raw)
+                .map(|id| plain(Cow::Owned(id)))
+                .map_err(|p| TypeProblem { code: IssueCode::IsraeliId, message: p.message().into() })
+        }
+        ColumnType::Phone => {
+            let raw = text_of(cell);
+            phone::normalise_phone(&raw).map(|p| plain(Cow::Owned(p.e164))).ok_or(TypeProblem {
+                code: IssueCode::Phone,
+                message: "not a valid Israeli phone number (e.g. 050-2345678 or 03-1234567)".into(),
+            })
+        }
+        ColumnType::Email => {
+            let raw = text_of(cell);
+            let trimmed = raw.trim();
+            if email_address::EmailAddress::parse_with_options(trimmed, email_options()).is_ok() {
+                Ok(plain(Cow::Owned(trimmed.to_owned())))
+            } else {
+                Err(TypeProblem {
+                    code: IssueCode::Email,
+                    message: "not a valid e-mail address (name@example.org)".into(),
+                })
+            }
+        }
+    }
+}
+
+fn email_options() -> email_address::Options {
+    email_address::Options::default()
+        .without_display_text()
+        .without_domain_literal()
+        .with_required_tld()
+}
+
+fn plain(text: Cow<'_, str>) -> Parsed<'_> {
+    Parsed { text, typed: Typed::None }
+}
+
+/// The cell as text, trimmed; numbers as written.
+fn text_of(cell: CellRef<'_>) -> Cow<'_, str> {
+    match cell {
+        CellRef::Text(s) => Cow::Borrowed(s.trim()),
+        other => Cow::Owned(other.display()),
+    }
+}
+
+fn parse_integer(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().or_else(|| {
+        let whole = text.strip_suffix(".0")?;
+        whole.parse::<i64>().ok()
+    })
+}
+
+fn parse_boolean(text: &str) -> Option<bool> {
+    match text.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "t" | "1" | "כן" | "v" => Some(true),
+        "false" | "no" | "n" | "f" | "0" | "לא" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(column_type: ColumnType, value: &str) -> Result<String, IssueCode> {
+        parse_cell(column_type, None, CellRef::Text(value))
+            .map(|p| p.text.into_owned())
+            .map_err(|p| p.code)
+    }
+
+    #[test]
+    fn codes_keep_their_text_form() {
+        assert_eq!(parse_cell(ColumnType::Code, None, CellRef::Number(123.0)).map(|p| p.text.into_owned()), Ok("123".to_owned()));
+        assert_eq!(text(ColumnType::Code, "00123"), Ok("00123".to_owned()));
+        assert_eq!(text(ColumnType::Code, "123.0"), Ok("123".to_owned()));
+        assert_eq!(text(ColumnType::Code, "12א"), Ok("12א".to_owned()));
+        assert!(parse_cell(ColumnType::Code, None, CellRef::Number(1.5)).is_err());
+    }
+
+    #[test]
+    fn each_type_accepts_and_refuses() {
+        assert_eq!(text(ColumnType::Integer, " 42 "), Ok("42".to_owned()));
+        assert_eq!(text(ColumnType::Integer, "4.5"), Err(IssueCode::Type));
+        assert_eq!(text(ColumnType::Decimal, "4.5"), Ok("4.5".to_owned()));
+        assert_eq!(text(ColumnType::Decimal, "four"), Err(IssueCode::Type));
+        assert_eq!(text(ColumnType::Boolean, "כן"), Ok("true".to_owned()));
+        assert_eq!(text(ColumnType::Boolean, "maybe"), Err(IssueCode::Type));
+        assert_eq!(text(ColumnType::Date, "31/12/2026"), Ok("2026-12-31".to_owned()));
+        assert_eq!(text(ColumnType::Date, "31/13/2026"), Err(IssueCode::Type));
+        assert_eq!(text(ColumnType::Datetime, "2026-12-31 10:00"), Ok("2026-12-31 10:00:00".to_owned()));
+        assert_eq!(text(ColumnType::IsraeliId, "123456782"), Ok("123456782".to_owned()));
+        assert_eq!(text(ColumnType::IsraeliId, "123456789"), Err(IssueCode::IsraeliId));
+        assert_eq!(text(ColumnType::Phone, "052-3456789"), Ok("+972523456789".to_owned()));
+        assert_eq!(text(ColumnType::Phone, "12"), Err(IssueCode::Phone));
+        assert_eq!(text(ColumnType::Email, "a.b@example.org"), Ok("a.b@example.org".to_owned()));
+        assert_eq!(text(ColumnType::Email, "a.b@"), Err(IssueCode::Email));
+        assert_eq!(text(ColumnType::Email, "Name <a@b.org>"), Err(IssueCode::Email));
+    }
+
+    #[test]
+    fn excel_cells_are_understood() {
+        let at = NaiveDate::from_ymd_opt(2026, 1, 2).and_then(|d| d.and_hms_opt(0, 0, 0));
+        let Some(at) = at else { panic!("bad test date") };
+        let parsed = parse_cell(ColumnType::Date, None, CellRef::DateTime(at));
+        assert_eq!(parsed.map(|p| p.text.into_owned()), Ok("2026-01-02".to_owned()));
+        let id = parse_cell(ColumnType::IsraeliId, None, CellRef::Number(12_345_674.0));
+        assert_eq!(id.map(|p| p.text.into_owned()), Ok("012345674".to_owned()), "leading zero restored");
+        let phone = parse_cell(ColumnType::Phone, None, CellRef::Number(31234567.0));
+        assert!(phone.is_ok(), "Excel drops the leading zero; the library still reads it");
+    }
+}
