@@ -6,7 +6,12 @@ mod output;
 use anyhow::Context;
 use citizen_core::contract::{default_contracts_dir, Catalog};
 use citizen_core::report::Status;
-use citizen_core::validate::{validate_path, ValidateOptions};
+use citizen_core::db::apply::apply_contracts;
+use citizen_core::db::embedded::{self, Cluster};
+use citizen_core::db::{Database, DbTarget};
+use citizen_core::error::CoreError;
+use citizen_core::pipeline::{self, queries};
+use citizen_core::validate::{recognise, validate_path, Recognition, ValidateOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +26,12 @@ struct Cli {
     /// Directory of dataset contracts (default: ./contracts, then the user's config dir).
     #[arg(long, global = true)]
     contracts: Option<PathBuf>,
+    /// Login on the embedded default database (demo logins: clerk, supervisor).
+    #[arg(long, global = true, env = "CITIZEN_DB_USER")]
+    user: Option<String>,
+    /// Password for --user on the embedded default database.
+    #[arg(long, global = true, env = "CITIZEN_DB_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +73,53 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Manage the embedded default database.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Submit a valid file for approval (clerk).
+    Submit {
+        file: PathBuf,
+        #[arg(long)]
+        dataset: Option<String>,
+        /// The period the file covers: 2026-11, 2026-Q4, 2026 or none.
+        #[arg(long)]
+        period: String,
+    },
+    /// List load requests.
+    Requests {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approve a pending request: transform and publish a new version (supervisor).
+    Approve {
+        request: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject a pending request with a note (supervisor).
+    Reject {
+        request: i64,
+        #[arg(long)]
+        note: String,
+    },
+    /// List dataset versions.
+    Versions {
+        #[arg(long)]
+        dataset: Option<String>,
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Re-activate an earlier version (supervisor).
+    Rollback {
+        #[arg(long)]
+        dataset: String,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        version: i32,
+    },
     /// Read a file and count its rows without validating (benchmarks).
     #[command(hide = true)]
     Read {
@@ -77,6 +135,20 @@ enum ContractsAction {
     Check,
     /// List the contracts.
     List,
+    /// Register the contracts in the database and create or evolve their tables (admin).
+    Apply,
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Start the embedded database (created on first start).
+    Start,
+    /// Stop the embedded database.
+    Stop,
+    /// Show where it lives and whether it runs.
+    Status,
+    /// Print a connection URL for psql and other tools.
+    Url,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -103,7 +175,40 @@ fn load_catalog(dir: Option<PathBuf>) -> anyhow::Result<Catalog> {
     Ok(Catalog::load(&dir)?)
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn connect(cli_user: &Option<String>, cli_password: &Option<String>) -> anyhow::Result<(tokio::runtime::Runtime, Database)> {
+    let runtime = runtime()?;
+    let target = DbTarget::from_env(cli_user.clone(), cli_password.clone());
+    if let DbTarget::Embedded { .. } = target {
+        if citizen_core::db::embedded::running_as_root() {
+            eprintln!("note: running as root, so the embedded PostgreSQL runs as the system user 'postgres'");
+        }
+    }
+    let database = runtime.block_on(Database::connect(&target))?;
+    Ok((runtime, database))
+}
+
+/// Exit code for an error: refusals and invalid data are 1, the rest 2.
+fn exit_for(error: &CoreError) -> ExitCode {
+    match error {
+        CoreError::Refused { .. } | CoreError::InvalidFile { .. } => ExitCode::from(EXIT_INVALID),
+        _ => ExitCode::from(EXIT_UNUSABLE),
+    }
+}
+
+fn report_failure(error: CoreError) -> ExitCode {
+    if let CoreError::InvalidFile { report, .. } = &error {
+        output::print_report(report);
+    }
+    eprintln!("error: {error}");
+    exit_for(&error)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (user, password) = (cli.user.clone(), cli.password.clone());
     match cli.command {
         Command::Contracts { action } => {
             let catalog = load_catalog(cli.contracts)?;
@@ -112,8 +217,111 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{} contract(s) OK in {}", catalog.contracts.len(), catalog.dir.display());
                 }
                 ContractsAction::List => output::print_contracts(&catalog.summaries()),
+                ContractsAction::Apply => {
+                    let (runtime, database) = connect(&user, &password)?;
+                    match runtime.block_on(apply_contracts(&database, &catalog)) {
+                        Ok(applied) => output::print_applied(&applied),
+                        Err(error) => return Ok(report_failure(error)),
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Db { action } => {
+            let cluster = Cluster::default_location()?;
+            match action {
+                DbAction::Start => {
+                    cluster.start()?;
+                    let runtime = runtime()?;
+                    runtime.block_on(Database::connect_cluster(&cluster, embedded::DATABASE, None, None))?;
+                    if let Some(user) = cluster.run_as() {
+                        println!("running as root: the server runs as the system user '{user}'");
+                    }
+                    println!("embedded database running in {}", cluster.dir.display());
+                    println!("demo logins: clerk/clerk, supervisor/supervisor, supervisor2/supervisor2, reader/reader");
+                }
+                DbAction::Stop => {
+                    cluster.stop()?;
+                    println!("embedded database stopped");
+                }
+                DbAction::Status => {
+                    let status = cluster.status();
+                    println!("directory  {}", status.dir.display());
+                    println!("created    {}", if status.initialised { "yes" } else { "no" });
+                    println!("running    {}", if status.running { "yes" } else { "no" });
+                    if let Some(user) = &status.run_as {
+                        println!("runs as    {user} (this program runs as root)");
+                    }
+                }
+                DbAction::Url => println!("{}", cluster.url(user.as_deref().unwrap_or(embedded::SUPERUSER))),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Submit { file, dataset, period } => {
+            let catalog = load_catalog(cli.contracts)?;
+            let contract = match dataset {
+                Some(name) => catalog.get(&name)?,
+                None => recognise(&catalog, &file).map_err(|r| match r {
+                    Recognition::Unreadable(e) => anyhow::anyhow!("{}: {e}", file.display()),
+                    Recognition::Unknown(e) => anyhow::anyhow!(e),
+                })?,
+            };
+            let (runtime, database) = connect(&user, &password)?;
+            match runtime.block_on(pipeline::submit(&database, contract, &file, &period)) {
+                Ok(submitted) => {
+                    println!(
+                        "request {} pending approval: {} rows staged for {} {period}",
+                        submitted.request_id, submitted.staged_rows, contract.dataset
+                    );
+                    for warning in &submitted.warnings {
+                        println!("  warning: {}", warning.message);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Ok(report_failure(error)),
+            }
+        }
+        Command::Requests { status } => {
+            let (runtime, database) = connect(&user, &password)?;
+            let rows = runtime.block_on(queries::list_requests(&database, status.as_deref()))?;
+            output::print_requests(&rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Approve { request, note } => {
+            let (runtime, database) = connect(&user, &password)?;
+            match runtime.block_on(pipeline::approve(&database, request, note.as_deref())) {
+                Ok(approved) => {
+                    println!("request {request} loaded as version {} ({} rows)", approved.version, approved.rows);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Ok(report_failure(error)),
+            }
+        }
+        Command::Reject { request, note } => {
+            let (runtime, database) = connect(&user, &password)?;
+            match runtime.block_on(pipeline::reject(&database, request, &note)) {
+                Ok(()) => {
+                    println!("request {request} rejected");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Ok(report_failure(error)),
+            }
+        }
+        Command::Versions { dataset, period } => {
+            let (runtime, database) = connect(&user, &password)?;
+            let rows = runtime.block_on(queries::list_versions(&database, dataset.as_deref(), period.as_deref()))?;
+            output::print_versions(&rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rollback { dataset, period, version } => {
+            let (runtime, database) = connect(&user, &password)?;
+            match runtime.block_on(pipeline::rollback(&database, &dataset, &period, version)) {
+                Ok(_) => {
+                    println!("{dataset} {period}: version {version} is active again");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Ok(report_failure(error)),
+            }
         }
         Command::Validate { files, dataset, json, report } => {
             let catalog = load_catalog(cli.contracts)?;

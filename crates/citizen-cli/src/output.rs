@@ -1,6 +1,8 @@
 //! Human-readable printing for the terminal: short tables, first issues.
 
 use citizen_core::contract::ContractSummary;
+use citizen_core::db::apply::Applied;
+use citizen_core::pipeline::queries::{RequestRow, VersionRow};
 use citizen_core::report::{Report, Status};
 
 /// How many issues the human output shows before pointing at --json/--report.
@@ -42,5 +44,65 @@ pub fn print_report(report: &Report) {
     let total: u64 = report.summary.values().sum();
     if total as usize > SHOWN_ISSUES {
         println!("  ... {} more; use --json or --report OUT.xlsx for all", total as usize - SHOWN_ISSUES);
+    }
+}
+
+/// What `contracts apply` did, per dataset.
+pub fn print_applied(applied: &[Applied]) {
+    for outcome in applied {
+        match outcome {
+            Applied::Created { dataset } => println!("{dataset}: tables created, contract registered"),
+            Applied::Evolved { dataset, added_columns } => {
+                println!("{dataset}: added column(s) {}, contract registered", added_columns.join(", "))
+            }
+            Applied::Registered { dataset } => println!("{dataset}: new contract version registered"),
+            Applied::Unchanged { dataset } => println!("{dataset}: unchanged"),
+        }
+    }
+}
+
+/// Load requests as a table.
+pub fn print_requests(rows: &[RequestRow]) {
+    println!("{:>7}  {:<18} {:<8} {:<9} {:>8} {:<12} {:<16}  file", "request", "dataset", "period", "status", "rows", "submitted by", "submitted at");
+    for r in rows {
+        println!(
+            "{:>7}  {:<18} {:<8} {:<9} {:>8} {:<12} {:<16}  {}",
+            r.request_id,
+            r.dataset,
+            r.period,
+            r.status,
+            r.rows,
+            r.submitted_by,
+            r.submitted_at.format("%Y-%m-%d %H:%M"),
+            r.file_name
+        );
+        if let Some(warnings) = r.warnings.as_array() {
+            for w in warnings {
+                if let Some(message) = w.get("message").and_then(|m| m.as_str()) {
+                    println!("           warning: {message}");
+                }
+            }
+        }
+        if let Some(error) = &r.error {
+            println!("           error: {error}");
+        }
+    }
+}
+
+/// Dataset versions as a table.
+pub fn print_versions(rows: &[VersionRow]) {
+    println!("{:<18} {:<8} {:>7} {:<6} {:>8} {:<12} {:<12} {:<16}", "dataset", "period", "version", "active", "rows", "submitted by", "approved by", "created at");
+    for v in rows {
+        println!(
+            "{:<18} {:<8} {:>7} {:<6} {:>8} {:<12} {:<12} {:<16}",
+            v.dataset,
+            v.period,
+            v.version,
+            if v.is_active { "yes" } else { "" },
+            v.row_count,
+            v.created_by,
+            v.approved_by.as_deref().unwrap_or(""),
+            v.created_at.format("%Y-%m-%d %H:%M")
+        );
     }
 }

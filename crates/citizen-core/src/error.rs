@@ -49,6 +49,99 @@ pub enum CoreError {
     ReportWrite { path: PathBuf, message: String },
     #[error("unsupported report format for {path}: use .xlsx or .csv")]
     ReportFormat { path: PathBuf },
+    #[error("PostgreSQL server programs (initdb, pg_ctl) were not found; install them with `apt-get install postgresql-15` (Debian package postgresql-15), set CITIZEN_PG_BIN, or set DATABASE_URL to use an existing server")]
+    PostgresMissing,
+    #[error("the embedded database in {dir}: {message}")]
+    Cluster { dir: PathBuf, message: String },
+    #[error("cannot reach the database: {message}. Check DATABASE_URL or run `citizen-db db start`")]
+    Unreachable { message: String },
+    #[error("database error while {context}: {message}")]
+    Database { context: String, sqlstate: Option<String>, message: String },
+    #[error("{message}")]
+    Refused { reason: Refusal, message: String },
+    #[error("the file is not valid for {dataset}: {invalid_rows} invalid row(s), {issues} issue(s); nothing was staged. Fix the file (see the report) and submit again")]
+    InvalidFile { dataset: String, invalid_rows: u64, issues: u64, report: Box<crate::report::Report> },
+    #[error("period '{period}' does not fit a {kind} dataset; write it as {example}")]
+    BadPeriod { period: String, kind: String, example: String },
+    #[error("the contract change for {dataset} cannot be applied safely: {message}")]
+    UnsafeContractChange { dataset: String, message: String },
+}
+
+/// Why the database refused an action (SQLSTATE class CD, see migrations/0003).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    FourEyes,
+    NotPending,
+    ContractVersion,
+    DuplicateFile,
+    NotFound,
+    RollbackUnreachable,
+    MissingRole,
+    NoteRequired,
+    PermissionDenied,
+}
+
+impl Refusal {
+    /// The refusal a SQLSTATE stands for, if it is one of ours (or 42501).
+    pub fn from_sqlstate(code: &str) -> Option<Refusal> {
+        Some(match code {
+            "CD001" => Refusal::FourEyes,
+            "CD002" => Refusal::NotPending,
+            "CD003" => Refusal::ContractVersion,
+            "CD004" => Refusal::DuplicateFile,
+            "CD005" => Refusal::NotFound,
+            "CD006" => Refusal::RollbackUnreachable,
+            "CD007" => Refusal::MissingRole,
+            "CD008" => Refusal::NoteRequired,
+            "42501" => Refusal::PermissionDenied,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::FourEyes => "four_eyes",
+            Refusal::NotPending => "not_pending",
+            Refusal::ContractVersion => "contract_version",
+            Refusal::DuplicateFile => "duplicate_file",
+            Refusal::NotFound => "not_found",
+            Refusal::RollbackUnreachable => "rollback_unreachable",
+            Refusal::MissingRole => "missing_role",
+            Refusal::NoteRequired => "note_required",
+            Refusal::PermissionDenied => "permission_denied",
+        }
+    }
+}
+
+impl CoreError {
+    /// Wraps a sqlx error with what we were doing; our refusals become `Refused`.
+    pub fn db(context: impl Into<String>, error: sqlx::Error) -> CoreError {
+        match &error {
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.into_owned());
+                if let Some(reason) = code.as_deref().and_then(Refusal::from_sqlstate) {
+                    return CoreError::Refused { reason, message: db.message().to_owned() };
+                }
+                CoreError::Database { context: context.into(), sqlstate: code, message: db.message().to_owned() }
+            }
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+                CoreError::Unreachable { message: error.to_string() }
+            }
+            _ => CoreError::Database { context: context.into(), sqlstate: None, message: error.to_string() },
+        }
+    }
+
+    /// Connection trouble worth retrying (never a data error).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CoreError::Unreachable { .. } => true,
+            CoreError::Database { sqlstate: Some(code), .. } => {
+                code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "40001" | "40P01")
+            }
+            _ => false,
+        }
+    }
 }
 
 impl CoreError {
@@ -62,6 +155,14 @@ impl CoreError {
             CoreError::DatasetNotRecognised { .. } => "dataset_not_recognised",
             CoreError::ReportWrite { .. } => "report_write",
             CoreError::ReportFormat { .. } => "report_format",
+            CoreError::PostgresMissing => "postgres_missing",
+            CoreError::Cluster { .. } => "cluster",
+            CoreError::Unreachable { .. } => "unreachable",
+            CoreError::Database { .. } => "database",
+            CoreError::Refused { reason, .. } => reason.as_str(),
+            CoreError::InvalidFile { .. } => "invalid_file",
+            CoreError::BadPeriod { .. } => "bad_period",
+            CoreError::UnsafeContractChange { .. } => "unsafe_contract_change",
         }
     }
 
@@ -82,6 +183,20 @@ impl CoreError {
             }
             CoreError::ReportWrite { path, message } => json!({ "path": path, "reason": message }),
             CoreError::ReportFormat { path } => json!({ "path": path }),
+            CoreError::PostgresMissing => json!({ "package": "postgresql-15" }),
+            CoreError::Cluster { dir, message } => json!({ "dir": dir, "reason": message }),
+            CoreError::Unreachable { message } => json!({ "reason": message }),
+            CoreError::Database { context, sqlstate, message } => {
+                json!({ "context": context, "sqlstate": sqlstate, "reason": message })
+            }
+            CoreError::Refused { reason, message } => json!({ "reason": reason, "detail": message }),
+            CoreError::InvalidFile { dataset, invalid_rows, issues, report } => {
+                json!({ "dataset": dataset, "invalid_rows": invalid_rows, "issues": issues, "report": report })
+            }
+            CoreError::BadPeriod { period, kind, example } => {
+                json!({ "period": period, "kind": kind, "example": example })
+            }
+            CoreError::UnsafeContractChange { dataset, message } => json!({ "dataset": dataset, "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,

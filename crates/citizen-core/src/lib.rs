@@ -2,9 +2,12 @@
 //! reports. The CLI and the desktop app are thin adapters over this crate.
 
 pub mod contract;
+pub mod db;
 pub mod error;
+pub mod pipeline;
 pub mod readers;
 pub mod report;
+pub mod strategy;
 pub mod validate;
 
 pub use error::{CoreError, ErrorPayload};

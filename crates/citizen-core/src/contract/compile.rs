@@ -141,6 +141,16 @@ impl Compiler<'_> {
                 "strategy merge needs keys: list the columns that identify a row".to_owned(),
             );
         }
+        if config.strategy.value == StrategyConfig::Merge {
+            for (&index, name) in keys.iter().zip(&config.keys) {
+                if !columns[index].required {
+                    self.problem(
+                        Some(name.referenced),
+                        format!("merge key '{}' must be required: a row without its key cannot be merged", name.value),
+                    );
+                }
+            }
+        }
         if config.merge_deletes && config.strategy.value != StrategyConfig::Merge {
             self.problem(None, "merge_deletes only applies to strategy merge".to_owned());
         }

@@ -106,15 +106,7 @@ pub fn display_name(path: &Path) -> String {
 
 /// Validates one file against a known contract.
 pub fn validate_file(path: &Path, contract: &Contract, options: &ValidateOptions) -> Report {
-    let score = |row: &[CellRef<'_>]| header_score(contract, row);
-    match open_table(path, &contract.source, &score) {
-        Ok(table) => validate_table(&display_name(path), table, contract, options),
-        Err(error) => {
-            let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
-            report.contract_sha256 = Some(contract.sha256.clone());
-            report
-        }
-    }
+    validate_file_detailed(path, contract, options).report
 }
 
 /// One row's key hashes, for duplicate detection in file order.
@@ -134,12 +126,9 @@ struct BatchOutcome {
     warnings: u64,
     issues: Vec<(Issue, usize)>,
     keys: Vec<KeyEntry>,
+    invalid_row_numbers: Vec<u64>,
 }
 
-enum Message {
-    Checked(BatchOutcome),
-    ReadFailed(ReadError),
-}
 
 /// The uniqueness sets of a contract: the keys together, then each unique column.
 fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
@@ -155,20 +144,59 @@ fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
     sets
 }
 
-/// Validates an opened table. Public so the pipeline can reuse an open file.
+/// A report plus the row numbers the pipeline must leave out when staging.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub report: Report,
+    /// Rows with errors, recorded while they stay within the contract's
+    /// tolerance (beyond it the file is refused anyway).
+    pub invalid_row_numbers: Vec<u64>,
+}
+
+/// Validates an opened table.
 pub fn validate_table(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Report {
+    validate_table_detailed(file, table, contract, options).report
+}
+
+/// Validates an opened table and keeps the invalid row numbers.
+pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
     let Table { sheet, headers, batches, .. } = table;
     let map = map_headers(contract, &headers);
     let sets = unique_sets(contract);
-    let threads = if options.threads == 0 {
+    let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
+    let read_error = process_in_order(
+        batches,
+        options.threads,
+        |batch| check_batch(contract, &map, &sets, batch),
+        |outcome| merger.absorb(outcome),
+    );
+    merger.read_error = read_error;
+    merger.finish(file, sheet, options)
+}
+
+/// Runs `work` on every batch on all cores and hands the results to `merge`
+/// in file order. Returns the read error that ended the stream early, if any.
+pub fn process_in_order<T, W, M>(
+    batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send>,
+    threads: usize,
+    work: W,
+    mut merge: M,
+) -> Option<ReadError>
+where
+    T: Send,
+    W: Fn(&Batch) -> T + Sync,
+    M: FnMut(T),
+{
+    let threads = if threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     } else {
-        options.threads
+        threads
     };
-    let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
     let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
-    let (done_tx, done_rx) = mpsc::channel::<(u64, Message)>();
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Result<T, ReadError>)>();
     let work_rx = Mutex::new(work_rx);
+    let work = &work;
+    let mut read_error = None;
     std::thread::scope(|scope| {
         let reader_done = done_tx.clone();
         scope.spawn(move || {
@@ -180,7 +208,7 @@ pub fn validate_table(file: &str, table: Table, contract: &Contract, options: &V
                         }
                     }
                     Err(error) => {
-                        let _ = reader_done.send((seq, Message::ReadFailed(error)));
+                        let _ = reader_done.send((seq, Err(error)));
                         return;
                     }
                 }
@@ -189,31 +217,35 @@ pub fn validate_table(file: &str, table: Table, contract: &Contract, options: &V
         for _ in 0..threads {
             let done = done_tx.clone();
             let work_rx = &work_rx;
-            let (map, sets) = (&map, &sets);
             scope.spawn(move || loop {
                 let next = match work_rx.lock() {
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
                 let Ok((seq, batch)) = next else { return };
-                let outcome = check_batch(contract, map, sets, &batch);
-                if done.send((seq, Message::Checked(outcome))).is_err() {
+                if done.send((seq, Ok(work(&batch)))).is_err() {
                     return;
                 }
             });
         }
         drop(done_tx);
-        let mut pending: BTreeMap<u64, Message> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Result<T, ReadError>> = BTreeMap::new();
         let mut next = 0u64;
-        for (seq, message) in done_rx {
-            pending.insert(seq, message);
-            while let Some(message) = pending.remove(&next) {
-                merger.absorb(message);
+        for (seq, result) in done_rx {
+            pending.insert(seq, result);
+            while let Some(result) = pending.remove(&next) {
                 next += 1;
+                match result {
+                    Ok(value) if read_error.is_none() => merge(value),
+                    Ok(_) => {}
+                    Err(error) => {
+                        read_error.get_or_insert(error);
+                    }
+                }
             }
         }
     });
-    merger.finish(file, sheet, options)
+    read_error
 }
 
 /// Checks every row of a batch. Runs on a worker thread.
@@ -269,6 +301,7 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
         }
         if row_invalid {
             outcome.invalid_rows += 1;
+            outcome.invalid_row_numbers.push(row);
         }
         if !sets.is_empty() {
             let hashes = sets.iter().map(|set| key_hash(set, &normalised)).collect();
@@ -307,6 +340,7 @@ struct Merger<'a> {
     warnings: u64,
     first_seen: Vec<HashMap<u128, u64>>,
     read_error: Option<ReadError>,
+    invalid_row_numbers: Vec<u64>,
 }
 
 impl<'a> Merger<'a> {
@@ -324,6 +358,7 @@ impl<'a> Merger<'a> {
             warnings: 0,
             first_seen: vec![HashMap::new(); sets.len()],
             read_error: None,
+            invalid_row_numbers: Vec::new(),
         };
         for issue in &map.issues {
             merger.count(issue);
@@ -347,18 +382,17 @@ impl<'a> Merger<'a> {
         }
     }
 
-    fn absorb(&mut self, message: Message) {
-        if self.read_error.is_some() {
-            return;
+    fn remember_invalid(&mut self, row: u64) {
+        if self.invalid_row_numbers.len() as u64 <= self.contract.max_invalid_rows {
+            self.invalid_row_numbers.push(row);
         }
-        let outcome = match message {
-            Message::Checked(outcome) => outcome,
-            Message::ReadFailed(error) => {
-                self.read_error = Some(error);
-                return;
-            }
-        };
+    }
+
+    fn absorb(&mut self, outcome: BatchOutcome) {
         self.rows += outcome.rows;
+        for &row in &outcome.invalid_row_numbers {
+            self.remember_invalid(row);
+        }
         self.invalid_rows += outcome.invalid_rows;
         self.warnings += outcome.warnings;
         let mut batch_issues = outcome.issues;
@@ -390,6 +424,7 @@ impl<'a> Merger<'a> {
             }
             if newly_invalid && !entry.row_invalid {
                 self.invalid_rows += 1;
+                self.remember_invalid(entry.row);
             }
         }
         batch_issues.sort_by_key(|(issue, column)| (issue.row, *column));
@@ -404,7 +439,7 @@ impl<'a> Merger<'a> {
         self.header_issues.push(issue);
     }
 
-    fn finish(mut self, file: &str, sheet: Option<String>, options: &ValidateOptions) -> Report {
+    fn finish(mut self, file: &str, sheet: Option<String>, options: &ValidateOptions) -> Validation {
         let contract = self.contract;
         let mut status = Status::Valid;
         if let Some(error) = self.read_error.take() {
@@ -456,8 +491,8 @@ impl<'a> Merger<'a> {
         }
         let mut issues = std::mem::take(&mut self.header_issues);
         issues.append(&mut self.issues);
-        issues.truncate(self.max_issues.max(issues.len().min(self.max_issues + 64)));
-        Report {
+        self.invalid_row_numbers.sort_unstable();
+        let report = Report {
             dataset: Some(contract.dataset.clone()),
             contract_sha256: Some(contract.sha256.clone()),
             file: file.to_owned(),
@@ -470,7 +505,8 @@ impl<'a> Merger<'a> {
             summary: self.summary,
             issues,
             issues_truncated: self.truncated,
-        }
+        };
+        Validation { report, invalid_row_numbers: self.invalid_row_numbers }
     }
 }
 
@@ -484,4 +520,17 @@ pub fn count_rows(path: &Path, contract: &Contract) -> Result<u64, ReadError> {
         rows += batch?.len() as u64;
     }
     Ok(rows)
+}
+
+/// Validates a file and keeps the invalid row numbers (for staging).
+pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &ValidateOptions) -> Validation {
+    let score = |row: &[CellRef<'_>]| header_score(contract, row);
+    match open_table(path, &contract.source, &score) {
+        Ok(table) => validate_table_detailed(&display_name(path), table, contract, options),
+        Err(error) => {
+            let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
+            report.contract_sha256 = Some(contract.sha256.clone());
+            Validation { report, invalid_row_numbers: Vec::new() }
+        }
+    }
 }

@@ -1,0 +1,250 @@
+//! `contracts apply`: registers contracts in `meta.contract` and creates or
+//! evolves their stage and core tables. Adding a column adds a nullable column
+//! everywhere; anything that could lose or misread data (a changed type, a
+//! changed strategy or merge keys) is refused with the reason.
+
+use super::{quote_ident, Database};
+use crate::contract::{Catalog, Contract};
+use crate::error::CoreError;
+use crate::strategy::{sql_type, stage_table, strategy_sql};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Postgres, Transaction};
+
+/// What applying one contract did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Applied {
+    Created { dataset: String },
+    Evolved { dataset: String, added_columns: Vec<String> },
+    Registered { dataset: String },
+    Unchanged { dataset: String },
+}
+
+async fn existing_columns(
+    tx: &mut Transaction<'_, Postgres>,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<(String, String)>, CoreError> {
+    sqlx::query_as(
+        "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+         FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = $1 AND t.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("reading table columns", e))
+}
+
+fn normalised_type(sql: &str) -> &str {
+    match sql {
+        "timestamp without time zone" => "timestamp",
+        other => other,
+    }
+}
+
+async fn execute(tx: &mut Transaction<'_, Postgres>, statement: &str, context: &str) -> Result<(), CoreError> {
+    sqlx::query(AssertSqlSafe(statement.to_owned())).execute(&mut **tx).await.map(|_| ()).map_err(|e| CoreError::db(context.to_owned(), e))
+}
+
+/// Adds contract columns missing from `schema.table`; refuses type changes.
+async fn evolve_table(
+    tx: &mut Transaction<'_, Postgres>,
+    contract: &Contract,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<String>, CoreError> {
+    let existing = existing_columns(tx, schema, table).await?;
+    let mut added = Vec::new();
+    for column in &contract.columns {
+        let wanted = sql_type(column.column_type);
+        match existing.iter().find(|(name, _)| *name == column.name) {
+            Some((_, found)) if normalised_type(found) != wanted => {
+                return Err(CoreError::UnsafeContractChange {
+                    dataset: contract.dataset.clone(),
+                    message: format!(
+                        "column '{}' would change type from {found} to {wanted} in {schema}.{table}; existing data could be lost or misread. Add a new column instead",
+                        column.name
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                execute(
+                    tx,
+                    &format!(
+                        "ALTER TABLE {}.{} ADD COLUMN {} {wanted}",
+                        quote_ident(schema),
+                        quote_ident(table),
+                        quote_ident(&column.name)
+                    ),
+                    "adding a column",
+                )
+                .await?;
+                added.push(column.name.clone());
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// Applies one contract inside `tx`.
+async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> Result<Applied, CoreError> {
+    let dataset = contract.dataset.clone();
+    let registered: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT sha256, strategy, body FROM meta.contract WHERE dataset = $1 AND is_current",
+    )
+    .bind(&dataset)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("reading registered contracts", e))?;
+    let strategy = serde_json::to_value(contract.strategy)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if let Some((sha, old_strategy, old_body)) = &registered {
+        if *sha == contract.sha256 {
+            return Ok(Applied::Unchanged { dataset });
+        }
+        if *old_strategy != strategy {
+            return Err(CoreError::UnsafeContractChange {
+                dataset,
+                message: format!(
+                    "the strategy would change from {old_strategy} to {strategy}; loaded versions were built for {old_strategy}. Create a new dataset instead"
+                ),
+            });
+        }
+        if let Ok(old) = crate::contract::compile_contract(&contract.path, old_body) {
+            let old_keys: Vec<&str> = old.keys.iter().map(|&i| old.columns[i].name.as_str()).collect();
+            let new_keys: Vec<&str> = contract.keys.iter().map(|&i| contract.columns[i].name.as_str()).collect();
+            if old_keys != new_keys && contract.strategy == crate::contract::Strategy::Merge {
+                return Err(CoreError::UnsafeContractChange {
+                    dataset,
+                    message: format!(
+                        "merge keys would change from [{}] to [{}]; merged rows are identified by their keys",
+                        old_keys.join(", "),
+                        new_keys.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    let sql = strategy_sql(contract);
+    let stage_exists = !existing_columns(tx, "stage", &dataset).await?.is_empty();
+    let mut added = Vec::new();
+    if stage_exists {
+        added = evolve_table(tx, contract, "stage", &dataset).await?;
+        evolve_table(tx, contract, "core", &dataset).await?;
+        if contract.strategy == crate::contract::Strategy::Merge {
+            evolve_table(tx, contract, "core", &format!("{dataset}_history")).await?;
+        }
+    } else {
+        let columns = contract
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", quote_ident(&c.name), sql_type(c.column_type)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        execute(
+            tx,
+            &format!(
+                "CREATE TABLE {} (request_id bigint NOT NULL, source_row bigint NOT NULL, {columns}) PARTITION BY LIST (request_id)",
+                stage_table(contract)
+            ),
+            "creating the stage table",
+        )
+        .await?;
+    }
+    for statement in &sql.core_tables {
+        execute(tx, statement, "creating core tables").await?;
+    }
+    execute(tx, &sql.current_view, "creating the current view").await?;
+    let stage = stage_table(contract);
+    let core = crate::strategy::core_table(contract);
+    let view = format!("core.{}", quote_ident(&format!("{dataset}_current")));
+    for grant in [
+        format!("GRANT SELECT, INSERT ON {stage} TO citizen_clerk"),
+        format!("GRANT SELECT ON {stage} TO citizen_supervisor, citizen_admin"),
+        format!("GRANT SELECT ON {core}, {view} TO citizen_reader"),
+    ] {
+        execute(tx, &grant, "granting access").await?;
+    }
+    if contract.strategy == crate::contract::Strategy::Merge {
+        let history = format!("core.{}", quote_ident(&format!("{dataset}_history")));
+        execute(tx, &format!("GRANT SELECT ON {history} TO citizen_reader"), "granting access").await?;
+    }
+    sqlx::query("UPDATE meta.contract SET is_current = false WHERE dataset = $1 AND is_current")
+        .bind(&dataset)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| CoreError::db("registering the contract", e))?;
+    sqlx::query(
+        "INSERT INTO meta.contract (dataset, sha256, body, strategy, transform_sql, phones_sql, count_sql, undo_sql)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (dataset, sha256) DO UPDATE SET is_current = true, body = EXCLUDED.body,
+             transform_sql = EXCLUDED.transform_sql, phones_sql = EXCLUDED.phones_sql,
+             count_sql = EXCLUDED.count_sql, undo_sql = EXCLUDED.undo_sql,
+             applied_by = session_user, applied_at = now()",
+    )
+    .bind(&dataset)
+    .bind(&contract.sha256)
+    .bind(&contract.body)
+    .bind(&strategy)
+    .bind(&sql.transform)
+    .bind(&sql.phones)
+    .bind(&sql.count)
+    .bind(&sql.undo)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("registering the contract", e))?;
+    sqlx::query("SELECT meta.audit('contract_apply', $1, NULL, NULL, NULL, jsonb_build_object('sha256', $2::text))")
+        .bind(&dataset)
+        .bind(&contract.sha256)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| CoreError::db("auditing the contract", e))?;
+    Ok(match (stage_exists, registered.is_some()) {
+        (false, _) => Applied::Created { dataset },
+        (true, _) if !added.is_empty() => Applied::Evolved { dataset, added_columns: added },
+        _ => Applied::Registered { dataset },
+    })
+}
+
+/// Rebuilds `mart.citizen_presence` over every dataset that has a `citizen_id`.
+async fn refresh_presence(tx: &mut Transaction<'_, Postgres>) -> Result<(), CoreError> {
+    let views: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'citizen_id' AND NOT a.attisdropped
+         WHERE n.nspname = 'core' AND c.relkind = 'v' AND c.relname LIKE '%\\_current' ORDER BY 1",
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("listing datasets for the mart", e))?;
+    let body = if views.is_empty() {
+        "SELECT NULL::text AS citizen_id, NULL::text AS dataset WHERE false".to_owned()
+    } else {
+        views
+            .iter()
+            .map(|view| {
+                let dataset = view.trim_end_matches("_current");
+                format!("SELECT citizen_id::text, '{dataset}'::text AS dataset FROM core.{}", quote_ident(view))
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    };
+    execute(tx, &format!("CREATE OR REPLACE VIEW mart.citizen_presence AS {body}"), "defining the mart").await?;
+    execute(tx, "REFRESH MATERIALIZED VIEW mart.citizen_contacts", "refreshing the mart").await
+}
+
+/// Applies every contract of the catalog in one transaction: all or nothing.
+pub async fn apply_contracts(database: &Database, catalog: &Catalog) -> Result<Vec<Applied>, CoreError> {
+    let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting a transaction", e))?;
+    let mut outcomes = Vec::new();
+    for contract in &catalog.contracts {
+        outcomes.push(apply_one(&mut tx, contract).await?);
+    }
+    refresh_presence(&mut tx).await?;
+    tx.commit().await.map_err(|e| CoreError::db("committing contracts", e))?;
+    Ok(outcomes)
+}

@@ -1,0 +1,184 @@
+//! The database side: which server to use (`DATABASE_URL` or the embedded
+//! default), connecting with retries, migrations, and applying contracts.
+
+pub mod apply;
+pub mod embedded;
+
+use crate::error::CoreError;
+use embedded::Cluster;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, PgPool};
+use std::future::Future;
+use std::time::Duration;
+
+/// The migrations of `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Which server and login to use.
+#[derive(Debug, Clone)]
+pub enum DbTarget {
+    /// A server named by URL (`DATABASE_URL`).
+    Url(String),
+    /// The embedded default; `None` user means its superuser (administrator).
+    Embedded { user: Option<String>, password: Option<String> },
+}
+
+impl DbTarget {
+    /// `DATABASE_URL` when set, else the embedded default with the given login.
+    pub fn from_env(user: Option<String>, password: Option<String>) -> DbTarget {
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => DbTarget::Url(url),
+            _ => DbTarget::Embedded { user, password },
+        }
+    }
+}
+
+/// A connection pool acting as one database login.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub pool: PgPool,
+    /// The login name (what `session_user` is in the database).
+    pub user: String,
+}
+
+/// Runs `operation` again with backoff (0.2 s, 0.4 s, 0.8 s, 1.6 s) while it
+/// fails with a transient connection error; data errors return at once.
+pub async fn with_retry<T, F, Fut>(mut operation: F) -> Result<T, CoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CoreError>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 0;
+    loop {
+        match operation().await {
+            Err(error) if error.is_transient() && attempt < 4 => {
+                attempt += 1;
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn pool_for(options: PgConnectOptions) -> Result<PgPool, CoreError> {
+    with_retry(|| {
+        let options = options.clone();
+        async move {
+            PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|e| CoreError::db("connecting", e))
+        }
+    })
+    .await
+}
+
+impl Database {
+    /// Connects to the target. On the embedded default the server is started
+    /// when needed, and the database, migrations and demo logins are ensured.
+    pub async fn connect(target: &DbTarget) -> Result<Database, CoreError> {
+        match target {
+            DbTarget::Url(url) => {
+                let options: PgConnectOptions = url
+                    .parse()
+                    .map_err(|e: sqlx::Error| CoreError::Unreachable { message: format!("bad DATABASE_URL: {e}") })?;
+                let user = options.get_username().to_owned();
+                let pool = pool_for(options).await?;
+                let database = Database { pool, user };
+                database.migrate().await?;
+                Ok(database)
+            }
+            DbTarget::Embedded { user, password } => {
+                let cluster = Cluster::default_location()?;
+                cluster.start()?;
+                Database::connect_cluster(&cluster, embedded::DATABASE, user.as_deref(), password.as_deref()).await
+            }
+        }
+    }
+
+    /// Connects to `database` on a cluster we run: prepares it as superuser,
+    /// then logs in as `user` (or stays superuser).
+    pub async fn connect_cluster(
+        cluster: &Cluster,
+        database: &str,
+        user: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<Database, CoreError> {
+        let superuser_password = cluster.superuser_password()?;
+        let admin_options = |db: &str| {
+            PgConnectOptions::new()
+                .host(&cluster.socket_dir().to_string_lossy())
+                .port(embedded::PORT)
+                .username(embedded::SUPERUSER)
+                .password(&superuser_password)
+                .database(db)
+        };
+        let maintenance = pool_for(admin_options("postgres")).await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(database)
+            .fetch_one(&maintenance)
+            .await
+            .map_err(|e| CoreError::db("looking up the database", e))?;
+        if !exists {
+            let created = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {}", quote_ident(database)))).execute(&maintenance).await;
+            if let Err(error) = created {
+                let duplicate = matches!(&error, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04"));
+                if !duplicate {
+                    return Err(CoreError::db("creating the database", error));
+                }
+            }
+        }
+        maintenance.close().await;
+        let admin = Database { pool: pool_for(admin_options(database)).await?, user: embedded::SUPERUSER.to_owned() };
+        admin.migrate().await?;
+        admin.ensure_demo_logins().await?;
+        match user {
+            None => Ok(admin),
+            Some(user) if user == embedded::SUPERUSER => Ok(admin),
+            Some(user) => {
+                admin.pool.close().await;
+                let options = PgConnectOptions::new()
+                    .host(&cluster.socket_dir().to_string_lossy())
+                    .port(embedded::PORT)
+                    .username(user)
+                    .password(password.unwrap_or_default())
+                    .database(database);
+                Ok(Database { pool: pool_for(options).await?, user: user.to_owned() })
+            }
+        }
+    }
+
+    /// Applies pending migrations (idempotent; sqlx holds an advisory lock).
+    pub async fn migrate(&self) -> Result<(), CoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(inner) => CoreError::db("applying migrations", inner),
+            other => CoreError::Database {
+                context: "applying migrations".to_owned(),
+                sqlstate: None,
+                message: other.to_string(),
+            },
+        })
+    }
+
+    /// Creates the demo logins of the embedded default when missing.
+    pub async fn ensure_demo_logins(&self) -> Result<(), CoreError> {
+        for (login, password, role) in embedded::DEMO_LOGINS {
+            let statement = format!(
+                "DO $$ BEGIN
+                   CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE {role};
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            );
+            sqlx::query(AssertSqlSafe(statement)).execute(&self.pool).await.map_err(|e| CoreError::db("creating demo logins", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes an SQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,243 @@
+//! The load pipeline (SPEC §2, §5): one generic runner over the steps `land`,
+//! `validate`, `stage` (the clerk's submit) and `transform`, `publish` (the
+//! supervisor's approval, run inside the database by `meta.approve_request`).
+//! Every step is logged in `meta.step_log`; a failure leaves core, mart and the
+//! versions as they were and marks the request failed.
+
+pub mod land;
+pub mod queries;
+pub mod stage;
+
+use crate::contract::{Contract, Period};
+use crate::db::{with_retry, Database};
+use crate::error::CoreError;
+use crate::report::{Issue, Report, Severity, Status};
+use crate::validate::{display_name, validate_file_detailed, ValidateOptions};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::Path;
+
+/// The result of a successful submit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    pub request_id: i64,
+    pub file_id: i64,
+    pub staged_rows: u64,
+    /// Warnings for the supervisor (row count jump and the like).
+    pub warnings: Vec<Issue>,
+    pub report: Report,
+}
+
+/// The result of an approval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approved {
+    pub request_id: i64,
+    pub version_id: i64,
+    pub version: i32,
+    pub rows: i64,
+}
+
+/// Checks a period against the dataset's cadence: `2026-11`, `2026-Q4`, `2026`, `none`.
+pub fn check_period(contract: &Contract, period: &str) -> Result<(), CoreError> {
+    let bytes = period.as_bytes();
+    let year_ok = |b: &[u8]| b.len() >= 4 && b[..4].iter().all(u8::is_ascii_digit);
+    let (ok, kind, example) = match contract.period {
+        Period::Monthly => (
+            bytes.len() == 7
+                && year_ok(bytes)
+                && bytes[4] == b'-'
+                && matches!(period[5..].parse::<u32>(), Ok(1..=12)),
+            "monthly",
+            "YYYY-MM, e.g. 2026-11",
+        ),
+        Period::Quarterly => (
+            bytes.len() == 7 && year_ok(bytes) && &period[4..6] == "-Q" && matches!(bytes[6], b'1'..=b'4'),
+            "quarterly",
+            "YYYY-Qn, e.g. 2026-Q4",
+        ),
+        Period::Yearly => (bytes.len() == 4 && year_ok(bytes), "yearly", "YYYY, e.g. 2026"),
+        Period::None => (period == "none", "period-less", "none"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::BadPeriod { period: period.to_owned(), kind: kind.to_owned(), example: example.to_owned() })
+    }
+}
+
+async fn log_step(
+    conn: &mut sqlx::PgConnection,
+    request_id: i64,
+    step: &str,
+    started: DateTime<Utc>,
+    rows: Option<i64>,
+) -> Result<(), CoreError> {
+    sqlx::query("SELECT meta.log_step($1, $2, 'ok', $3, $4, $5, NULL)")
+        .bind(request_id)
+        .bind(step)
+        .bind(started)
+        .bind(Utc::now())
+        .bind(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| CoreError::db(format!("logging step {step}"), e))
+}
+
+/// Submits a file (clerk): validates it, then lands, stages and opens a
+/// pending request in one transaction. An invalid file is refused with its
+/// report and nothing is written.
+pub async fn submit(database: &Database, contract: &Contract, path: &Path, period: &str) -> Result<Submitted, CoreError> {
+    check_period(contract, period)?;
+    let previous_rows = queries::active_row_count(database, &contract.dataset, period).await?;
+    let validate_started = Utc::now();
+    let validation = {
+        let contract = contract.clone();
+        let owned_path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
+            validate_file_detailed(&owned_path, &contract, &options)
+        })
+        .await
+        .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?
+    };
+    let report = validation.report;
+    if report.status != Status::Valid {
+        return Err(CoreError::InvalidFile {
+            dataset: contract.dataset.clone(),
+            invalid_rows: report.invalid_rows,
+            issues: report.summary.values().sum(),
+            report: Box::new(report),
+        });
+    }
+    let warnings: Vec<Issue> = report
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Warning && i.row.is_none())
+        .cloned()
+        .collect();
+    let file_name = display_name(path);
+    let attempt = || {
+        let skip = validation.invalid_row_numbers.clone();
+        let report = &report;
+        let warnings = &warnings;
+        let file_name = &file_name;
+        async move {
+            let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the submit", e))?;
+            let land_started = Utc::now();
+            let landed = land::land_file(&mut tx, path, file_name).await?;
+            let report_json = serde_json::to_value(report).unwrap_or_default();
+            let warnings_json = serde_json::to_value(warnings).unwrap_or_default();
+            let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(&contract.dataset)
+                .bind(period)
+                .bind(landed.file_id)
+                .bind(&contract.sha256)
+                .bind(report.valid_rows as i64)
+                .bind(report.invalid_rows as i64)
+                .bind(report_json)
+                .bind(warnings_json)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| CoreError::db("opening the load request", e))?;
+            log_step(&mut tx, request_id, "land", land_started, Some(1)).await?;
+            log_step(&mut tx, request_id, "validate", validate_started, Some(report.rows as i64)).await?;
+            let stage_started = Utc::now();
+            let staged_rows = stage::stage_file(&mut tx, contract, path, skip, request_id).await?;
+            log_step(&mut tx, request_id, "stage", stage_started, Some(staged_rows as i64)).await?;
+            tx.commit().await.map_err(|e| CoreError::db("committing the submit", e))?;
+            Ok(Submitted {
+                request_id,
+                file_id: landed.file_id,
+                staged_rows,
+                warnings: warnings.clone(),
+                report: report.clone(),
+            })
+        }
+    };
+    match with_retry(attempt).await {
+        Ok(submitted) => Ok(submitted),
+        Err(error @ CoreError::Refused { .. }) => Err(error),
+        Err(error) => {
+            let sha = land::file_sha256(path).unwrap_or_default();
+            let _ = sqlx::query("SELECT meta.record_failed_submit($1, $2, $3, $4, $5, 'stage', $6)")
+                .bind(&contract.dataset)
+                .bind(period)
+                .bind(&file_name)
+                .bind(sha)
+                .bind(&contract.sha256)
+                .bind(error.to_string())
+                .execute(&database.pool)
+                .await;
+            Err(error)
+        }
+    }
+}
+
+/// Approves a request (supervisor): transform and publish in one database
+/// transaction. Connection trouble is retried; any other failure marks the
+/// request failed (a later approve retries it).
+pub async fn approve(database: &Database, request_id: i64, note: Option<&str>) -> Result<Approved, CoreError> {
+    let attempt = || async move {
+        let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the approval", e))?;
+        let version_id: i64 = sqlx::query_scalar("SELECT meta.approve_request($1, $2)")
+            .bind(request_id)
+            .bind(note)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| CoreError::db("approving", e))?;
+        tx.commit().await.map_err(|e| CoreError::db("committing the approval", e))?;
+        Ok(version_id)
+    };
+    match with_retry(attempt).await {
+        Ok(version_id) => {
+            let (version, rows): (i32, i64) =
+                sqlx::query_as("SELECT version, row_count FROM meta.dataset_version WHERE version_id = $1")
+                    .bind(version_id)
+                    .fetch_one(&database.pool)
+                    .await
+                    .map_err(|e| CoreError::db("reading the new version", e))?;
+            Ok(Approved { request_id, version_id, version, rows })
+        }
+        Err(error @ CoreError::Refused { .. }) => Err(error),
+        Err(error) => {
+            let _ = sqlx::query("SELECT meta.mark_failed($1, 'transform', $2)")
+                .bind(request_id)
+                .bind(error.to_string())
+                .execute(&database.pool)
+                .await;
+            Err(error)
+        }
+    }
+}
+
+/// Rejects a request with a note (supervisor); its staged rows are discarded.
+pub async fn reject(database: &Database, request_id: i64, note: &str) -> Result<(), CoreError> {
+    with_retry(|| async move {
+        sqlx::query("SELECT meta.reject_request($1, $2)")
+            .bind(request_id)
+            .bind(note)
+            .execute(&database.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| CoreError::db("rejecting", e))
+    })
+    .await
+}
+
+/// Re-activates version `version` of a dataset and period (supervisor).
+pub async fn rollback(database: &Database, dataset: &str, period: &str, version: i32) -> Result<i64, CoreError> {
+    with_retry(|| async move {
+        let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the rollback", e))?;
+        let version_id: i64 = sqlx::query_scalar("SELECT meta.rollback_to($1, $2, $3)")
+            .bind(dataset)
+            .bind(period)
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| CoreError::db("rolling back", e))?;
+        tx.commit().await.map_err(|e| CoreError::db("committing the rollback", e))?;
+        Ok(version_id)
+    })
+    .await
+}

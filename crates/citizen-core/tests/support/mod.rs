@@ -1,0 +1,168 @@
+//! Test support: a real PostgreSQL server for the whole test binary (the
+//! embedded cluster code, attached to this process, or `DATABASE_URL`), a fresh
+//! database per test, logins per role, and small files written on the fly.
+
+#![allow(dead_code)]
+
+use citizen_core::contract::Catalog;
+use citizen_core::db::embedded::{AttachedServer, Cluster, PORT, SUPERUSER};
+use citizen_core::db::{apply::apply_contracts, Database};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, PgPool};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+struct Server {
+    cluster: Cluster,
+    _attached: AttachedServer,
+}
+
+static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn server() -> &'static Server {
+    let started = SERVER.get_or_init(|| {
+        let dir = PathBuf::from(format!("/tmp/citizen-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cluster = Cluster::new(dir).map_err(|e| e.to_string())?;
+        let attached = cluster.start_attached().map_err(|e| e.to_string())?;
+        Ok(Server { cluster, _attached: attached })
+    });
+    match started {
+        Ok(server) => server,
+        Err(error) => panic!("cannot start the test PostgreSQL server: {error}"),
+    }
+}
+
+/// One test's database, with the shipped (or given) contracts applied.
+pub struct TestDb {
+    pub name: String,
+    admin_options: PgConnectOptions,
+    pub admin: Database,
+    pub catalog: Catalog,
+    pub dir: PathBuf,
+}
+
+fn base_options() -> PgConnectOptions {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url.parse().unwrap_or_else(|e| panic!("bad DATABASE_URL: {e}")),
+        _ => {
+            let server = server();
+            let password = server.cluster.superuser_password().unwrap_or_else(|e| panic!("{e}"));
+            PgConnectOptions::new()
+                .host(&server.cluster.socket_dir().to_string_lossy())
+                .port(PORT)
+                .username(SUPERUSER)
+                .password(&password)
+        }
+    }
+}
+
+pub fn contracts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")
+}
+
+impl TestDb {
+    /// A fresh database with the shipped contracts applied.
+    pub async fn new() -> TestDb {
+        TestDb::with_contracts(&contracts_dir()).await
+    }
+
+    /// A fresh database with the contracts of `dir` applied.
+    pub async fn with_contracts(dir: &Path) -> TestDb {
+        let base = base_options();
+        let name = format!("citizen_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let maintenance = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone().database("postgres"))
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&maintenance)
+            .await
+            .unwrap_or_else(|e| panic!("create database: {e}"));
+        maintenance.close().await;
+        let admin_options = base.database(&name);
+        let pool = PgPoolOptions::new().max_connections(4).connect_with(admin_options.clone()).await;
+        let pool = pool.unwrap_or_else(|e| panic!("connect: {e}"));
+        let admin = Database { pool, user: admin_options.get_username().to_owned() };
+        admin.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
+        admin.ensure_demo_logins().await.unwrap_or_else(|e| panic!("logins: {e}"));
+        for extra in ["clerk_supervisor"] {
+            let statement = format!(
+                "DO $$ BEGIN CREATE ROLE {extra} LOGIN PASSWORD '{extra}' IN ROLE citizen_clerk, citizen_supervisor;
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            );
+            sqlx::query(AssertSqlSafe(statement)).execute(&admin.pool).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let catalog = Catalog::load(dir).unwrap_or_else(|e| panic!("contracts: {e}"));
+        apply_contracts(&admin, &catalog).await.unwrap_or_else(|e| panic!("apply: {e}"));
+        let files = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&files).unwrap_or_else(|e| panic!("{e}"));
+        TestDb { name, admin_options, admin, catalog, dir: files }
+    }
+
+    /// Logs in as a demo login (password = login name).
+    pub async fn login(&self, user: &str) -> Database {
+        let options = self.admin_options.clone().username(user).password(user);
+        let pool = PgPoolOptions::new().max_connections(2).connect_with(options).await;
+        Database { pool: pool.unwrap_or_else(|e| panic!("login {user}: {e}")), user: user.to_owned() }
+    }
+
+    /// A raw pool as `user`, for probing privileges.
+    pub async fn raw(&self, user: &str) -> PgPool {
+        self.login(user).await.pool
+    }
+
+    /// Writes a CSV file into this test's directory.
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, content).unwrap_or_else(|e| panic!("{e}"));
+        path
+    }
+
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.admin.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}
+
+/// A valid Israeli ID derived from `n`.
+pub fn id(n: u32) -> String {
+    citizen_core::validate::types::israeli_id::with_check_digit(10_000_000 + n)
+}
+
+/// A valid mobile number derived from `n`.
+pub fn mobile(n: u32) -> String {
+    format!("052-{:07}", 2_000_000 + n)
+}
+
+/// A welfare_patients CSV with `rows` valid rows; `status_of(i)` varies a value.
+pub fn welfare_csv(rows: u32, status_of: impl Fn(u32) -> &'static str) -> String {
+    let mut out = String::from("ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני\n");
+    for i in 0..rows {
+        out.push_str(&format!(
+            "{},דנה,כהן,01/02/1980,נ,{},{},{},{},{},03-{:07},,d{i}@example.org\n",
+            id(i),
+            status_of(i),
+            100 + i % 50,
+            1 + i % 30,
+            1 + i % 12,
+            mobile(i),
+            5_000_000 + i
+        ));
+    }
+    out
+}
+
+/// A hamal CSV (merge on citizen_id + need_type).
+pub fn hamal_csv(rows: &[(u32, &str, &str)]) -> String {
+    let mut out = String::from("ת.ז.,שם מלא,סוג צורך,קוד רחוב,מספר בית,דירה,נפשות,טלפון,טלפון נוסף,עודכן\n");
+    for (n, need, name) in rows {
+        out.push_str(&format!("{},{name},{need},120,4,2,3,{},,2026-11-01 10:00\n", id(*n), mobile(*n)));
+    }
+    out
+}
