@@ -203,3 +203,25 @@ async fn row_count_jump_is_a_warning_for_the_supervisor() {
     let listed = queries::list_requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(listed[0].warnings.as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn the_supervisor_sees_what_approval_will_change() {
+    let db = TestDb::new().await;
+    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let clerk = db.login("clerk").await;
+    let supervisor = db.login("supervisor").await;
+    let first = db.write("w1.csv", &welfare_csv(10, |_| "פעיל"));
+    let r1 = pipeline::submit(&clerk, &contract, &first, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let preview = pipeline::preview::preview_changes(&supervisor, &contract, r1.request_id, "2026-11").await;
+    let preview = preview.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((preview.added, preview.removed, preview.changed), (10, 0, 0));
+    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = db.write("w2.csv", &welfare_csv(12, |i| if i < 3 { "סגור" } else { "פעיל" }).replace(&format!("{},", id(9)), &format!("{},", id(99))));
+    let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let preview = pipeline::preview::preview_changes(&supervisor, &contract, r2.request_id, "2026-11").await;
+    let preview = preview.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((preview.added, preview.removed, preview.changed, preview.unchanged), (3, 1, 3, 6));
+    assert_eq!(preview.changed_columns, vec![("welfare_status".to_owned(), 3)]);
+    assert_eq!(preview.sample.len(), 3);
+    assert_eq!(preview.sample[0].after["welfare_status"], "סגור");
+}

@@ -5,6 +5,7 @@
 //! versions as they were and marks the request failed.
 
 pub mod land;
+pub mod preview;
 pub mod queries;
 pub mod stage;
 
