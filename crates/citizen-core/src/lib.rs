@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod db;
 pub mod error;
+pub mod grid;
 pub mod pipeline;
 pub mod readers;
 pub mod report;

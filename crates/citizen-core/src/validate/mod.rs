@@ -16,10 +16,14 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Called with the number of rows checked so far (progress bars).
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// Knobs for one validation run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ValidateOptions {
     /// Issues kept in the report; `summary` still counts every one.
     pub max_issues: usize,
@@ -27,11 +31,35 @@ pub struct ValidateOptions {
     pub previous_rows: Option<u64>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Keep the rows in a `RowStore` for the grid.
+    pub keep_rows: bool,
+    /// Told after every batch how many rows are done.
+    pub progress: Option<Progress>,
+    /// Set to stop reading; the validation then ends as cancelled.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl std::fmt::Debug for ValidateOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidateOptions")
+            .field("max_issues", &self.max_issues)
+            .field("previous_rows", &self.previous_rows)
+            .field("threads", &self.threads)
+            .field("keep_rows", &self.keep_rows)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ValidateOptions {
     fn default() -> Self {
-        ValidateOptions { max_issues: 100_000, previous_rows: None, threads: 0 }
+        ValidateOptions {
+            max_issues: 100_000,
+            previous_rows: None,
+            threads: 0,
+            keep_rows: false,
+            progress: None,
+            cancel: None,
+        }
     }
 }
 
@@ -145,12 +173,16 @@ fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
 }
 
 /// A report plus the row numbers the pipeline must leave out when staging.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Validation {
     pub report: Report,
     /// Rows with errors, recorded while they stay within the contract's
     /// tolerance (beyond it the file is refused anyway).
     pub invalid_row_numbers: Vec<u64>,
+    /// The file's rows, when `keep_rows` asked for them.
+    pub rows: Option<crate::grid::RowStore>,
+    /// True when `cancel` stopped the run; the report then covers part of the file.
+    pub cancelled: bool,
 }
 
 /// Validates an opened table.
@@ -164,14 +196,40 @@ pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, op
     let map = map_headers(contract, &headers);
     let sets = unique_sets(contract);
     let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
+    let mut store = if options.keep_rows { crate::grid::RowStore::create().ok() } else { None };
+    let mut store_failed = false;
+    let cancel = options.cancel.clone();
+    let batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send> = match cancel.clone() {
+        Some(flag) => Box::new(batches.take_while(move |_| !flag.load(Ordering::Relaxed))),
+        None => batches,
+    };
+    let keep_rows = store.is_some();
     let read_error = process_in_order(
         batches,
         options.threads,
-        |batch| check_batch(contract, &map, &sets, batch),
-        |outcome| merger.absorb(outcome),
+        |batch| {
+            let encoded = keep_rows.then(|| crate::grid::encode_rows(batch));
+            (check_batch(contract, &map, &sets, batch), encoded)
+        },
+        |(outcome, encoded)| {
+            merger.absorb(outcome);
+            if let (Some(store), Some((bytes, lengths))) = (store.as_mut(), encoded) {
+                store_failed |= store.append(&bytes, &lengths).is_err();
+            }
+            if let Some(progress) = &options.progress {
+                progress(merger.rows);
+            }
+        },
     );
     merger.read_error = read_error;
-    merger.finish(file, sheet, options)
+    let mut validation = merger.finish(file, sheet, options);
+    if let Some(mut store) = store.filter(|_| !store_failed) {
+        if store.finish().is_ok() {
+            validation.rows = Some(store);
+        }
+    }
+    validation.cancelled = cancel.is_some_and(|flag| flag.load(Ordering::Relaxed));
+    validation
 }
 
 /// Runs `work` on every batch on all cores and hands the results to `merge`
@@ -506,7 +564,7 @@ impl<'a> Merger<'a> {
             issues,
             issues_truncated: self.truncated,
         };
-        Validation { report, invalid_row_numbers: self.invalid_row_numbers }
+        Validation { report, invalid_row_numbers: self.invalid_row_numbers, rows: None, cancelled: false }
     }
 }
 
@@ -530,7 +588,7 @@ pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &Valida
         Err(error) => {
             let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
             report.contract_sha256 = Some(contract.sha256.clone());
-            Validation { report, invalid_row_numbers: Vec::new() }
+            Validation { report, invalid_row_numbers: Vec::new(), rows: None, cancelled: false }
         }
     }
 }
