@@ -110,7 +110,7 @@ pub fn recognise<'c>(catalog: &'c Catalog, path: &Path) -> Result<&'c Contract, 
         .map(|c| (header_score(c, &cells), *c))
         .filter(|(score, c)| *score * 2 >= c.columns.len() && *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     match scored.as_slice() {
         [(_, only)] => Ok(only),
         [(first, contract), (second, _), ..] if first > second => Ok(contract),

@@ -70,7 +70,7 @@ pub fn check_digit_ok(padded: &[u8; 9]) -> bool {
             }
         })
         .sum();
-    total % 10 == 0
+    total.is_multiple_of(10)
 }
 
 /// Completes 8 leading digits with their check digit; used by the sample generator.
