@@ -10,8 +10,8 @@
 
 use super::encoding::{self, DecodingReader, Detected, SNIFF_BYTES};
 use super::{
-    pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS,
-    HEADER_SEARCH_ROWS,
+    pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, TextRows,
+    BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
 use crate::contract::config::EncodingConfig;
 use crate::contract::SourceOptions;
@@ -78,6 +78,8 @@ pub fn open(
             pending: header.pending,
             error: None,
             done: false,
+            scratch: StringRecord::new(),
+            last_batch_bytes: 0,
         }),
     })
 }
@@ -417,6 +419,12 @@ impl RecordReader {
 
     /// The next record and its spreadsheet row, `None` at the end.
     fn next_record(&mut self) -> Result<Option<(u64, StringRecord)>, ReadError> {
+        let mut record = StringRecord::new();
+        Ok(self.next_record_into(&mut record)?.map(|row| (row, record)))
+    }
+
+    /// Like `next_record`, filling `record` (its allocation is reused).
+    fn next_record_into(&mut self, record: &mut StringRecord) -> Result<Option<u64>, ReadError> {
         if self.done {
             return Ok(None);
         }
@@ -444,27 +452,25 @@ impl RecordReader {
         }
         let row = self.row + 1 + blank_lines;
         self.row = row;
-        let record = match self.plain_line(row)? {
-            Some(record) => record,
-            None => self.parsed_record(row)?,
-        };
-        Ok(Some((row, record)))
+        record.clear();
+        if !self.plain_line(row, record)? {
+            self.parsed_record(row, record)?;
+        }
+        Ok(Some(row))
     }
 
     /// The record at `pos` when it is one line without quotes that ends inside
     /// the buffer, split at the delimiters; `None` to leave it to the parser.
-    fn plain_line(&mut self, row: u64) -> Result<Option<StringRecord>, ReadError> {
+    fn plain_line(&mut self, row: u64, record: &mut StringRecord) -> Result<bool, ReadError> {
         let bytes = self.buf.get(self.pos..self.end).unwrap_or_default();
         let Some(len) = scan_plain_line(bytes, &self.scan, &mut self.delimiters) else {
-            return Ok(None);
+            return Ok(false);
         };
         let line = &bytes[..len];
         let Ok(text) = std::str::from_utf8(line) else {
             self.done = true;
             return Err(self.utf8_error(row));
         };
-        let mut record =
-            StringRecord::with_capacity(len - self.delimiters.len(), self.delimiters.len() + 1);
         let mut start = 0;
         for &delimiter in &self.delimiters {
             record.push_field(text.get(start..delimiter).unwrap_or_default());
@@ -474,12 +480,12 @@ impl RecordReader {
         // Consume the line break too; for `\r\n` the `\n` is skipped next time.
         self.last_byte = bytes[len];
         self.pos += len + 1;
-        Ok(Some(record))
+        Ok(true)
     }
 
     /// The record at `pos` parsed by `csv_core`: quoted fields, line breaks in
     /// quotes, records that cross the buffer's end or lack a final line break.
-    fn parsed_record(&mut self, row: u64) -> Result<StringRecord, ReadError> {
+    fn parsed_record(&mut self, row: u64, record: &mut StringRecord) -> Result<(), ReadError> {
         let (mut outlen, mut endlen) = (0usize, 0usize);
         loop {
             if self.pos == self.end && !self.source_eof {
@@ -506,12 +512,12 @@ impl RecordReader {
                     let len = self.ends.len() * 2;
                     self.ends.resize(len, 0);
                 }
-                ReadRecordResult::Record => return self.build(row, outlen, endlen),
+                ReadRecordResult::Record => return self.build(row, outlen, endlen, record),
                 // The end of the data inside a record cannot happen (the parser
                 // ends the last record at the end of input); never loop.
                 ReadRecordResult::InputEmpty | ReadRecordResult::End => {
                     self.done = true;
-                    return self.build(row, outlen, endlen);
+                    return self.build(row, outlen, endlen, record);
                 }
             }
         }
@@ -519,10 +525,15 @@ impl RecordReader {
 
     /// Copies the fields `csv_core` parsed into a record of their own, checking
     /// UTF-8 once per record (each field must also be valid on its own).
-    fn build(&mut self, row: u64, outlen: usize, endlen: usize) -> Result<StringRecord, ReadError> {
+    fn build(
+        &mut self,
+        row: u64,
+        outlen: usize,
+        endlen: usize,
+        record: &mut StringRecord,
+    ) -> Result<(), ReadError> {
         let out = self.out.get(..outlen).unwrap_or_default();
         let ends = self.ends.get(..endlen).unwrap_or_default();
-        let mut record = StringRecord::with_capacity(outlen, endlen);
         if let Ok(text) = std::str::from_utf8(out) {
             let mut start = 0;
             for &end in ends {
@@ -533,7 +544,7 @@ impl RecordReader {
                 start = end;
             }
             if record.len() == ends.len() {
-                return Ok(record);
+                return Ok(());
             }
         }
         self.done = true;
@@ -570,6 +581,10 @@ struct CsvBatches {
     /// A failure to report after the rows read before it.
     error: Option<ReadError>,
     done: bool,
+    /// One record reused for every row; its fields are copied into the batch.
+    scratch: StringRecord,
+    /// Text bytes of the last batch, to size the next one.
+    last_batch_bytes: usize,
 }
 
 impl Iterator for CsvBatches {
@@ -584,17 +599,20 @@ impl Iterator for CsvBatches {
             return Some(Err(error));
         }
         let mut row_numbers = Vec::with_capacity(BATCH_ROWS);
-        let mut rows = Vec::with_capacity(BATCH_ROWS);
+        let mut rows = TextRows::with_capacity(BATCH_ROWS, self.last_batch_bytes + self.last_batch_bytes / 8);
         while rows.len() < BATCH_ROWS {
             let next = match self.pending.pop_front() {
-                Some(pending) => Ok(Some(pending)),
-                None => self.records.next_record(),
+                Some((row, record)) => {
+                    self.scratch = record;
+                    Ok(Some(row))
+                }
+                None => self.records.next_record_into(&mut self.scratch),
             };
             match next {
-                Ok(Some((row, record))) => {
-                    if !is_blank(&record) {
+                Ok(Some(row)) => {
+                    if !is_blank(&self.scratch) {
                         row_numbers.push(row);
-                        rows.push(record);
+                        rows.push_row(self.scratch.iter());
                     }
                 }
                 Ok(None) => {
@@ -612,6 +630,7 @@ impl Iterator for CsvBatches {
             self.done = true;
             return self.error.take().map(Err);
         }
+        self.last_batch_bytes = rows.text_len();
         // A failure after these rows is reported on the next call.
         Some(Ok(Batch {
             row_numbers,

@@ -384,6 +384,35 @@ fn key_hash(set: &[usize], normalised: &[Option<String>]) -> Option<u128> {
     Some((u128::from(high.finish()) << 64) | u128::from(low.finish()))
 }
 
+/// Key hashes are already uniformly spread 128-bit values: hashing them again
+/// would only cost time, so the map uses their low bits as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildPrehashed;
+
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl std::hash::BuildHasher for BuildPrehashed {
+    type Hasher = Prehashed;
+    fn build_hasher(&self) -> Prehashed {
+        Prehashed(0)
+    }
+}
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
 /// Folds batch outcomes, in file order, into the report.
 struct Merger<'a> {
     contract: &'a Contract,
@@ -396,7 +425,7 @@ struct Merger<'a> {
     rows: u64,
     invalid_rows: u64,
     warnings: u64,
-    first_seen: Vec<HashMap<u128, u64>>,
+    first_seen: Vec<HashMap<u128, u64, BuildPrehashed>>,
     read_error: Option<ReadError>,
     invalid_row_numbers: Vec<u64>,
 }
@@ -414,7 +443,7 @@ impl<'a> Merger<'a> {
             rows: 0,
             invalid_rows: 0,
             warnings: 0,
-            first_seen: vec![HashMap::new(); sets.len()],
+            first_seen: vec![HashMap::default(); sets.len()],
             read_error: None,
             invalid_row_numbers: Vec::new(),
         };

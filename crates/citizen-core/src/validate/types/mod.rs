@@ -104,7 +104,7 @@ pub fn parse_cell<'a>(
                 Some(f) => type_problem(format!("expected a date in the form {f}")),
                 None => type_problem("expected a date such as 31/12/2026 or 2026-12-31"),
             })?;
-            Ok(Parsed { text: Cow::Owned(date.format("%Y-%m-%d").to_string()), typed: Typed::Date(date) })
+            Ok(Parsed { text: Cow::Owned(iso_date(date)), typed: Typed::Date(date) })
         }
         ColumnType::Datetime => {
             let at = match cell {
@@ -119,10 +119,13 @@ pub fn parse_cell<'a>(
                 Some(f) => type_problem(format!("expected a date and time in the form {f}")),
                 None => type_problem("expected a date and time such as 31/12/2026 14:30"),
             })?;
-            Ok(Parsed {
-                text: Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
-                typed: Typed::DateTime(at),
-            })
+            let mut text = iso_date(at.date());
+            let time = at.time();
+            use chrono::Timelike;
+            push_two(&mut text, b' ', time.hour());
+            push_two(&mut text, b':', time.minute());
+            push_two(&mut text, b':', time.second());
+            Ok(Parsed { text: Cow::Owned(text), typed: Typed::DateTime(at) })
         }
         ColumnType::IsraeliId => {
             let raw = text_of(cell);
@@ -150,6 +153,30 @@ pub fn parse_cell<'a>(
             }
         }
     }
+}
+
+/// `YYYY-MM-DD` without going through strftime (a hot path when staging).
+fn iso_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut text = String::with_capacity(19);
+    let year = date.year();
+    if (0..=9999).contains(&year) {
+        let year = year as u32;
+        for divisor in [1000, 100, 10, 1] {
+            text.push(char::from(b'0' + (year / divisor % 10) as u8));
+        }
+    } else {
+        text.push_str(&format!("{year:04}"));
+    }
+    push_two(&mut text, b'-', date.month());
+    push_two(&mut text, b'-', date.day());
+    text
+}
+
+fn push_two(text: &mut String, separator: u8, value: u32) {
+    text.push(char::from(separator));
+    text.push(char::from(b'0' + (value / 10 % 10) as u8));
+    text.push(char::from(b'0' + (value % 10) as u8));
 }
 
 fn email_options() -> email_address::Options {
@@ -189,6 +216,7 @@ fn parse_boolean(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn text(column_type: ColumnType, value: &str) -> Result<String, IssueCode> {
         parse_cell(column_type, None, CellRef::Text(value))
@@ -223,6 +251,15 @@ mod tests {
         assert_eq!(text(ColumnType::Email, "a.b@example.org"), Ok("a.b@example.org".to_owned()));
         assert_eq!(text(ColumnType::Email, "a.b@"), Err(IssueCode::Email));
         assert_eq!(text(ColumnType::Email, "Name <a@b.org>"), Err(IssueCode::Email));
+    }
+
+    #[test]
+    fn iso_dates_match_chrono() {
+        let mut day = NaiveDate::from_ymd_opt(1899, 12, 25);
+        while let Some(d) = day.filter(|d| d.year() < 2101) {
+            assert_eq!(iso_date(d), d.format("%Y-%m-%d").to_string());
+            day = d.checked_add_days(chrono::Days::new(13));
+        }
     }
 
     #[test]
