@@ -1,0 +1,75 @@
+# Citizen DB: setup, build, test, run and package.
+# Every target can be re-run; `make setup` is quick when nothing is missing.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+APP := target/debug/citizen-app
+NODE_STAMP := ui/node_modules/.install-stamp
+UI_DIST := ui/dist/index.html
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+
+# One thing at a time: cargo parallelises inside each step, and `test` relies on
+# its prerequisites running in the order written.
+.NOTPARALLEL:
+
+.PHONY: setup system-deps build run test fmt-check lint test-rust test-ui smoke bench bundle
+
+## setup: install missing system packages, the UI's npm packages, and build ui/dist
+setup: system-deps $(UI_DIST)
+
+system-deps:
+	@scripts/setup-system.sh
+
+# npm ci only when node_modules is missing or older than the manifest or lock file.
+# (ui/package.json holds vite at 8.3.x: 8.4.0 lists an optional dependency that
+# the registry does not serve, and `npm ci` then rejects the lock file.)
+$(NODE_STAMP): ui/package.json ui/package-lock.json | system-deps
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+# The app crate embeds ui/dist at compile time, so it must exist before any cargo build.
+$(UI_DIST): $(NODE_STAMP) $(UI_SOURCES)
+	cd ui && npm run build
+
+## build: setup, then build every crate of the workspace
+build: setup
+	cargo build --workspace
+
+## run: build, then start the desktop app (needs a display)
+run: build
+	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
+	  echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the app cannot open its window." >&2; \
+	  echo "          Run it from a desktop session, or try it headless with scripts/app-smoke.sh." >&2; \
+	  exit 1; \
+	fi
+	$(APP)
+
+## test: formatting, lints, Rust tests, UI type check and tests, and the app smoke test
+test: setup fmt-check lint test-rust test-ui smoke
+
+fmt-check:
+	cargo fmt --all --check
+
+lint: $(UI_DIST)
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust: $(UI_DIST)
+	cargo test --workspace
+
+test-ui: $(NODE_STAMP)
+	cd ui && npm run typecheck
+	cd ui && npm test
+
+smoke: $(UI_DIST)
+	cargo build -p citizen-app
+	scripts/app-smoke.sh
+
+## bench: the benchmarks (scripts/bench.sh)
+bench:
+	@[[ -f scripts/bench.sh ]] || { echo "make bench: scripts/bench.sh is not there yet" >&2; exit 1; }
+	bash scripts/bench.sh
+
+## bundle: a debug .deb of the app, through the Tauri CLI
+bundle: setup
+	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui npx --prefix ui tauri build --debug --bundles deb

@@ -1,0 +1,56 @@
+//! The Citizen DB desktop app: builds the Tauri application (window, commands)
+//! around `citizen-core`. Commands live in [`commands`], each a thin adapter.
+
+pub mod commands;
+
+/// Builds the app, opens its window and runs until the last window closes.
+pub fn run() -> tauri::Result<()> {
+    tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::contracts::list_contracts
+        ])
+        .run(tauri::generate_context!())
+}
+
+/// On Linux, a sentence saying why no window can be opened (neither `DISPLAY`
+/// nor `WAYLAND_DISPLAY` is set), or `None` when a display is there.
+/// GTK would otherwise abort with a panic.
+pub fn missing_display() -> Option<&'static str> {
+    if cfg!(target_os = "linux") && !has_display(|name| std::env::var_os(name)) {
+        Some(
+            "no display to open a window on: neither DISPLAY nor WAYLAND_DISPLAY is set. \
+             Run it in a desktop session, or headless under Xvfb (see scripts/app-smoke.sh).",
+        )
+    } else {
+        None
+    }
+}
+
+/// Whether the environment, read through `var`, names an X11 or Wayland display.
+fn has_display(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| var(name).is_some_and(|value| !value.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_display;
+    use std::ffi::OsString;
+
+    #[test]
+    fn a_display_is_found_by_either_variable() {
+        assert!(has_display(
+            |n| (n == "DISPLAY").then(|| OsString::from(":0"))
+        ));
+        assert!(has_display(
+            |n| (n == "WAYLAND_DISPLAY").then(|| OsString::from("wayland-0"))
+        ));
+    }
+
+    #[test]
+    fn no_display_when_unset_or_empty() {
+        assert!(!has_display(|_| None));
+        assert!(!has_display(|_| Some(OsString::new())));
+    }
+}
