@@ -6,9 +6,7 @@ pub mod commands;
 /// Builds the app, opens its window and runs until the last window closes.
 pub fn run() -> tauri::Result<()> {
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![
-            commands::contracts::list_contracts
-        ])
+        .invoke_handler(tauri::generate_handler![commands::contracts::list_contracts])
         .run(tauri::generate_context!())
 }
 
@@ -28,9 +26,7 @@ pub fn missing_display() -> Option<&'static str> {
 
 /// Whether the environment, read through `var`, names an X11 or Wayland display.
 fn has_display(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|name| var(name).is_some_and(|value| !value.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|name| var(name).is_some_and(|value| !value.is_empty()))
 }
 
 #[cfg(test)]
@@ -40,12 +36,8 @@ mod tests {
 
     #[test]
     fn a_display_is_found_by_either_variable() {
-        assert!(has_display(
-            |n| (n == "DISPLAY").then(|| OsString::from(":0"))
-        ));
-        assert!(has_display(
-            |n| (n == "WAYLAND_DISPLAY").then(|| OsString::from("wayland-0"))
-        ));
+        assert!(has_display(|n| (n == "DISPLAY").then(|| OsString::from(":0"))));
+        assert!(has_display(|n| (n == "WAYLAND_DISPLAY").then(|| OsString::from("wayland-0"))));
     }
 
     #[test]

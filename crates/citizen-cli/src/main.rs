@@ -5,12 +5,12 @@ mod output;
 
 use anyhow::Context;
 use citizen_core::contract::{default_contracts_dir, Catalog};
-use citizen_core::report::Status;
 use citizen_core::db::apply::apply_contracts;
 use citizen_core::db::embedded::{self, Cluster};
 use citizen_core::db::{Database, DbTarget};
 use citizen_core::error::CoreError;
 use citizen_core::pipeline::{self, queries};
+use citizen_core::report::Status;
 use citizen_core::validate::{recognise, validate_path, Recognition, ValidateOptions};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -179,7 +179,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-fn connect(cli_user: &Option<String>, cli_password: &Option<String>) -> anyhow::Result<(tokio::runtime::Runtime, Database)> {
+fn connect(
+    cli_user: &Option<String>,
+    cli_password: &Option<String>,
+) -> anyhow::Result<(tokio::runtime::Runtime, Database)> {
     let runtime = runtime()?;
     let target = DbTarget::from_env(cli_user.clone(), cli_password.clone());
     if let DbTarget::Embedded { .. } = target {
@@ -336,9 +339,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 reports.push(report);
             }
             if let (Some(out), Some(first)) = (&report, reports.first()) {
-                let dataset = first.dataset.as_deref().context(
-                    "the dataset of this file is unknown, so no report can be written; pass --dataset",
-                )?;
+                let dataset = first
+                    .dataset
+                    .as_deref()
+                    .context("the dataset of this file is unknown, so no report can be written; pass --dataset")?;
                 citizen_core::report::export::write_report(out, &files[0], catalog.get(dataset)?, first)?;
                 if !json {
                     println!("error report written to {}", out.display());

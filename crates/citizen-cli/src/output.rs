@@ -63,7 +63,10 @@ pub fn print_applied(applied: &[Applied]) {
 
 /// Load requests as a table.
 pub fn print_requests(rows: &[RequestRow]) {
-    println!("{:>7}  {:<18} {:<8} {:<9} {:>8} {:<12} {:<16}  file", "request", "dataset", "period", "status", "rows", "submitted by", "submitted at");
+    println!(
+        "{:>7}  {:<18} {:<8} {:<9} {:>8} {:<12} {:<16}  file",
+        "request", "dataset", "period", "status", "rows", "submitted by", "submitted at"
+    );
     for r in rows {
         println!(
             "{:>7}  {:<18} {:<8} {:<9} {:>8} {:<12} {:<16}  {}",
@@ -91,7 +94,10 @@ pub fn print_requests(rows: &[RequestRow]) {
 
 /// Dataset versions as a table.
 pub fn print_versions(rows: &[VersionRow]) {
-    println!("{:<18} {:<8} {:>7} {:<6} {:>8} {:<12} {:<12} {:<16}", "dataset", "period", "version", "active", "rows", "submitted by", "approved by", "created at");
+    println!(
+        "{:<18} {:<8} {:>7} {:<6} {:>8} {:<12} {:<12} {:<16}",
+        "dataset", "period", "version", "active", "rows", "submitted by", "approved by", "created at"
+    );
     for v in rows {
         println!(
             "{:<18} {:<8} {:>7} {:<6} {:>8} {:<12} {:<12} {:<16}",

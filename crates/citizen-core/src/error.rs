@@ -215,11 +215,7 @@ pub struct ErrorPayload {
 
 impl From<&CoreError> for ErrorPayload {
     fn from(error: &CoreError) -> Self {
-        ErrorPayload {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-            params: error.params(),
-        }
+        ErrorPayload { code: error.code().to_owned(), message: error.to_string(), params: error.params() }
     }
 }
 

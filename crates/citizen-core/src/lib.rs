@@ -8,6 +8,7 @@ pub mod grid;
 pub mod pipeline;
 pub mod readers;
 pub mod report;
+pub mod sample;
 pub mod strategy;
 pub mod validate;
 

@@ -29,7 +29,10 @@ async fn adding_a_column_evolves_the_tables_and_keeps_the_data() {
     let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
     pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
 
-    let evolved = write_contract(&dir, &BASE.replace("    type: integer\n", "    type: integer\n  - name: diet\n    type: text\n"));
+    let evolved = write_contract(
+        &dir,
+        &BASE.replace("    type: integer\n", "    type: integer\n  - name: diet\n    type: text\n"),
+    );
     let applied = apply_contracts(&db.admin, &evolved).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(applied, vec![Applied::Evolved { dataset: "meals".into(), added_columns: vec!["diet".into()] }]);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.meals_current WHERE diet IS NULL").await, 2, "old rows kept");

@@ -64,7 +64,11 @@ async fn a_connection_killed_mid_transform_changes_nothing_and_the_retry_succeed
     assert!(kill_when_running(&db, "supervisor", "%approve_request%").await, "the transform was never seen running");
     let approved = approve.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("the retry failed: {e}"));
     assert_eq!((approved.version, approved.rows), (1, 150_000));
-    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.dataset_version").await, 1, "the killed attempt left no version");
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM meta.dataset_version").await,
+        1,
+        "the killed attempt left no version"
+    );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients").await, 150_000);
 }
 
@@ -79,10 +83,12 @@ async fn a_data_error_in_the_transform_marks_the_request_failed_and_a_retry_succ
     pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
     let second = db.write("w2.csv", &welfare_csv(12, |_| "סגור"));
     let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-    sqlx::query("ALTER TABLE core.welfare_patients ADD CONSTRAINT no_closed CHECK (welfare_status <> 'סגור') NOT VALID")
-        .execute(&db.admin.pool)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query(
+        "ALTER TABLE core.welfare_patients ADD CONSTRAINT no_closed CHECK (welfare_status <> 'סגור') NOT VALID",
+    )
+    .execute(&db.admin.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let failed = pipeline::approve(&supervisor, r2.request_id, None).await;
     assert!(failed.is_err(), "the check constraint must break the transform");
     let status: String = sqlx::query_scalar("SELECT status FROM meta.load_request WHERE request_id = $1")
@@ -93,9 +99,17 @@ async fn a_data_error_in_the_transform_marks_the_request_failed_and_a_retry_succ
     assert_eq!(status, "failed");
     assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.dataset_version").await, 1, "no half version");
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 10, "core as before");
-    let logged = db.scalar_i64(&format!("SELECT count(*) FROM meta.step_log WHERE request_id = {} AND status = 'failed'", r2.request_id)).await;
+    let logged = db
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM meta.step_log WHERE request_id = {} AND status = 'failed'",
+            r2.request_id
+        ))
+        .await;
     assert_eq!(logged, 1);
-    sqlx::query("ALTER TABLE core.welfare_patients DROP CONSTRAINT no_closed").execute(&db.admin.pool).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("ALTER TABLE core.welfare_patients DROP CONSTRAINT no_closed")
+        .execute(&db.admin.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let retried = pipeline::approve(&supervisor, r2.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((retried.version, retried.rows), (2, 12));
 }

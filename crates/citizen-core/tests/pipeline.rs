@@ -29,12 +29,20 @@ async fn rebuild_submit_approve_version_and_rollback() {
     assert_eq!(pending[0].submitted_by, "clerk");
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 0);
 
-    let approved = pipeline::approve(&supervisor, submitted.request_id, Some("ok")).await.unwrap_or_else(|e| panic!("{e}"));
+    let approved =
+        pipeline::approve(&supervisor, submitted.request_id, Some("ok")).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((approved.version, approved.rows), (1, 40));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 40);
-    let steps = db.scalar_i64(&format!("SELECT count(DISTINCT step) FROM meta.step_log WHERE request_id = {} AND status = 'ok'", submitted.request_id)).await;
+    let steps = db
+        .scalar_i64(&format!(
+            "SELECT count(DISTINCT step) FROM meta.step_log WHERE request_id = {} AND status = 'ok'",
+            submitted.request_id
+        ))
+        .await;
     assert_eq!(steps, 5, "land, validate, stage, transform, publish are logged");
-    let phones = db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current WHERE source_dataset = 'welfare_patients'").await;
+    let phones = db
+        .scalar_i64("SELECT count(*) FROM core.phone_numbers_current WHERE source_dataset = 'welfare_patients'")
+        .await;
     assert_eq!(phones, 80, "two phones per row, unpivoted");
     let kinds = db.scalar_i64("SELECT count(DISTINCT phone_kind) FROM core.phone_numbers_current").await;
     assert_eq!(kinds, 2, "mobile and landline");
@@ -48,7 +56,9 @@ async fn rebuild_submit_approve_version_and_rollback() {
     assert_eq!((approved2.version, approved2.rows), (2, 45));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 45);
 
-    let versions = queries::list_versions(&clerk, Some("welfare_patients"), Some("2026-10")).await.unwrap_or_else(|e| panic!("{e}"));
+    let versions = queries::list_versions(&clerk, Some("welfare_patients"), Some("2026-10"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(versions.len(), 2);
     assert!(versions[1].is_active && !versions[0].is_active);
     assert_eq!(versions[1].approved_by.as_deref(), Some("supervisor"));
@@ -56,10 +66,12 @@ async fn rebuild_submit_approve_version_and_rollback() {
 
     pipeline::rollback(&supervisor, "welfare_patients", "2026-10", 1).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 40);
-    let closed = db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current WHERE welfare_status = 'סגור'").await;
+    let closed =
+        db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current WHERE welfare_status = 'סגור'").await;
     assert_eq!(closed, 0);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current").await, 80);
-    let audit = db.scalar_i64("SELECT count(*) FROM meta.audit_log WHERE action IN ('submit', 'approve', 'rollback')").await;
+    let audit =
+        db.scalar_i64("SELECT count(*) FROM meta.audit_log WHERE action IN ('submit', 'approve', 'rollback')").await;
     assert_eq!(audit, 5);
 }
 
@@ -71,7 +83,9 @@ async fn the_same_file_twice_and_an_invalid_file_are_refused() {
     let file = db.write("welfare.csv", &welfare_csv(10, |_| "פעיל"));
     pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(refusal(pipeline::submit(&clerk, &contract, &file, "2026-11").await), Refusal::DuplicateFile);
-    pipeline::submit(&clerk, &contract, &file, "2026-12").await.unwrap_or_else(|e| panic!("another period is fine: {e}"));
+    pipeline::submit(&clerk, &contract, &file, "2026-12")
+        .await
+        .unwrap_or_else(|e| panic!("another period is fine: {e}"));
 
     let bad = db.write("welfare_bad.csv", &welfare_csv(10, |i| if i == 3 { "unknown" } else { "פעיל" }));
     match pipeline::submit(&clerk, &contract, &bad, "2026-09").await {
@@ -120,8 +134,13 @@ async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
     assert!(after_v2.iter().any(|r| r.0 == id(1) && r.2 == "אבי כהן"), "changed row updated");
     assert!(after_v2.iter().any(|r| r.0 == id(3)), "missing row kept");
     assert!(after_v2.iter().any(|r| r.0 == id(4)), "new row inserted");
-    let untouched_version = db.scalar_i64(&format!("SELECT version_id FROM core.hamal WHERE citizen_id = '{}'", id(2))).await;
-    assert_eq!(untouched_version, db.scalar_i64("SELECT min(version_id) FROM meta.dataset_version").await, "unchanged row not rewritten");
+    let untouched_version =
+        db.scalar_i64(&format!("SELECT version_id FROM core.hamal WHERE citizen_id = '{}'", id(2))).await;
+    assert_eq!(
+        untouched_version,
+        db.scalar_i64("SELECT min(version_id) FROM meta.dataset_version").await,
+        "unchanged row not rewritten"
+    );
 
     let v3 = db.write("hamal_3.csv", &hamal_csv(&[(1, "רפואי", "אבי לוי"), (5, "מזון", "הדס")]));
     let r3 = pipeline::submit(&clerk, &contract, &v3, "none").await.unwrap_or_else(|e| panic!("{e}"));
@@ -162,7 +181,8 @@ async fn append_adds_rows_as_versions() {
         db.write(&format!("visits_{n}.csv"), &text)
     };
     for (n, rows) in [(1, 3), (2, 4)] {
-        let submitted = pipeline::submit(&clerk, &contract, &file(n, rows), "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+        let submitted =
+            pipeline::submit(&clerk, &contract, &file(n, rows), "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
         pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.visits_current").await, 7);
@@ -184,7 +204,9 @@ async fn reject_discards_staged_rows_and_needs_a_note() {
     pipeline::reject(&supervisor, submitted.request_id, "wrong month").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM stage.welfare_patients").await, 0);
     assert_eq!(refusal(pipeline::approve(&supervisor, submitted.request_id, None).await), Refusal::NotPending);
-    pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("a rejected file may come again: {e}"));
+    pipeline::submit(&clerk, &contract, &file, "2026-11")
+        .await
+        .unwrap_or_else(|e| panic!("a rejected file may come again: {e}"));
 }
 
 #[tokio::test]
@@ -216,7 +238,11 @@ async fn the_supervisor_sees_what_approval_will_change() {
     let preview = preview.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((preview.added, preview.removed, preview.changed), (10, 0, 0));
     pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
-    let second = db.write("w2.csv", &welfare_csv(12, |i| if i < 3 { "סגור" } else { "פעיל" }).replace(&format!("{},", id(9)), &format!("{},", id(99))));
+    let second = db.write(
+        "w2.csv",
+        &welfare_csv(12, |i| if i < 3 { "סגור" } else { "פעיל" })
+            .replace(&format!("{},", id(9)), &format!("{},", id(99))),
+    );
     let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
     let preview = pipeline::preview::preview_changes(&supervisor, &contract, r2.request_id, "2026-11").await;
     let preview = preview.unwrap_or_else(|e| panic!("{e}"));

@@ -52,7 +52,8 @@ async fn nobody_approves_their_own_submission() {
         Err(CoreError::Refused { reason: Refusal::FourEyes, .. }) => {}
         other => panic!("four-eyes not enforced: {other:?}"),
     }
-    let direct = sqlx::query("SELECT meta.approve_request($1, NULL)").bind(submitted.request_id).execute(&both.pool).await;
+    let direct =
+        sqlx::query("SELECT meta.approve_request($1, NULL)").bind(submitted.request_id).execute(&both.pool).await;
     assert!(direct.is_err(), "the database function itself refuses");
     let other = db.login("supervisor").await;
     pipeline::approve(&other, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
@@ -85,9 +86,12 @@ async fn supervisors_and_readers_stay_in_their_lane() {
     ] {
         assert!(denied(&reader.pool, sql).await, "a reader could run: {sql}");
     }
-    let visible = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM core.welfare_patients_current").fetch_one(&reader.pool).await;
+    let visible = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM core.welfare_patients_current")
+        .fetch_one(&reader.pool)
+        .await;
     assert!(visible.is_ok(), "readers read core: {visible:?}");
-    let visible = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM mart.citizen_contacts").fetch_one(&reader.pool).await;
+    let visible =
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM mart.citizen_contacts").fetch_one(&reader.pool).await;
     assert!(visible.is_ok(), "readers read the mart: {visible:?}");
     let owner_can = sqlx::query("DELETE FROM meta.audit_log WHERE false").execute(&db.admin.pool).await;
     assert!(owner_can.is_ok(), "the owner keeps control of its audit log");

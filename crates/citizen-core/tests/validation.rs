@@ -22,7 +22,8 @@ fn id(n: u32) -> String {
     citizen_core::validate::types::israeli_id::with_check_digit(20_000_000 + n)
 }
 
-const HEADER: &str = "ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני";
+const HEADER: &str =
+    "ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני";
 
 fn row(n: u32) -> String {
     format!("{},נועה,לוי,12/03/1975,נ,פעיל,120,4,7,050-2345678,03-5123456,,noa{n}@example.org", id(n))
@@ -91,10 +92,8 @@ fn missing_duplicate_and_unknown_columns_are_file_level() {
     let text = format!("ת.ז.,שם פרטי,שם פרטי,סטטוס,קוד רחוב,הערות\n{},א,א,פעיל,1,x\n", id(1));
     let report = validate_file(&temp_file("columns.csv", text.as_bytes()), contract, &ValidateOptions::default());
     assert_eq!(report.status, Status::Invalid);
-    let missing_last_name = report
-        .issues
-        .iter()
-        .find(|i| i.code == IssueCode::MissingColumn && i.column.as_deref() == Some("last_name"));
+    let missing_last_name =
+        report.issues.iter().find(|i| i.code == IssueCode::MissingColumn && i.column.as_deref() == Some("last_name"));
     assert_eq!(missing_last_name.map(|i| (i.row, i.severity)), Some((None, Severity::Error)));
     let missing_email = report.issues.iter().find(|i| i.column.as_deref() == Some("email"));
     assert_eq!(missing_email.map(|i| i.severity), Some(Severity::Warning), "optional columns may be absent");
@@ -135,9 +134,17 @@ fn hebrew_windows_1255_and_utf16_files_validate_like_utf8() {
 fn corrupt_and_foreign_files_are_unusable_not_panics() {
     let catalog = catalog();
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
-    let corrupt = validate_file(&temp_file("corrupt.xlsx", b"PK\x03\x04 this is not a workbook"), contract, &ValidateOptions::default());
+    let corrupt = validate_file(
+        &temp_file("corrupt.xlsx", b"PK\x03\x04 this is not a workbook"),
+        contract,
+        &ValidateOptions::default(),
+    );
     assert_eq!((corrupt.status, corrupt.issues[0].code), (Status::Unusable, IssueCode::Unreadable));
-    let pdf = validate_file(&temp_file("scan.csv", b"%PDF-1.7\n\x00\x01\x02\x03binary"), contract, &ValidateOptions::default());
+    let pdf = validate_file(
+        &temp_file("scan.csv", b"%PDF-1.7\n\x00\x01\x02\x03binary"),
+        contract,
+        &ValidateOptions::default(),
+    );
     assert_eq!(pdf.status, Status::Unusable);
     let encrypted = {
         let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -164,7 +171,8 @@ fn datasets_are_recognised_by_name_then_headers() {
         }
         other => panic!("expected an unknown dataset, got {:?}", other.map(|c| c.dataset.clone())),
     }
-    let report = validate_path(&catalog, &unknown, Some("hamal"), &ValidateOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let report =
+        validate_path(&catalog, &unknown, Some("hamal"), &ValidateOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.count(IssueCode::MissingColumn), 10, "a file of another dataset misses every column");
 }
 

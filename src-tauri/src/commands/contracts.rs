@@ -13,9 +13,7 @@ pub fn list_contracts() -> Result<Vec<ContractSummary>, ErrorPayload> {
 
 /// Lists the contracts of `dir`, in the catalog's (file name) order.
 pub fn list_contracts_in(dir: &Path) -> Result<Vec<ContractSummary>, ErrorPayload> {
-    Catalog::load(dir)
-        .map(|catalog| catalog.summaries())
-        .map_err(|error| ErrorPayload::from(&error))
+    Catalog::load(dir).map(|catalog| catalog.summaries()).map_err(|error| ErrorPayload::from(&error))
 }
 
 #[cfg(test)]

@@ -46,16 +46,10 @@ pub fn default_contracts_dir() -> PathBuf {
 impl Catalog {
     /// Loads every `*.yaml`/`*.yml` in `dir`; fails listing every problem in every file.
     pub fn load(dir: &Path) -> Result<Catalog, CoreError> {
-        let entries = std::fs::read_dir(dir).map_err(|source| CoreError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(dir).map_err(|source| CoreError::Io { path: dir.to_path_buf(), source })?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-            })
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
             .collect();
         paths.sort();
         if paths.is_empty() {
@@ -64,10 +58,7 @@ impl Catalog {
         let mut contracts: Vec<Contract> = Vec::new();
         let mut problems = Vec::new();
         for path in paths {
-            let body = std::fs::read_to_string(&path).map_err(|source| CoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let body = std::fs::read_to_string(&path).map_err(|source| CoreError::Io { path: path.clone(), source })?;
             match compile_contract(&path, &body) {
                 Ok(contract) => {
                     if let Some(other) = contracts.iter().find(|c| c.dataset == contract.dataset) {
@@ -100,10 +91,7 @@ impl Catalog {
         self.contracts
             .iter()
             .find(|c| c.dataset == dataset)
-            .ok_or_else(|| CoreError::UnknownDataset {
-                dataset: dataset.to_owned(),
-                known: self.datasets(),
-            })
+            .ok_or_else(|| CoreError::UnknownDataset { dataset: dataset.to_owned(), known: self.datasets() })
     }
 
     /// Dataset names, in file order.
@@ -114,10 +102,7 @@ impl Catalog {
     /// Contracts whose `match.file_name` matches the file's name.
     pub fn match_file_name(&self, path: &Path) -> Vec<&Contract> {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        self.contracts
-            .iter()
-            .filter(|c| c.file_name_pattern.as_ref().is_some_and(|p| p.is_match(name)))
-            .collect()
+        self.contracts.iter().filter(|c| c.file_name_pattern.as_ref().is_some_and(|p| p.is_match(name))).collect()
     }
 
     /// One line per contract for lists.

@@ -2,8 +2,7 @@
 //! (with file, line and column) instead of stopping at the first.
 
 use super::config::{
-    ColumnConfig, ColumnTypeConfig, ContractConfig, EncodingConfig, ScalarConfig, SeverityConfig,
-    StrategyConfig,
+    ColumnConfig, ColumnTypeConfig, ContractConfig, EncodingConfig, ScalarConfig, SeverityConfig, StrategyConfig,
 };
 use super::{normalise_header, Bound, Column, Contract, SourceOptions};
 use crate::error::ContractProblem;
@@ -17,16 +16,88 @@ use std::path::Path;
 
 /// Words PostgreSQL reserves, and names the pipeline adds to every table.
 const RESERVED_NAMES: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
-    "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
-    "current_date", "current_role", "current_time", "current_timestamp", "current_user",
-    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
-    "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
-    "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
-    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
-    "returning", "select", "session_user", "some", "symmetric", "table", "then", "to",
-    "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where",
-    "window", "with", "request_id", "version_id", "source_row", "row_hash", "valid_from",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "lateral",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
+    "request_id",
+    "version_id",
+    "source_row",
+    "row_hash",
+    "valid_from",
     "valid_to",
 ];
 
@@ -51,12 +122,7 @@ pub fn compile_contract(path: &Path, body: &str) -> Result<Contract, Vec<Contrac
 }
 
 fn first_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid YAML")
-        .to_owned()
+    message.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("invalid YAML").to_owned()
 }
 
 struct Compiler<'a> {
@@ -104,10 +170,7 @@ impl Compiler<'_> {
         for column in config.columns {
             self.check_identifier(&column.name, "column name");
             if !seen.insert(column.name.value.clone()) {
-                self.problem(
-                    Some(column.name.referenced),
-                    format!("column '{}' is defined twice", column.name.value),
-                );
+                self.problem(Some(column.name.referenced), format!("column '{}' is defined twice", column.name.value));
             }
             columns.push(self.compile_column(column));
         }
@@ -154,10 +217,7 @@ impl Compiler<'_> {
         if config.merge_deletes && config.strategy.value != StrategyConfig::Merge {
             self.problem(None, "merge_deletes only applies to strategy merge".to_owned());
         }
-        let file_name_pattern = config
-            .match_
-            .and_then(|m| m.file_name)
-            .and_then(|p| self.regex(&p, false));
+        let file_name_pattern = config.match_.and_then(|m| m.file_name).and_then(|p| self.regex(&p, false));
         let source = self.compile_source(config.source.unwrap_or_default());
         let expect = config.expect.unwrap_or_default();
         if let Some(change) = expect.max_row_change {
@@ -190,10 +250,9 @@ impl Compiler<'_> {
         let mut indexes = Vec::new();
         for name in names {
             match columns.iter().position(|c| c.name == name.value) {
-                Some(index) if indexes.contains(&index) => self.problem(
-                    Some(name.referenced),
-                    format!("{what} lists '{}' twice", name.value),
-                ),
+                Some(index) if indexes.contains(&index) => {
+                    self.problem(Some(name.referenced), format!("{what} lists '{}' twice", name.value))
+                }
                 Some(index) => indexes.push(index),
                 None => self.problem(
                     Some(name.referenced),
@@ -205,11 +264,7 @@ impl Compiler<'_> {
     }
 
     fn regex(&mut self, pattern: &Spanned<String>, whole_value: bool) -> Option<Regex> {
-        let source = if whole_value {
-            format!("^(?:{})$", pattern.value)
-        } else {
-            pattern.value.clone()
-        };
+        let source = if whole_value { format!("^(?:{})$", pattern.value) } else { pattern.value.clone() };
         match Regex::new(&source) {
             Ok(regex) => Some(regex),
             Err(error) => {
@@ -335,9 +390,7 @@ impl Compiler<'_> {
             (ColumnTypeConfig::Integer | ColumnTypeConfig::Decimal, ScalarConfig::Integer(i)) => {
                 Some(Bound::Number(*i as f64))
             }
-            (ColumnTypeConfig::Integer | ColumnTypeConfig::Decimal, ScalarConfig::Float(f)) => {
-                Some(Bound::Number(*f))
-            }
+            (ColumnTypeConfig::Integer | ColumnTypeConfig::Decimal, ScalarConfig::Float(f)) => Some(Bound::Number(*f)),
             (ColumnTypeConfig::Date, ScalarConfig::Text(t)) => {
                 NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().map(Bound::Date)
             }
@@ -345,11 +398,7 @@ impl Compiler<'_> {
                 NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
                     .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
                     .ok()
-                    .or_else(|| {
-                        NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                            .ok()
-                            .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    })
+                    .or_else(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
                     .map(Bound::DateTime)
             }
             _ => None,
@@ -363,10 +412,7 @@ impl Compiler<'_> {
             };
             self.problem(
                 Some(bound.referenced),
-                format!(
-                    "{which} of column '{column}' is '{}'; expected {expected}",
-                    bound.value.to_text()
-                ),
+                format!("{which} of column '{column}' is '{}'; expected {expected}", bound.value.to_text()),
             );
         }
         parsed
@@ -457,9 +503,7 @@ phones: [phone_1]
         let found = problems(&body);
         let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
         assert_eq!(found.len(), 5, "{messages:#?}");
-        let has = |needle: &str, line: u64| {
-            found.iter().any(|p| p.message.contains(needle) && p.line == Some(line))
-        };
+        let has = |needle: &str, line: u64| found.iter().any(|p| p.message.contains(needle) && p.line == Some(line));
         assert!(has("invalid regular expression", 6), "{messages:#?}");
         assert!(has("not a safe SQL name", 12), "{messages:#?}");
         assert!(has("min of column", 14), "{messages:#?}");

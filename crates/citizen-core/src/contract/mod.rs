@@ -107,8 +107,13 @@ pub fn normalise_header(raw: &str) -> String {
     let mut pending_space = false;
     for ch in raw.chars() {
         let ch = match ch {
-            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}' | '\u{200B}' | '\u{061C}' => continue,
+            '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{200B}'
+            | '\u{061C}' => continue,
             '\u{05F4}' | '\u{201C}' | '\u{201D}' => '"',
             '\u{05F3}' | '\u{2018}' | '\u{2019}' | '`' => '\'',
             c if c.is_whitespace() => {

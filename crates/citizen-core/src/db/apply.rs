@@ -45,7 +45,11 @@ fn normalised_type(sql: &str) -> &str {
 }
 
 async fn execute(tx: &mut Transaction<'_, Postgres>, statement: &str, context: &str) -> Result<(), CoreError> {
-    sqlx::query(AssertSqlSafe(statement.to_owned())).execute(&mut **tx).await.map(|_| ()).map_err(|e| CoreError::db(context.to_owned(), e))
+    sqlx::query(AssertSqlSafe(statement.to_owned()))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(|e| CoreError::db(context.to_owned(), e))
 }
 
 /// Adds contract columns missing from `schema.table`; refuses type changes.
@@ -92,17 +96,14 @@ async fn evolve_table(
 /// Applies one contract inside `tx`.
 async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> Result<Applied, CoreError> {
     let dataset = contract.dataset.clone();
-    let registered: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT sha256, strategy, body FROM meta.contract WHERE dataset = $1 AND is_current",
-    )
-    .bind(&dataset)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(|e| CoreError::db("reading registered contracts", e))?;
-    let strategy = serde_json::to_value(contract.strategy)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let registered: Option<(String, String, String)> =
+        sqlx::query_as("SELECT sha256, strategy, body FROM meta.contract WHERE dataset = $1 AND is_current")
+            .bind(&dataset)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|e| CoreError::db("reading registered contracts", e))?;
+    let strategy =
+        serde_json::to_value(contract.strategy).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     if let Some((sha, old_strategy, old_body)) = &registered {
         if *sha == contract.sha256 {
             return Ok(Applied::Unchanged { dataset });

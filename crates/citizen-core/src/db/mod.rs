@@ -124,7 +124,9 @@ impl Database {
             .await
             .map_err(|e| CoreError::db("looking up the database", e))?;
         if !exists {
-            let created = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {}", quote_ident(database)))).execute(&maintenance).await;
+            let created = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {}", quote_ident(database))))
+                .execute(&maintenance)
+                .await;
             if let Err(error) = created {
                 let duplicate = matches!(&error, sqlx::Error::Database(d) if d.code().as_deref() == Some("42P04"));
                 if !duplicate {
@@ -172,7 +174,10 @@ impl Database {
                    CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE {role};
                  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
             );
-            sqlx::query(AssertSqlSafe(statement)).execute(&self.pool).await.map_err(|e| CoreError::db("creating demo logins", e))?;
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| CoreError::db("creating demo logins", e))?;
         }
         Ok(())
     }

@@ -60,7 +60,13 @@ impl RowStore {
             NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
         let file = File::create(&path)?;
-        Ok(RowStore { path, writer: Some(BufWriter::with_capacity(1 << 20, file)), reader: None, offsets: Vec::new(), end: 0 })
+        Ok(RowStore {
+            path,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            reader: None,
+            offsets: Vec::new(),
+            end: 0,
+        })
     }
 
     /// Appends encoded rows (from `encode_rows`), in file order.

@@ -44,10 +44,7 @@ pub fn check_period(contract: &Contract, period: &str) -> Result<(), CoreError> 
     let year_ok = |b: &[u8]| b.len() >= 4 && b[..4].iter().all(u8::is_ascii_digit);
     let (ok, kind, example) = match contract.period {
         Period::Monthly => (
-            bytes.len() == 7
-                && year_ok(bytes)
-                && bytes[4] == b'-'
-                && matches!(period[5..].parse::<u32>(), Ok(1..=12)),
+            bytes.len() == 7 && year_ok(bytes) && bytes[4] == b'-' && matches!(period[5..].parse::<u32>(), Ok(1..=12)),
             "monthly",
             "YYYY-MM, e.g. 2026-11",
         ),
@@ -88,7 +85,12 @@ async fn log_step(
 /// Submits a file (clerk): validates it, then lands, stages and opens a
 /// pending request in one transaction. An invalid file is refused with its
 /// report and nothing is written.
-pub async fn submit(database: &Database, contract: &Contract, path: &Path, period: &str) -> Result<Submitted, CoreError> {
+pub async fn submit(
+    database: &Database,
+    contract: &Contract,
+    path: &Path,
+    period: &str,
+) -> Result<Submitted, CoreError> {
     check_period(contract, period)?;
     let previous_rows = queries::active_row_count(database, &contract.dataset, period).await?;
     let validate_started = Utc::now();
@@ -111,12 +113,8 @@ pub async fn submit(database: &Database, contract: &Contract, path: &Path, perio
             report: Box::new(report),
         });
     }
-    let warnings: Vec<Issue> = report
-        .issues
-        .iter()
-        .filter(|i| i.severity == Severity::Warning && i.row.is_none())
-        .cloned()
-        .collect();
+    let warnings: Vec<Issue> =
+        report.issues.iter().filter(|i| i.severity == Severity::Warning && i.row.is_none()).cloned().collect();
     let file_name = display_name(path);
     let attempt = || {
         let skip = validation.invalid_row_numbers.clone();

@@ -52,7 +52,9 @@ pub async fn preview_changes(
     let context = "previewing the changes";
     if contract.keys.is_empty() || contract.strategy == Strategy::Append {
         let sql = if contract.strategy == Strategy::Append {
-            format!("SELECT (SELECT count(*) FROM ({staged_rows}) s), 0::bigint, (SELECT count(*) FROM ({current_rows}) c)")
+            format!(
+                "SELECT (SELECT count(*) FROM ({staged_rows}) s), 0::bigint, (SELECT count(*) FROM ({current_rows}) c)"
+            )
         } else {
             format!(
                 "SELECT (SELECT count(*) FROM (({staged_rows}) EXCEPT ALL ({current_rows})) a),
@@ -110,7 +112,8 @@ pub async fn preview_changes(
         .await
         .map_err(|e| CoreError::db(context, e))?;
     let get = |i: usize| row.try_get::<i64, _>(i).map_err(|e| CoreError::db(context, e));
-    let mut preview = ChangePreview { added: get(0)?, removed: get(1)?, changed: get(2)?, unchanged: get(3)?, ..Default::default() };
+    let mut preview =
+        ChangePreview { added: get(0)?, removed: get(1)?, changed: get(2)?, unchanged: get(3)?, ..Default::default() };
     for (index, (name, _)) in values.iter().enumerate() {
         let count = get(4 + index)?;
         if count > 0 {

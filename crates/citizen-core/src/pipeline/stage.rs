@@ -26,7 +26,13 @@ pub fn escape_copy_text(out: &mut Vec<u8>, text: &str) {
 
 /// Encodes one batch as COPY text lines, leaving out `skip` rows (sorted).
 /// A value that does not parse (only possible on warning columns) stages as NULL.
-pub fn encode_batch(contract: &Contract, map: &HeaderMap, batch: &Batch, skip: &[u64], request_id: i64) -> (Vec<u8>, u64) {
+pub fn encode_batch(
+    contract: &Contract,
+    map: &HeaderMap,
+    batch: &Batch,
+    skip: &[u64],
+    request_id: i64,
+) -> (Vec<u8>, u64) {
     let mut out = Vec::with_capacity(batch.len() * 128);
     let mut rows = 0u64;
     let request = request_id.to_string();
@@ -73,10 +79,8 @@ pub async fn stage_file(
     let producer = tokio::task::spawn_blocking(move || -> Result<(), CoreError> {
         let contract = producer_contract;
         let score = |row: &[CellRef<'_>]| header_score(&contract, row);
-        let table = open_table(&producer_path, &contract.source, &score).map_err(|e| CoreError::Io {
-            path: producer_path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let table = open_table(&producer_path, &contract.source, &score)
+            .map_err(|e| CoreError::Io { path: producer_path.clone(), source: std::io::Error::other(e.to_string()) })?;
         let map = map_headers(&contract, &table.headers);
         let failed = process_in_order(
             table.batches,
@@ -87,10 +91,9 @@ pub async fn stage_file(
             },
         );
         match failed {
-            Some(error) => Err(CoreError::Io {
-                path: producer_path.clone(),
-                source: std::io::Error::other(error.to_string()),
-            }),
+            Some(error) => {
+                Err(CoreError::Io { path: producer_path.clone(), source: std::io::Error::other(error.to_string()) })
+            }
             None => Ok(()),
         }
     });
@@ -101,10 +104,9 @@ pub async fn stage_file(
             return Err(CoreError::db("staging rows", error));
         }
     }
-    let produced = producer.await.map_err(|e| CoreError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    let produced = producer
+        .await
+        .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
     if let Err(error) = produced {
         let _ = copy.abort("reading the file failed").await;
         return Err(error);

@@ -10,8 +10,7 @@
 
 use super::encoding::{self, DecodingReader, Detected, SNIFF_BYTES};
 use super::{
-    pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, TextRows,
-    BATCH_ROWS, HEADER_SEARCH_ROWS,
+    pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, TextRows, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
 use crate::contract::config::EncodingConfig;
 use crate::contract::SourceOptions;
@@ -39,30 +38,19 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// The batch stream yields `Err` at most once, and only after every row read
 /// before the failure (e.g. `ReadError::Encoding` for a row that is not valid
 /// UTF-8 in a file whose start was); it ends after that.
-pub fn open(
-    path: &Path,
-    options: &SourceOptions,
-    score: HeaderScore<'_>,
-) -> Result<Table, ReadError> {
-    let mut file =
-        File::open(path).map_err(|e| unreadable(format!("could not open the file: {e}")))?;
+pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    let mut file = File::open(path).map_err(|e| unreadable(format!("could not open the file: {e}")))?;
     let (prefix, at_eof) = read_prefix(&mut file)?;
     if prefix.is_empty() {
-        return Err(ReadError::Empty {
-            message: "the file is empty (0 bytes)".to_owned(),
-        });
+        return Err(ReadError::Empty { message: "the file is empty (0 bytes)".to_owned() });
     }
     let detected = encoding::detect(&prefix, at_eof, options.encoding)?;
     let delimiter = {
         let text = detected.decode_prefix(&prefix);
         if at_eof && text.trim().is_empty() {
-            return Err(ReadError::Empty {
-                message: "the file holds only blank lines and spaces".to_owned(),
-            });
+            return Err(ReadError::Empty { message: "the file holds only blank lines and spaces".to_owned() });
         }
-        options
-            .delimiter
-            .unwrap_or_else(|| sniff_delimiter(&text, at_eof))
+        options.delimiter.unwrap_or_else(|| sniff_delimiter(&text, at_eof))
     };
     let declared_utf8 = options.encoding == Some(EncodingConfig::Utf8) && detected.bom_len == 0;
     let mut records = RecordReader::new(stream(prefix, file, detected), delimiter, declared_utf8);
@@ -128,8 +116,7 @@ pub fn sniff_delimiter(text: &str, complete: bool) -> u8 {
         }
         // A quote opens a quoted field at the start of a field only; inside
         // one it closes it (and a doubled quote reopens it).
-        let field_start =
-            matches!(previous, b'\n' | b'\r' | b'"') || DELIMITERS.contains(&previous);
+        let field_start = matches!(previous, b'\n' | b'\r' | b'"') || DELIMITERS.contains(&previous);
         previous = b;
         match b {
             b'"' if in_quotes || field_start => {
@@ -172,10 +159,7 @@ pub fn sniff_delimiter(text: &str, complete: bool) -> u8 {
                 None => tally.push((n, 1)),
             }
         }
-        let Some(&(count, lines_with)) = tally
-            .iter()
-            .max_by_key(|&&(count, lines_with)| (lines_with, count))
-        else {
+        let Some(&(count, lines_with)) = tally.iter().max_by_key(|&&(count, lines_with)| (lines_with, count)) else {
             continue;
         };
         let key = (lines_with, count);
@@ -195,33 +179,19 @@ struct Header {
 
 /// Finds the header row: row `forced` when the contract fixes it, else the best
 /// scoring of the first [`HEADER_SEARCH_ROWS`] records. Rows above it are dropped.
-fn find_header(
-    records: &mut RecordReader,
-    forced: Option<u64>,
-    score: HeaderScore<'_>,
-) -> Result<Header, ReadError> {
+fn find_header(records: &mut RecordReader, forced: Option<u64>, score: HeaderScore<'_>) -> Result<Header, ReadError> {
     if let Some(n) = forced {
         while let Some((row, record)) = records.next_record()? {
             if row == n {
-                return Ok(Header {
-                    row,
-                    headers: header_texts(&record),
-                    pending: VecDeque::new(),
-                });
+                return Ok(Header { row, headers: header_texts(&record), pending: VecDeque::new() });
             }
             if row > n {
                 // Row `n` is a blank line (or inside a multi-line record): no headers.
-                return Ok(Header {
-                    row: n,
-                    headers: Vec::new(),
-                    pending: VecDeque::from([(row, record)]),
-                });
+                return Ok(Header { row: n, headers: Vec::new(), pending: VecDeque::from([(row, record)]) });
             }
         }
         return Err(ReadError::Empty {
-            message: format!(
-                "the file ends before row {n}, where the contract says the header row is"
-            ),
+            message: format!("the file ends before row {n}, where the contract says the header row is"),
         });
     }
     let mut seen: Vec<(u64, StringRecord)> = Vec::new();
@@ -236,27 +206,16 @@ fn find_header(
         }
         any_data |= !blank;
     }
-    let cells: Vec<Vec<CellRef<'_>>> = seen
-        .iter()
-        .map(|(_, record)| record.iter().map(text_cell).collect())
-        .collect();
+    let cells: Vec<Vec<CellRef<'_>>> = seen.iter().map(|(_, record)| record.iter().map(text_cell).collect()).collect();
     let Some(index) = pick_header_row(&cells, score) else {
-        return Err(ReadError::Empty {
-            message: "the file has no rows with data, only empty cells".to_owned(),
-        });
+        return Err(ReadError::Empty { message: "the file has no rows with data, only empty cells".to_owned() });
     };
     drop(cells);
     let mut rest = seen.into_iter().skip(index);
     let Some((row, record)) = rest.next() else {
-        return Err(ReadError::Empty {
-            message: "the file has no rows with data".to_owned(),
-        });
+        return Err(ReadError::Empty { message: "the file has no rows with data".to_owned() });
     };
-    Ok(Header {
-        row,
-        headers: header_texts(&record),
-        pending: rest.collect(),
-    })
+    Ok(Header { row, headers: header_texts(&record), pending: rest.collect() })
 }
 
 /// A CSV field as a cell: the empty string is an empty cell.
@@ -279,9 +238,7 @@ fn header_texts(record: &StringRecord) -> Vec<String> {
 
 /// True when every field is empty or whitespace.
 fn is_blank(record: &StringRecord) -> bool {
-    record
-        .iter()
-        .all(|field| field.chars().all(char::is_whitespace))
+    record.iter().all(|field| field.chars().all(char::is_whitespace))
 }
 
 /// Byte classes for the fast path over unquoted lines.
@@ -323,15 +280,9 @@ fn scan_plain_line(bytes: &[u8], scan: &Scanner, delimiters: &mut Vec<usize>) ->
     delimiters.clear();
     let mut i = 0;
     loop {
-        while let Some(word) = bytes
-            .get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        {
+        while let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
             let word = u64::from_le_bytes(word);
-            let marks = scan
-                .specials
-                .iter()
-                .fold(0, |marks, &special| marks | zeros(word ^ special));
+            let marks = scan.specials.iter().fold(0, |marks, &special| marks | zeros(word ^ special));
             if marks == 0 {
                 i += 8;
             } else {
@@ -493,8 +444,7 @@ impl RecordReader {
             }
             let input = self.buf.get(self.pos..self.end).unwrap_or_default();
             let (result, nin, nout, nend) =
-                self.core
-                    .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
+                self.core.read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
             let consumed = nin.min(input.len());
             if let Some(&b) = input.get(..consumed).and_then(<[u8]>::last) {
                 self.last_byte = b;
@@ -525,13 +475,7 @@ impl RecordReader {
 
     /// Copies the fields `csv_core` parsed into a record of their own, checking
     /// UTF-8 once per record (each field must also be valid on its own).
-    fn build(
-        &mut self,
-        row: u64,
-        outlen: usize,
-        endlen: usize,
-        record: &mut StringRecord,
-    ) -> Result<(), ReadError> {
+    fn build(&mut self, row: u64, outlen: usize, endlen: usize, record: &mut StringRecord) -> Result<(), ReadError> {
         let out = self.out.get(..outlen).unwrap_or_default();
         let ends = self.ends.get(..endlen).unwrap_or_default();
         if let Ok(text) = std::str::from_utf8(out) {
@@ -566,10 +510,7 @@ impl RecordReader {
                  contract if it is a Hebrew Excel export"
             )
         };
-        ReadError::Encoding {
-            row: Some(row),
-            message,
-        }
+        ReadError::Encoding { row: Some(row), message }
     }
 }
 
@@ -632,10 +573,7 @@ impl Iterator for CsvBatches {
         }
         self.last_batch_bytes = rows.text_len();
         // A failure after these rows is reported on the next call.
-        Some(Ok(Batch {
-            row_numbers,
-            data: BatchData::Text(rows),
-        }))
+        Some(Ok(Batch { row_numbers, data: BatchData::Text(rows) }))
     }
 }
 
@@ -649,9 +587,7 @@ mod tests {
     const KNOWN: &[&str] = &["id", "name", "city", "note", "מספר זהות", "שם", "עיר"];
 
     fn score(row: &[CellRef<'_>]) -> usize {
-        row.iter()
-            .filter(|c| matches!(c, CellRef::Text(t) if KNOWN.contains(&t.trim())))
-            .count()
+        row.iter().filter(|c| matches!(c, CellRef::Text(t) if KNOWN.contains(&t.trim()))).count()
     }
 
     fn write(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
@@ -683,9 +619,7 @@ mod tests {
                     assert!(!batch.is_empty() && batch.len() <= BATCH_ROWS);
                     assert!(matches!(batch.data, BatchData::Text(_)));
                     for i in 0..batch.len() {
-                        let cells = (0..batch.width(i))
-                            .map(|c| batch.cell(i, c).display())
-                            .collect();
+                        let cells = (0..batch.width(i)).map(|c| batch.cell(i, c).display()).collect();
                         rows.push((batch.row_numbers[i], cells));
                     }
                 }
@@ -710,17 +644,9 @@ mod tests {
     }
 
     fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-        let mut bytes = if big_endian {
-            vec![0xFE, 0xFF]
-        } else {
-            vec![0xFF, 0xFE]
-        };
+        let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
         for unit in text.encode_utf16() {
-            bytes.extend(if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            });
+            bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
         }
         bytes
     }
@@ -733,13 +659,7 @@ mod tests {
         assert_eq!(table.sheet, None);
         assert_eq!(table.header_row, 1);
         assert_eq!(table.headers, ["id", "name", "city"]);
-        assert_eq!(
-            rows(table),
-            [
-                row(2, &["1", "Dana", "Tel Aviv"]),
-                row(3, &["2", "Yossi", "Haifa"])
-            ]
-        );
+        assert_eq!(rows(table), [row(2, &["1", "Dana", "Tel Aviv"]), row(3, &["2", "Yossi", "Haifa"])]);
     }
 
     #[test]
@@ -757,13 +677,7 @@ mod tests {
         assert_eq!(table.encoding, Some("UTF-16LE"));
         assert_eq!(table.delimiter, Some(b'\t'));
         assert_eq!(table.headers, ["מספר זהות", "שם", "עיר"]);
-        assert_eq!(
-            rows(table),
-            [
-                row(2, &["123456782", "דנה", "תל אביב"]),
-                row(4, &["234567891", "יוסי", "חיפה"])
-            ]
-        );
+        assert_eq!(rows(table), [row(2, &["123456782", "דנה", "תל אביב"]), row(4, &["234567891", "יוסי", "חיפה"])]);
     }
 
     #[test]
@@ -776,18 +690,14 @@ mod tests {
 
     #[test]
     fn reads_windows_1255_hebrew() {
-        let text =
-            "מספר זהות,שם,עיר\r\n123456782,דנה כהן,תל אביב\r\n234567891,יוסי לוי,באר שבע\r\n";
+        let text = "מספר זהות,שם,עיר\r\n123456782,דנה כהן,תל אביב\r\n234567891,יוסי לוי,באר שבע\r\n";
         let (bytes, _, _) = WINDOWS_1255.encode(text);
         let table = open_bytes(&bytes).unwrap();
         assert_eq!(table.encoding, Some("windows-1255"));
         assert_eq!(table.headers, ["מספר זהות", "שם", "עיר"]);
         assert_eq!(
             rows(table),
-            [
-                row(2, &["123456782", "דנה כהן", "תל אביב"]),
-                row(3, &["234567891", "יוסי לוי", "באר שבע"])
-            ]
+            [row(2, &["123456782", "דנה כהן", "תל אביב"]), row(3, &["234567891", "יוסי לוי", "באר שבע"])]
         );
     }
 
@@ -808,20 +718,13 @@ mod tests {
     fn invalid_utf8_late_in_the_file_names_its_row() {
         let (bytes, hebrew_row) = late_hebrew_1255();
         let (rows, failure) = drain(open_bytes(&bytes).unwrap());
-        assert_eq!(
-            rows.len() as u64,
-            hebrew_row - 2,
-            "every row before the bad one is read"
-        );
+        assert_eq!(rows.len() as u64, hebrew_row - 2, "every row before the bad one is read");
         assert_eq!(rows.last().map(|r| r.0), Some(hebrew_row - 1));
         match failure {
             Some(ReadError::Encoding { row, message }) => {
                 assert_eq!(row, Some(hebrew_row));
                 assert!(message.contains(&format!("row {hebrew_row}")), "{message}");
-                assert!(
-                    message.contains("CSV UTF-8") && message.contains("windows-1255"),
-                    "{message}"
-                );
+                assert!(message.contains("CSV UTF-8") && message.contains("windows-1255"), "{message}");
             }
             other => panic!("expected an encoding failure, got {other:?}"),
         }
@@ -830,10 +733,7 @@ mod tests {
     #[test]
     fn a_declared_encoding_is_used() {
         let (bytes, hebrew_row) = late_hebrew_1255();
-        let options = SourceOptions {
-            encoding: Some(EncodingConfig::Windows1255),
-            ..Default::default()
-        };
+        let options = SourceOptions { encoding: Some(EncodingConfig::Windows1255), ..Default::default() };
         let table = open_with(&bytes, &options).unwrap();
         assert_eq!(table.encoding, Some("windows-1255"));
         let rows = rows(table);
@@ -842,21 +742,12 @@ mod tests {
 
     #[test]
     fn declared_utf8_that_is_not_fails_at_its_row() {
-        let options = SourceOptions {
-            encoding: Some(EncodingConfig::Utf8),
-            ..Default::default()
-        };
+        let options = SourceOptions { encoding: Some(EncodingConfig::Utf8), ..Default::default() };
         match open_with(b"id,name\n1,Dana\n2,\xE3\xEF\xE4\n", &options) {
-            Err(ReadError::Encoding {
-                row: Some(3),
-                message,
-            }) => {
+            Err(ReadError::Encoding { row: Some(3), message }) => {
                 assert!(message.contains("encoding: utf-8"), "{message}")
             }
-            other => panic!(
-                "expected an encoding failure at row 3, got {:?}",
-                other.err()
-            ),
+            other => panic!("expected an encoding failure at row 3, got {:?}", other.err()),
         }
     }
 
@@ -868,23 +759,13 @@ mod tests {
             let table = open_bytes(text.as_bytes()).unwrap();
             assert_eq!(table.delimiter, Some(delimiter), "{d:?}");
             assert_eq!(table.headers, ["id", "name", "note"]);
-            assert_eq!(
-                rows(table),
-                [
-                    row(2, &["1", "Dana", "a,b;c|d\te"]),
-                    row(3, &["2", "Yossi", "plain"])
-                ],
-                "{d:?}"
-            );
+            assert_eq!(rows(table), [row(2, &["1", "Dana", "a,b;c|d\te"]), row(3, &["2", "Yossi", "plain"])], "{d:?}");
         }
     }
 
     #[test]
     fn a_declared_delimiter_is_used() {
-        let options = SourceOptions {
-            delimiter: Some(b';'),
-            ..Default::default()
-        };
+        let options = SourceOptions { delimiter: Some(b';'), ..Default::default() };
         let table = open_with(b"id;name,x\n1;a,b\n", &options).unwrap();
         assert_eq!(table.delimiter, Some(b';'));
         assert_eq!(table.headers, ["id", "name,x"]);
@@ -897,43 +778,24 @@ mod tests {
         assert_eq!(sniff_delimiter("just one column\nvalue\n", true), b',');
         assert_eq!(sniff_delimiter("a;b;c", true), b';');
         // Commas inside text do not outvote the real delimiter.
-        assert_eq!(
-            sniff_delimiter("name;address\nA;Tel Aviv, Israel\nB;Haifa\n", true),
-            b';'
-        );
-        assert_eq!(
-            sniff_delimiter(
-                "name\taddress\nA\tTel Aviv, Israel\nB\tHaifa, Israel\n",
-                true
-            ),
-            b'\t'
-        );
+        assert_eq!(sniff_delimiter("name;address\nA;Tel Aviv, Israel\nB;Haifa\n", true), b';');
+        assert_eq!(sniff_delimiter("name\taddress\nA\tTel Aviv, Israel\nB\tHaifa, Israel\n", true), b'\t');
         // Decimal commas: the header line decides.
         assert_eq!(sniff_delimiter("x;y\n1,5;2,5\n3,5;4,5\n", true), b';');
         // Quoted delimiters and quoted line breaks are not counted.
         assert_eq!(sniff_delimiter("a|b\n\"x,y,z\nw,v\"|1\n2|3\n", true), b'|');
-        assert_eq!(
-            sniff_delimiter("a|b\n\"x,\"\"y\"\",z\"|1\n2|3\n", true),
-            b'|'
-        );
+        assert_eq!(sniff_delimiter("a|b\n\"x,\"\"y\"\",z\"|1\n2|3\n", true), b'|');
         // A quote inside a field (inches) opens nothing.
-        assert_eq!(
-            sniff_delimiter("a,b;c,d\nscreen 5\" wide;1\nc;2\nd;3\n", true),
-            b';'
-        );
+        assert_eq!(sniff_delimiter("a,b;c,d\nscreen 5\" wide;1\nc;2\nd;3\n", true), b';');
         // A title row above the header does not matter.
-        assert_eq!(
-            sniff_delimiter("Report for May\n\nid,name,city\n1,a,b\n2,c,d\n", true),
-            b','
-        );
+        assert_eq!(sniff_delimiter("Report for May\n\nid,name,city\n1,a,b\n2,c,d\n", true), b',');
         // The cut last line of a partial chunk is ignored.
         assert_eq!(sniff_delimiter("a|b\n1|2\n3;4;5;6;7", false), b'|');
     }
 
     #[test]
     fn quoted_line_breaks_stay_in_their_cell() {
-        let text =
-            b"id,note\n1,\"line one\nline two\"\n2,plain\n3,\"a\r\nb\"\n4,\"\"\"quoted\"\"\"\n";
+        let text = b"id,note\n1,\"line one\nline two\"\n2,plain\n3,\"a\r\nb\"\n4,\"\"\"quoted\"\"\"\n";
         let table = open_bytes(text).unwrap();
         assert_eq!(
             rows(table),
@@ -959,22 +821,12 @@ mod tests {
 
     #[test]
     fn blank_lines_are_skipped_but_counted() {
-        let lines = [
-            "id,name", "1,a", "", "2,b", "   ", ",,", " , ", "3,c", "", "",
-        ];
+        let lines = ["id,name", "1,a", "", "2,b", "   ", ",,", " , ", "3,c", "", ""];
         for ending in ["\n", "\r\n", "\r"] {
             let text = lines.join(ending);
             let table = open_bytes(text.as_bytes()).unwrap();
             assert_eq!(table.header_row, 1);
-            assert_eq!(
-                rows(table),
-                [
-                    row(2, &["1", "a"]),
-                    row(4, &["2", "b"]),
-                    row(8, &["3", "c"])
-                ],
-                "{ending:?}"
-            );
+            assert_eq!(rows(table), [row(2, &["1", "a"]), row(4, &["2", "b"]), row(8, &["3", "c"])], "{ending:?}");
         }
     }
 
@@ -999,13 +851,7 @@ mod tests {
         let table = open_bytes(text.as_bytes()).unwrap();
         assert_eq!(table.header_row, 4);
         assert_eq!(table.headers, ["id", "name", "city"]);
-        assert_eq!(
-            rows(table),
-            [
-                row(5, &["1", "Dana", "Haifa"]),
-                row(7, &["2", "Yossi", "Eilat"])
-            ]
-        );
+        assert_eq!(rows(table), [row(5, &["1", "Dana", "Haifa"]), row(7, &["2", "Yossi", "Eilat"])]);
     }
 
     #[test]
@@ -1019,43 +865,25 @@ mod tests {
     #[test]
     fn a_declared_header_row_is_used() {
         let text = b"exported by system X\nid,name\n1,a\n2,b\n";
-        let options = SourceOptions {
-            header_row: Some(2),
-            ..Default::default()
-        };
+        let options = SourceOptions { header_row: Some(2), ..Default::default() };
         let table = open_with(text, &options).unwrap();
-        assert_eq!(
-            (table.header_row, table.headers.clone()),
-            (2, vec!["id".to_owned(), "name".to_owned()])
-        );
+        assert_eq!((table.header_row, table.headers.clone()), (2, vec!["id".to_owned(), "name".to_owned()]));
         assert_eq!(rows(table), [row(3, &["1", "a"]), row(4, &["2", "b"])]);
 
         // Row 1 forced although row 2 would score better.
-        let options = SourceOptions {
-            header_row: Some(1),
-            ..Default::default()
-        };
+        let options = SourceOptions { header_row: Some(1), ..Default::default() };
         let table = open_with(text, &options).unwrap();
         assert_eq!(table.headers, ["exported by system X"]);
         assert_eq!(rows(table).len(), 3);
 
         // A blank header row: no headers, the data follows.
-        let options = SourceOptions {
-            header_row: Some(2),
-            ..Default::default()
-        };
+        let options = SourceOptions { header_row: Some(2), ..Default::default() };
         let table = open_with(b"id,name\n\n1,a\n", &options).unwrap();
         assert!(table.headers.is_empty());
         assert_eq!(rows(table), [row(3, &["1", "a"])]);
 
-        let options = SourceOptions {
-            header_row: Some(9),
-            ..Default::default()
-        };
-        assert!(matches!(
-            open_with(text, &options),
-            Err(ReadError::Empty { .. })
-        ));
+        let options = SourceOptions { header_row: Some(9), ..Default::default() };
+        assert!(matches!(open_with(text, &options), Err(ReadError::Empty { .. })));
     }
 
     #[test]
@@ -1065,18 +893,12 @@ mod tests {
                 Err(e @ ReadError::Empty { .. }) => {
                     assert_eq!(e.code(), crate::report::IssueCode::EmptyFile)
                 }
-                other => panic!(
-                    "{bytes:?}: expected empty, got {:?}",
-                    other.map(|t| t.headers)
-                ),
+                other => panic!("{bytes:?}: expected empty, got {:?}", other.map(|t| t.headers)),
             }
         }
         // Blank lines beyond the sniffed start.
         let blank = "\n".repeat(SNIFF_BYTES * 2);
-        assert!(matches!(
-            open_bytes(blank.as_bytes()),
-            Err(ReadError::Empty { .. })
-        ));
+        assert!(matches!(open_bytes(blank.as_bytes()), Err(ReadError::Empty { .. })));
     }
 
     #[test]
@@ -1103,23 +925,15 @@ mod tests {
         let mut workbook = rust_xlsxwriter::Workbook::new();
         workbook.add_worksheet().write_string(0, 0, "id").unwrap();
         let xlsx = workbook.save_to_buffer().unwrap();
-        for (bytes, needle) in [
-            (garbage, "binary"),
-            (xlsx, "ZIP"),
-            (
-                b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec(),
-                "PDF",
-            ),
-        ] {
+        for (bytes, needle) in
+            [(garbage, "binary"), (xlsx, "ZIP"), (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec(), "PDF")]
+        {
             match open_bytes(&bytes) {
                 Err(e @ ReadError::Unreadable { .. }) => {
                     assert!(e.to_string().contains(needle), "{e}");
                     assert_eq!(e.code(), crate::report::IssueCode::Unreadable);
                 }
-                other => panic!(
-                    "expected unreadable ({needle}), got {:?}",
-                    other.map(|t| t.headers)
-                ),
+                other => panic!("expected unreadable ({needle}), got {:?}", other.map(|t| t.headers)),
             }
         }
     }
@@ -1127,11 +941,7 @@ mod tests {
     #[test]
     fn a_missing_file_is_unreadable() {
         let dir = tempfile::tempdir().unwrap();
-        let result = open(
-            &dir.path().join("nope.csv"),
-            &SourceOptions::default(),
-            &score,
-        );
+        let result = open(&dir.path().join("nope.csv"), &SourceOptions::default(), &score);
         assert!(matches!(result, Err(ReadError::Unreadable { .. })));
     }
 
@@ -1182,11 +992,7 @@ mod tests {
         for ending in ["\n", "\r\n", "\r"] {
             let (text, expected) = big_file(ending);
             assert!(text.len() > 3 * READ_BUFFER_BYTES);
-            assert_eq!(
-                rows(open_bytes(text.as_bytes()).unwrap()),
-                expected,
-                "{ending:?}"
-            );
+            assert_eq!(rows(open_bytes(text.as_bytes()).unwrap()), expected, "{ending:?}");
         }
     }
 
@@ -1210,10 +1016,7 @@ mod tests {
         }
         // A plain line, and a quoted field, crossing the boundary.
         let (text, long) = across_the_first_boundary(2, "xyz,tail\n\n2,b\n");
-        let expected = [
-            row(2, &["1", &format!("{long}xyz"), "tail"]),
-            row(4, &["2", "b"]),
-        ];
+        let expected = [row(2, &["1", &format!("{long}xyz"), "tail"]), row(4, &["2", "b"])];
         assert_eq!(rows(open_bytes(text.as_bytes()).unwrap()), expected);
         let (text, long) = across_the_first_boundary(2, ",\"x\ny\",tail\n\n2,b");
         let expected = [row(2, &["1", &long, "x\ny", "tail"]), row(4, &["2", "b"])];
@@ -1248,8 +1051,7 @@ mod tests {
                         alphabet.get(pick).copied().unwrap_or(b'x')
                     })
                     .collect();
-                let fast =
-                    scan_plain_line(&line, &scanner, &mut found).map(|end| (end, found.clone()));
+                let fast = scan_plain_line(&line, &scanner, &mut found).map(|end| (end, found.clone()));
                 assert_eq!(fast, naive(&line), "{line:?}");
             }
         }
@@ -1269,11 +1071,8 @@ mod tests {
 
     #[test]
     fn mangled_input_never_panics() {
-        let base =
-            "id,name,city\r\n1,\"Dana \"\"D\"\"\",Haifa\r\n\r\n2,יוסי,\"a\nb\"\r\n3,x".as_bytes();
-        let specials = [
-            b'"', b'\r', b'\n', b',', b';', 0, 0xFF, 0xD7, 0xEF, 0xBB, 0xBF, 0xFE,
-        ];
+        let base = "id,name,city\r\n1,\"Dana \"\"D\"\"\",Haifa\r\n\r\n2,יוסי,\"a\nb\"\r\n3,x".as_bytes();
+        let specials = [b'"', b'\r', b'\n', b',', b';', 0, 0xFF, 0xD7, 0xEF, 0xBB, 0xBF, 0xFE];
         let mut state = 0xDEAD_BEEFu32;
         let mut next = |n: usize| {
             state ^= state << 13;

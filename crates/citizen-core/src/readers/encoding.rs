@@ -5,10 +5,7 @@
 
 use super::ReadError;
 use crate::contract::config::EncodingConfig;
-use encoding_rs::{
-    CoderResult, Decoder, Encoding, ISO_8859_8, ISO_8859_8_I, UTF_16BE, UTF_16LE, UTF_8,
-    WINDOWS_1255,
-};
+use encoding_rs::{CoderResult, Decoder, Encoding, ISO_8859_8, ISO_8859_8_I, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1255};
 use std::borrow::Cow;
 use std::io::{self, Read};
 
@@ -58,28 +55,16 @@ impl Detected {
 /// `chardetng` with the `.il` hint (Hebrew Excel exports are windows-1255, so
 /// a guess of ISO-8859-8 becomes windows-1255).
 /// Files that are not text (NUL bytes, known binary formats) are refused.
-pub fn detect(
-    prefix: &[u8],
-    at_eof: bool,
-    forced: Option<EncodingConfig>,
-) -> Result<Detected, ReadError> {
-    if prefix.starts_with(&[0xFF, 0xFE, 0x00, 0x00])
-        || prefix.starts_with(&[0x00, 0x00, 0xFE, 0xFF])
-    {
+pub fn detect(prefix: &[u8], at_eof: bool, forced: Option<EncodingConfig>) -> Result<Detected, ReadError> {
+    if prefix.starts_with(&[0xFF, 0xFE, 0x00, 0x00]) || prefix.starts_with(&[0x00, 0x00, 0xFE, 0xFF]) {
         return Err(ReadError::Unreadable {
-            message: "the file is UTF-32 text, which is not supported: save it as \"CSV UTF-8\""
-                .to_owned(),
+            message: "the file is UTF-32 text, which is not supported: save it as \"CSV UTF-8\"".to_owned(),
         });
     }
     if let Some((encoding, bom_len)) = Encoding::for_bom(prefix) {
         return Ok(Detected { encoding, bom_len });
     }
-    let no_bom = |encoding| {
-        Ok(Detected {
-            encoding,
-            bom_len: 0,
-        })
-    };
+    let no_bom = |encoding| Ok(Detected { encoding, bom_len: 0 });
     if forced == Some(EncodingConfig::Utf16) {
         return no_bom(utf16_without_bom(prefix).unwrap_or(UTF_16LE));
     }
@@ -93,9 +78,7 @@ pub fn detect(
         };
     }
     if looks_binary(prefix) {
-        return Err(not_text(
-            "a binary file (it holds control bytes that text does not)",
-        ));
+        return Err(not_text("a binary file (it holds control bytes that text does not)"));
     }
     match forced {
         Some(EncodingConfig::Utf8) => return no_bom(UTF_8),
@@ -154,10 +137,7 @@ fn utf16_without_bom(prefix: &[u8]) -> Option<&'static Encoding> {
 /// True when the chunk holds a share of control bytes that no text file has
 /// (tab, line feed, carriage return, form feed and escape excepted).
 fn looks_binary(prefix: &[u8]) -> bool {
-    let control = prefix
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B))
-        .count();
+    let control = prefix.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
     control > 0 && control * 50 > prefix.len()
 }
 
@@ -165,10 +145,7 @@ fn looks_binary(prefix: &[u8]) -> bool {
 /// or a PDF given a `.csv` name.
 pub fn binary_kind(prefix: &[u8]) -> Option<&'static str> {
     const KINDS: &[(&[u8], &str)] = &[
-        (
-            b"PK\x03\x04",
-            "a ZIP archive (an Excel .xlsx or OpenDocument .ods workbook is one)",
-        ),
+        (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or OpenDocument .ods workbook is one)"),
         (b"PK\x05\x06", "an empty ZIP archive"),
         (
             b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
@@ -186,10 +163,7 @@ pub fn binary_kind(prefix: &[u8]) -> Option<&'static str> {
         (b"SQLite format 3\0", "an SQLite database"),
         (b"{\\rtf", "an RTF document"),
     ];
-    KINDS
-        .iter()
-        .find(|(magic, _)| prefix.starts_with(magic))
-        .map(|(_, kind)| *kind)
+    KINDS.iter().find(|(magic, _)| prefix.starts_with(magic)).map(|(_, kind)| *kind)
 }
 
 /// The "this is not a CSV file" failure for a file that looks like `kind`.
@@ -200,9 +174,7 @@ fn not_text(kind: &str) -> ReadError {
     } else {
         "export the data from its source program as \"CSV UTF-8\" or as an Excel workbook"
     };
-    ReadError::Unreadable {
-        message: format!("the file is not CSV text: it looks like {kind}; {advice}"),
-    }
+    ReadError::Unreadable { message: format!("the file is not CSV text: it looks like {kind}; {advice}") }
 }
 
 /// A `Read` adapter that transcodes a byte stream in any `encoding_rs` encoding
@@ -319,10 +291,7 @@ mod tests {
     #[test]
     fn plain_ascii_and_utf8_are_utf8() {
         assert_eq!(detect_auto(b"id,name\n1,abc\n").unwrap().name(), "UTF-8");
-        assert_eq!(
-            detect_auto("id,שם\n1,דנה\n".as_bytes()).unwrap().name(),
-            "UTF-8"
-        );
+        assert_eq!(detect_auto("id,שם\n1,דנה\n".as_bytes()).unwrap().name(), "UTF-8");
     }
 
     #[test]
@@ -365,15 +334,9 @@ mod tests {
 
     #[test]
     fn utf16_without_bom_is_recognised() {
-        let le: Vec<u8> = "id,name\r\n1,abc\r\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
+        let le: Vec<u8> = "id,name\r\n1,abc\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert_eq!(detect_auto(&le).unwrap().name(), "UTF-16LE");
-        let be: Vec<u8> = "id,name\r\n1,abc\r\n"
-            .encode_utf16()
-            .flat_map(u16::to_be_bytes)
-            .collect();
+        let be: Vec<u8> = "id,name\r\n1,abc\r\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(detect_auto(&be).unwrap().name(), "UTF-16BE");
     }
 
@@ -396,10 +359,7 @@ mod tests {
 
     #[test]
     fn utf32_is_refused() {
-        assert!(matches!(
-            detect_auto(b"\xFF\xFE\0\0a\0\0\0"),
-            Err(ReadError::Unreadable { .. })
-        ));
+        assert!(matches!(detect_auto(b"\xFF\xFE\0\0a\0\0\0"), Err(ReadError::Unreadable { .. })));
     }
 
     fn read_all<R: Read>(mut r: R, chunk: usize) -> String {

@@ -7,14 +7,13 @@
 
 use super::encoding::binary_kind;
 use super::{
-    pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS,
-    HEADER_SEARCH_ROWS,
+    pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
 use crate::contract::config::SheetConfig;
 use crate::contract::SourceOptions;
 use calamine::{
-    open_workbook, Data, ExcelDateTime, Ods, OdsError, Range, Reader, Sheet, SheetType,
-    SheetVisible, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
+    open_workbook, Data, ExcelDateTime, Ods, OdsError, Range, Reader, Sheet, SheetType, SheetVisible, Sheets, Xls,
+    XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::fs::File;
@@ -26,19 +25,12 @@ use std::path::Path;
 /// 0-based index among all sheets, or a name) or else the first visible
 /// worksheet; the header row is `options.header_row` or the best scoring of the
 /// first [`HEADER_SEARCH_ROWS`] rows of the data.
-pub fn open(
-    path: &Path,
-    options: &SourceOptions,
-    score: HeaderScore<'_>,
-) -> Result<Table, ReadError> {
+pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
     // calamine parses untrusted bytes; a panic in it must not take the caller down.
     let loaded = catch_unwind(AssertUnwindSafe(|| load(path, options.sheet.as_ref())));
-    let (sheet, range) =
-        loaded.unwrap_or_else(|_| Err(damaged("the workbook could not be read")))?;
+    let (sheet, range) = loaded.unwrap_or_else(|_| Err(damaged("the workbook could not be read")))?;
     let Some(used) = used_area(&range) else {
-        return Err(ReadError::Empty {
-            message: format!("sheet '{sheet}' is empty"),
-        });
+        return Err(ReadError::Empty { message: format!("sheet '{sheet}' is empty") });
     };
     let start_row = u64::from(range.start().map_or(0, |(row, _)| row));
     let header = find_header(&range, &used, start_row, options.header_row, score, &sheet)?;
@@ -48,13 +40,7 @@ pub fn open(
         delimiter: None,
         header_row: header.row,
         headers: header.headers,
-        batches: Box::new(ExcelBatches {
-            range,
-            next: header.first_data,
-            end: used.rows,
-            width: used.cols,
-            start_row,
-        }),
+        batches: Box::new(ExcelBatches { range, next: header.first_data, end: used.rows, width: used.cols, start_row }),
     })
 }
 
@@ -90,17 +76,14 @@ type Workbook = Sheets<BufReader<File>>;
 fn load(path: &Path, wanted: Option<&SheetConfig>) -> Result<(String, Range<Data>), ReadError> {
     let mut workbook = open_workbook_any(path)?;
     let name = choose_sheet(workbook.sheets_metadata(), wanted)?;
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| damaged(&format!("sheet '{name}' could not be read ({e})")))?;
+    let range =
+        workbook.worksheet_range(&name).map_err(|e| damaged(&format!("sheet '{name}' could not be read ({e})")))?;
     Ok((name, range))
 }
 
 /// A workbook calamine could not parse: `what` failed.
 fn damaged(what: &str) -> ReadError {
-    unreadable(format!(
-        "{what}: the workbook seems damaged; open it in Excel and save it again"
-    ))
+    unreadable(format!("{what}: the workbook seems damaged; open it in Excel and save it again"))
 }
 
 /// Opens the workbook in the format its extension names, falling back to the
@@ -108,15 +91,9 @@ fn damaged(what: &str) -> ReadError {
 fn open_workbook_any(path: &Path) -> Result<Workbook, ReadError> {
     let head = read_head(path)?;
     if head.is_empty() {
-        return Err(ReadError::Empty {
-            message: "the file is empty (0 bytes)".to_owned(),
-        });
+        return Err(ReadError::Empty { message: "the file is empty (0 bytes)".to_owned() });
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let by_extension = match ext.as_str() {
         "xlsx" | "xlsm" | "xlam" | "xltx" | "xltm" => Some(Format::Xlsx),
         "xls" | "xla" | "xlt" => Some(Format::Xls),
@@ -144,10 +121,9 @@ fn open_workbook_any(path: &Path) -> Result<Workbook, ReadError> {
             Ok(workbook) => return Ok(workbook),
             Err(OpenError::Password) => {
                 return Err(ReadError::Unreadable {
-                    message:
-                        "the workbook is password-protected: open it in Excel, remove the password \
+                    message: "the workbook is password-protected: open it in Excel, remove the password \
                               (File > Info > Protect Workbook), save it, and try again"
-                            .to_owned(),
+                        .to_owned(),
                 })
             }
             Err(OpenError::Other(detail)) => {
@@ -157,15 +133,11 @@ fn open_workbook_any(path: &Path) -> Result<Workbook, ReadError> {
     }
     let message = match (first_failure, by_content.is_empty()) {
         (Some((format, detail)), false) => {
-            return Err(damaged(&format!(
-                "the file is not a complete {} workbook ({detail})",
-                format.label()
-            )))
+            return Err(damaged(&format!("the file is not a complete {} workbook ({detail})", format.label())))
         }
         _ => {
-            let not = by_extension.map_or("not a spreadsheet".to_owned(), |format| {
-                format!("not an {} workbook", format.label())
-            });
+            let not = by_extension
+                .map_or("not a spreadsheet".to_owned(), |format| format!("not an {} workbook", format.label()));
             format!("the file is {not}: it looks like {}", describe(&head))
         }
     };
@@ -174,15 +146,12 @@ fn open_workbook_any(path: &Path) -> Result<Workbook, ReadError> {
 
 /// The first bytes of the file, to tell what it is.
 fn read_head(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let file = File::open(path).map_err(|e| ReadError::Unreadable {
-        message: format!("could not open the file: {e}"),
-    })?;
+    let file =
+        File::open(path).map_err(|e| ReadError::Unreadable { message: format!("could not open the file: {e}") })?;
     let mut head = Vec::with_capacity(4096);
     file.take(4096)
         .read_to_end(&mut head)
-        .map_err(|e| ReadError::Unreadable {
-            message: format!("could not read the file: {e}"),
-        })?;
+        .map_err(|e| ReadError::Unreadable { message: format!("could not read the file: {e}") })?;
     Ok(head)
 }
 
@@ -192,12 +161,7 @@ fn describe(head: &[u8]) -> String {
         return format!("{kind}; export the data again as an Excel workbook or as CSV");
     }
     let text = !head.contains(&0)
-        && head
-            .iter()
-            .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            .count()
-            * 50
-            <= head.len();
+        && head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')).count() * 50 <= head.len();
     if text {
         "text (a CSV file, perhaps): if it is CSV, give it the .csv extension".to_owned()
     } else {
@@ -207,30 +171,22 @@ fn describe(head: &[u8]) -> String {
 
 fn try_open(path: &Path, format: Format) -> Result<Workbook, OpenError> {
     match format {
-        Format::Xlsx => open_workbook::<Xlsx<_>, _>(path)
-            .map(Sheets::Xlsx)
-            .map_err(|e| match e {
-                XlsxError::Password => OpenError::Password,
-                e => OpenError::Other(e.to_string()),
-            }),
-        Format::Xls => open_workbook::<Xls<_>, _>(path)
-            .map(Sheets::Xls)
-            .map_err(|e| match e {
-                XlsError::Password => OpenError::Password,
-                e => OpenError::Other(e.to_string()),
-            }),
-        Format::Xlsb => open_workbook::<Xlsb<_>, _>(path)
-            .map(Sheets::Xlsb)
-            .map_err(|e| match e {
-                XlsbError::Password => OpenError::Password,
-                e => OpenError::Other(e.to_string()),
-            }),
-        Format::Ods => open_workbook::<Ods<_>, _>(path)
-            .map(Sheets::Ods)
-            .map_err(|e| match e {
-                OdsError::Password => OpenError::Password,
-                e => OpenError::Other(e.to_string()),
-            }),
+        Format::Xlsx => open_workbook::<Xlsx<_>, _>(path).map(Sheets::Xlsx).map_err(|e| match e {
+            XlsxError::Password => OpenError::Password,
+            e => OpenError::Other(e.to_string()),
+        }),
+        Format::Xls => open_workbook::<Xls<_>, _>(path).map(Sheets::Xls).map_err(|e| match e {
+            XlsError::Password => OpenError::Password,
+            e => OpenError::Other(e.to_string()),
+        }),
+        Format::Xlsb => open_workbook::<Xlsb<_>, _>(path).map(Sheets::Xlsb).map_err(|e| match e {
+            XlsbError::Password => OpenError::Password,
+            e => OpenError::Other(e.to_string()),
+        }),
+        Format::Ods => open_workbook::<Ods<_>, _>(path).map(Sheets::Ods).map_err(|e| match e {
+            OdsError::Password => OpenError::Password,
+            e => OpenError::Other(e.to_string()),
+        }),
     }
 }
 
@@ -239,9 +195,7 @@ fn try_open(path: &Path, format: Format) -> Result<Workbook, OpenError> {
 /// visible worksheet.
 fn choose_sheet(sheets: &[Sheet], wanted: Option<&SheetConfig>) -> Result<String, ReadError> {
     if sheets.is_empty() {
-        return Err(ReadError::Empty {
-            message: "the workbook has no sheets".to_owned(),
-        });
+        return Err(ReadError::Empty { message: "the workbook has no sheets".to_owned() });
     }
     let found = match wanted {
         Some(SheetConfig::Index(index)) => sheets.get(*index).ok_or_else(|| {
@@ -258,10 +212,7 @@ fn choose_sheet(sheets: &[Sheet], wanted: Option<&SheetConfig>) -> Result<String
                 sheets.iter().find(|s| s.name.trim().to_lowercase() == wanted)
             })
             .ok_or_else(|| {
-                unreadable(format!(
-                    "the workbook has no sheet named '{name}'; its sheets are: {}",
-                    list(sheets)
-                ))
+                unreadable(format!("the workbook has no sheet named '{name}'; its sheets are: {}", list(sheets)))
             })?,
         None => sheets
             .iter()
@@ -323,9 +274,7 @@ fn convert_row(range: &Range<Data>, index: usize, width: usize) -> Vec<Cell> {
         .rev()
         .find(|&col| range.get((index, col)).is_some_and(|d| *d != Data::Empty))
         .map_or(0, |last| last + 1);
-    (0..len)
-        .map(|col| range.get((index, col)).map_or(Cell::Empty, convert))
-        .collect()
+    (0..len).map(|col| range.get((index, col)).map_or(Cell::Empty, convert)).collect()
 }
 
 /// A calamine cell as a [`Cell`]: text as written (leading zeros kept), numbers,
@@ -357,8 +306,7 @@ fn excel_datetime(dt: &ExcelDateTime) -> Cell {
     }
     let (year, month, day, hour, minute, second, milli) = dt.to_ymd_hms_milli();
     let date = NaiveDate::from_ymd_opt(year.into(), month.into(), day.into());
-    let time =
-        NaiveTime::from_hms_milli_opt(hour.into(), minute.into(), second.into(), milli.into());
+    let time = NaiveTime::from_hms_milli_opt(hour.into(), minute.into(), second.into(), milli.into());
     match (date, time) {
         (Some(date), Some(time)) if serial > 0.0 => Cell::DateTime(date.and_time(time)),
         // Before the epoch, or Excel's 1900-02-29: no real date.
@@ -372,12 +320,7 @@ fn clock_text(days: f64) -> String {
     // Clamp before the cast: f64 to u64 saturates, but keep the figure sane.
     let total = total.min(1e15) as u64;
     let sign = if days < 0.0 && total > 0 { "-" } else { "" };
-    format!(
-        "{sign}{}:{:02}:{:02}",
-        total / 3600,
-        total / 60 % 60,
-        total % 60
-    )
+    format!("{sign}{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
 }
 
 /// An ISO 8601 date or date-time (OpenDocument cells) as a date-time; anything
@@ -385,9 +328,7 @@ fn clock_text(days: f64) -> String {
 fn iso_datetime(s: &str) -> Cell {
     let trimmed = s.trim();
     NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| {
-            NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN))
-        })
+        .or_else(|_| NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN)))
         .map_or_else(|_| Cell::Text(s.to_owned()), Cell::DateTime)
 }
 
@@ -411,11 +352,7 @@ fn find_header(
     if let Some(n) = forced {
         if n <= start_row {
             // The header row lies above every cell of the sheet: it is empty.
-            return Ok(Header {
-                row: n,
-                headers: Vec::new(),
-                first_data: 0,
-            });
+            return Ok(Header { row: n, headers: Vec::new(), first_data: 0 });
         }
         let index = usize::try_from(n - start_row - 1).unwrap_or(usize::MAX);
         if index >= used.rows {
@@ -428,20 +365,12 @@ fn find_header(
             });
         }
         let cells = convert_row(range, index, used.cols);
-        return Ok(Header {
-            row: n,
-            headers: header_texts(&cells),
-            first_data: index + 1,
-        });
+        return Ok(Header { row: n, headers: header_texts(&cells), first_data: index + 1 });
     }
-    let mut rows: Vec<Vec<Cell>> = (0..used.rows.min(HEADER_SEARCH_ROWS))
-        .map(|i| convert_row(range, i, used.cols))
-        .collect();
+    let mut rows: Vec<Vec<Cell>> =
+        (0..used.rows.min(HEADER_SEARCH_ROWS)).map(|i| convert_row(range, i, used.cols)).collect();
     let mut chosen = {
-        let refs: Vec<Vec<CellRef<'_>>> = rows
-            .iter()
-            .map(|r| r.iter().map(Cell::as_ref).collect())
-            .collect();
+        let refs: Vec<Vec<CellRef<'_>>> = rows.iter().map(|r| r.iter().map(Cell::as_ref).collect()).collect();
         pick_header_row(&refs, score)
     };
     if chosen.is_none() {
@@ -457,19 +386,10 @@ fn find_header(
         }
     }
     let Some(index) = chosen else {
-        return Err(ReadError::Empty {
-            message: format!("sheet '{sheet}' has no cells with data"),
-        });
+        return Err(ReadError::Empty { message: format!("sheet '{sheet}' has no cells with data") });
     };
-    let headers = rows
-        .get(index)
-        .map(|cells| header_texts(cells))
-        .unwrap_or_default();
-    Ok(Header {
-        row: start_row + index as u64 + 1,
-        headers,
-        first_data: index + 1,
-    })
+    let headers = rows.get(index).map(|cells| header_texts(cells)).unwrap_or_default();
+    Ok(Header { row: start_row + index as u64 + 1, headers, first_data: index + 1 })
 }
 
 /// Header texts as shown, without the empty cells that trail them.
@@ -513,10 +433,7 @@ impl Iterator for ExcelBatches {
         if rows.is_empty() {
             return None;
         }
-        Some(Ok(Batch {
-            row_numbers,
-            data: BatchData::Cells(rows),
-        }))
+        Some(Ok(Batch { row_numbers, data: BatchData::Cells(rows) }))
     }
 }
 
@@ -531,9 +448,7 @@ mod tests {
     const KNOWN: &[&str] = &["id", "code", "amount", "date", "active", "total", "name"];
 
     fn score(row: &[CellRef<'_>]) -> usize {
-        row.iter()
-            .filter(|c| matches!(c, CellRef::Text(t) if KNOWN.contains(&t.trim())))
-            .count()
+        row.iter().filter(|c| matches!(c, CellRef::Text(t) if KNOWN.contains(&t.trim()))).count()
     }
 
     fn save(workbook: &mut Workbook, name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -560,9 +475,7 @@ mod tests {
         for batch in table.batches {
             let batch = batch.unwrap();
             assert!(!batch.is_empty() && batch.len() <= BATCH_ROWS);
-            let BatchData::Cells(data) = batch.data else {
-                panic!("spreadsheets give cells")
-            };
+            let BatchData::Cells(data) = batch.data else { panic!("spreadsheets give cells") };
             rows.extend(batch.row_numbers.into_iter().zip(data));
         }
         rows
@@ -570,10 +483,7 @@ mod tests {
 
     /// Every data row with its number, cells as displayed.
     fn shown(table: Table) -> Vec<(u64, Vec<String>)> {
-        cells(table)
-            .into_iter()
-            .map(|(n, row)| (n, row.iter().map(|c| c.as_ref().display()).collect()))
-            .collect()
+        cells(table).into_iter().map(|(n, row)| (n, row.iter().map(|c| c.as_ref().display()).collect())).collect()
     }
 
     fn row(n: u64, cells: &[&str]) -> (u64, Vec<String>) {
@@ -591,10 +501,7 @@ mod tests {
                 e.to_string()
             }
             Err(other) => panic!("expected unreadable, got {other:?}"),
-            Ok(table) => panic!(
-                "expected unreadable, got a table with headers {:?}",
-                table.headers
-            ),
+            Ok(table) => panic!("expected unreadable, got a table with headers {:?}", table.headers),
         }
     }
 
@@ -605,72 +512,37 @@ mod tests {
         sheet.set_name("Data").unwrap();
         let date_format = XlsxFormat::new().set_num_format("dd/mm/yyyy");
         let datetime_format = XlsxFormat::new().set_num_format("dd/mm/yyyy hh:mm");
-        for (col, header) in [
-            "id", "code", "amount", "date", "active", "total", "when", "bad",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (col, header) in ["id", "code", "amount", "date", "active", "total", "when", "bad"].iter().enumerate() {
             sheet.write_string(0, col as u16, *header).unwrap();
         }
         sheet.write_string(1, 0, "012345678").unwrap();
         sheet.write_number(1, 1, 123.0).unwrap();
         sheet.write_number(1, 2, 12.5).unwrap();
-        sheet
-            .write_datetime_with_format(
-                1,
-                3,
-                XlsxDate::from_ymd(2024, 1, 15).unwrap(),
-                &date_format,
-            )
-            .unwrap();
+        sheet.write_datetime_with_format(1, 3, XlsxDate::from_ymd(2024, 1, 15).unwrap(), &date_format).unwrap();
         sheet.write_boolean(1, 4, true).unwrap();
-        sheet
-            .write_formula(1, 5, Formula::new("=B2*2").set_result("246"))
-            .unwrap();
-        let when = XlsxDate::from_ymd(2025, 12, 31)
-            .unwrap()
-            .and_hms(23, 59, 30)
-            .unwrap();
-        sheet
-            .write_datetime_with_format(1, 6, when, &datetime_format)
-            .unwrap();
-        sheet
-            .write_formula(1, 7, Formula::new("=NA()").set_result("#N/A"))
-            .unwrap();
+        sheet.write_formula(1, 5, Formula::new("=B2*2").set_result("246")).unwrap();
+        let when = XlsxDate::from_ymd(2025, 12, 31).unwrap().and_hms(23, 59, 30).unwrap();
+        sheet.write_datetime_with_format(1, 6, when, &datetime_format).unwrap();
+        sheet.write_formula(1, 7, Formula::new("=NA()").set_result("#N/A")).unwrap();
         let (_dir, path) = save(&mut workbook, "typed.xlsx");
 
         let table = open_default(&path).unwrap();
         assert_eq!(table.sheet.as_deref(), Some("Data"));
         assert_eq!((table.encoding, table.delimiter), (None, None));
         assert_eq!(table.header_row, 1);
-        assert_eq!(
-            table.headers,
-            ["id", "code", "amount", "date", "active", "total", "when", "bad"]
-        );
+        assert_eq!(table.headers, ["id", "code", "amount", "date", "active", "total", "when", "bad"]);
         let rows = cells(table);
         assert_eq!(rows.len(), 1);
         let (n, cells) = &rows[0];
         assert_eq!(*n, 2);
-        assert_eq!(
-            cells[0],
-            Cell::Text("012345678".to_owned()),
-            "leading zeros kept"
-        );
+        assert_eq!(cells[0], Cell::Text("012345678".to_owned()), "leading zeros kept");
         assert_eq!(cells[1], Cell::Number(123.0));
         assert_eq!(cells[1].as_ref().display(), "123");
         assert_eq!(cells[2].as_ref().display(), "12.5");
-        assert_eq!(
-            cells[3],
-            Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN))
-        );
+        assert_eq!(cells[3], Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN)));
         assert_eq!(cells[3].as_ref().display(), "2024-01-15");
         assert_eq!(cells[4], Cell::Bool(true));
-        assert_eq!(
-            cells[5],
-            Cell::Number(246.0),
-            "a formula gives its cached value"
-        );
+        assert_eq!(cells[5], Cell::Number(246.0), "a formula gives its cached value");
         let expected = date(2025, 12, 31).and_hms_opt(23, 59, 30).unwrap();
         assert_eq!(cells[6], Cell::DateTime(expected));
         assert_eq!(cells[7], Cell::Error("#N/A".to_owned()));
@@ -698,42 +570,23 @@ mod tests {
         assert_eq!(table.sheet.as_deref(), Some("People"));
         assert_eq!(shown(table), [row(2, &["1"])]);
 
-        let by_name = SourceOptions {
-            sheet: Some(SheetConfig::Name("other".to_owned())),
-            ..Default::default()
-        };
+        let by_name = SourceOptions { sheet: Some(SheetConfig::Name("other".to_owned())), ..Default::default() };
         let table = open(&path, &by_name, &score).unwrap();
         assert_eq!(table.sheet.as_deref(), Some("Other"));
         assert_eq!(shown(table), [row(2, &["Dana"])]);
 
         // An index counts every sheet, hidden ones included.
-        let by_index = SourceOptions {
-            sheet: Some(SheetConfig::Index(0)),
-            ..Default::default()
-        };
+        let by_index = SourceOptions { sheet: Some(SheetConfig::Index(0)), ..Default::default() };
         let table = open(&path, &by_index, &score).unwrap();
         assert_eq!(table.sheet.as_deref(), Some("Lookup"));
         assert_eq!(table.headers, ["secret"]);
 
-        let unknown = SourceOptions {
-            sheet: Some(SheetConfig::Name("Missing".to_owned())),
-            ..Default::default()
-        };
+        let unknown = SourceOptions { sheet: Some(SheetConfig::Name("Missing".to_owned())), ..Default::default() };
         let message = unreadable_message(open(&path, &unknown, &score));
-        assert!(
-            message.contains("'Missing'")
-                && message.contains("'Lookup' (hidden), 'People', 'Other'"),
-            "{message}"
-        );
-        let unknown = SourceOptions {
-            sheet: Some(SheetConfig::Index(7)),
-            ..Default::default()
-        };
+        assert!(message.contains("'Missing'") && message.contains("'Lookup' (hidden), 'People', 'Other'"), "{message}");
+        let unknown = SourceOptions { sheet: Some(SheetConfig::Index(7)), ..Default::default() };
         let message = unreadable_message(open(&path, &unknown, &score));
-        assert!(
-            message.contains("number 7") && message.contains("'People'"),
-            "{message}"
-        );
+        assert!(message.contains("number 7") && message.contains("'People'"), "{message}");
     }
 
     #[test]
@@ -758,15 +611,8 @@ mod tests {
         assert_eq!(table.headers, ["id", "name"]);
         let rows = cells(table);
         assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [4, 6]);
-        assert_eq!(
-            rows[0].1,
-            [Cell::Text("1".to_owned()), Cell::Text("Dana".to_owned())]
-        );
-        assert_eq!(
-            rows[1].1,
-            [Cell::Text("2".to_owned())],
-            "trailing empty cells dropped"
-        );
+        assert_eq!(rows[0].1, [Cell::Text("1".to_owned()), Cell::Text("Dana".to_owned())]);
+        assert_eq!(rows[1].1, [Cell::Text("2".to_owned())], "trailing empty cells dropped");
     }
 
     #[test]
@@ -782,34 +628,16 @@ mod tests {
         let (_dir, path) = save(&mut workbook, "title.xlsx");
 
         let table = open_default(&path).unwrap();
-        assert_eq!(
-            (table.header_row, table.headers.clone()),
-            (3, vec!["id".to_owned(), "name".to_owned()])
-        );
+        assert_eq!((table.header_row, table.headers.clone()), (3, vec!["id".to_owned(), "name".to_owned()]));
         assert_eq!(shown(table), [row(4, &["7", "Yossi"])]);
 
-        let forced = SourceOptions {
-            header_row: Some(1),
-            ..Default::default()
-        };
+        let forced = SourceOptions { header_row: Some(1), ..Default::default() };
         let table = open(&path, &forced, &score).unwrap();
-        assert_eq!(
-            (table.header_row, table.headers.clone()),
-            (1, vec!["Monthly report - May".to_owned()])
-        );
-        assert_eq!(
-            shown(table),
-            [row(3, &["id", "name"]), row(4, &["7", "Yossi"])]
-        );
+        assert_eq!((table.header_row, table.headers.clone()), (1, vec!["Monthly report - May".to_owned()]));
+        assert_eq!(shown(table), [row(3, &["id", "name"]), row(4, &["7", "Yossi"])]);
 
-        let beyond = SourceOptions {
-            header_row: Some(30),
-            ..Default::default()
-        };
-        assert!(matches!(
-            open(&path, &beyond, &score),
-            Err(ReadError::Empty { .. })
-        ));
+        let beyond = SourceOptions { header_row: Some(30), ..Default::default() };
+        assert!(matches!(open(&path, &beyond, &score), Err(ReadError::Empty { .. })));
     }
 
     #[test]
@@ -819,10 +647,7 @@ mod tests {
         sheet.write_string(4, 0, "id").unwrap();
         sheet.write_string(5, 0, "1").unwrap();
         let (_dir, path) = save(&mut workbook, "low.xlsx");
-        let forced = SourceOptions {
-            header_row: Some(2),
-            ..Default::default()
-        };
+        let forced = SourceOptions { header_row: Some(2), ..Default::default() };
         let table = open(&path, &forced, &score).unwrap();
         assert_eq!((table.header_row, table.headers.len()), (2, 0));
         assert_eq!(shown(table), [row(5, &["id"]), row(6, &["1"])]);
@@ -855,9 +680,7 @@ mod tests {
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.write_string(0, 0, "  ").unwrap();
-        sheet
-            .write_blank(3, 3, &XlsxFormat::new().set_bold())
-            .unwrap();
+        sheet.write_blank(3, 3, &XlsxFormat::new().set_bold()).unwrap();
         let (_dir, path) = save(&mut workbook, "blank.xlsx");
         match open_default(&path) {
             Err(e @ ReadError::Empty { .. }) => {
@@ -899,10 +722,7 @@ mod tests {
 
         let (_dir, path) = write_bytes("people.xlsx", b"id,name\n1,Dana\n");
         let message = unreadable_message(open_default(&path));
-        assert!(
-            message.contains("CSV") && message.contains(".csv"),
-            "{message}"
-        );
+        assert!(message.contains("CSV") && message.contains(".csv"), "{message}");
 
         let (_dir, path) = write_bytes("report.xls", b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
         let message = unreadable_message(open_default(&path));
@@ -933,11 +753,7 @@ mod tests {
         let bytes = workbook.save_to_buffer().unwrap();
         for name in ["export.xls", "export.ods", "EXPORT.XLSX", "export.bin"] {
             let (_dir, path) = write_bytes(name, &bytes);
-            assert_eq!(
-                shown(open_default(&path).unwrap()),
-                [row(2, &["1"])],
-                "{name}"
-            );
+            assert_eq!(shown(open_default(&path).unwrap()), [row(2, &["1"])], "{name}");
         }
     }
 
@@ -998,20 +814,13 @@ mod tests {
             slot.copy_from_slice(&value.to_le_bytes());
         }
         let mut directory = vec![0u8; 512];
-        for (i, (name, kind, start, size)) in [
-            ("Root Entry", 5u8, END, 0u32),
-            ("EncryptedPackage", 2, 2, 512),
-            ("EncryptionInfo", 2, END, 0),
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, (name, kind, start, size)) in
+            [("Root Entry", 5u8, END, 0u32), ("EncryptedPackage", 2, 2, 512), ("EncryptionInfo", 2, END, 0)]
+                .into_iter()
+                .enumerate()
         {
             let entry = &mut directory[i * 128..(i + 1) * 128];
-            let utf16: Vec<u8> = name
-                .encode_utf16()
-                .chain([0])
-                .flat_map(u16::to_le_bytes)
-                .collect();
+            let utf16: Vec<u8> = name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
             entry[..utf16.len()].copy_from_slice(&utf16);
             entry[64..66].copy_from_slice(&(utf16.len() as u16).to_le_bytes());
             entry[66] = kind;
@@ -1039,11 +848,9 @@ mod tests {
         use zip::write::SimpleFileOptions;
         let file = File::create(path).unwrap();
         let mut zip = zip::ZipWriter::new(file);
-        let stored =
-            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         zip.start_file("mimetype", stored).unwrap();
-        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
-            .unwrap();
+        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
         zip.start_file("META-INF/manifest.xml", stored).unwrap();
         write!(
             zip,
@@ -1067,16 +874,12 @@ mod tests {
     }
 
     fn ods_text(s: &str) -> String {
-        format!(
-            r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#
-        )
+        format!(r#"<table:table-cell office:value-type="string"><text:p>{s}</text:p></table:table-cell>"#)
     }
 
     #[test]
     fn reads_an_ods_spreadsheet() {
-        let header = ["id", "code", "date", "when", "active"]
-            .map(ods_text)
-            .concat();
+        let header = ["id", "code", "date", "when", "active"].map(ods_text).concat();
         let data = [
             ods_text("007"),
             r#"<table:table-cell office:value-type="float" office:value="123"><text:p>123</text:p></table:table-cell>"#.to_owned(),
@@ -1102,14 +905,8 @@ mod tests {
         assert_eq!(*n, 3);
         assert_eq!(cells[0], Cell::Text("007".to_owned()));
         assert_eq!(cells[1].as_ref().display(), "123");
-        assert_eq!(
-            cells[2],
-            Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN))
-        );
-        assert_eq!(
-            cells[3],
-            Cell::DateTime(date(2024, 1, 15).and_hms_opt(10, 30, 0).unwrap())
-        );
+        assert_eq!(cells[2], Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN)));
+        assert_eq!(cells[3], Cell::DateTime(date(2024, 1, 15).and_hms_opt(10, 30, 0).unwrap()));
         assert_eq!(cells[4], Cell::Bool(false));
     }
 
@@ -1129,65 +926,26 @@ mod tests {
         let serial = |v: f64, kind| Data::DateTime(ExcelDateTime::new(v, kind, false));
         assert_eq!(convert(&Data::Int(42)), Cell::Number(42.0));
         assert_eq!(convert(&Data::Float(0.1)), Cell::Number(0.1));
-        assert_eq!(
-            convert(&Data::String(" 00123 ".to_owned())),
-            Cell::Text(" 00123 ".to_owned())
-        );
-        assert_eq!(
-            convert(&Data::Error(CellErrorType::Div0)),
-            Cell::Error("#DIV/0!".to_owned())
-        );
+        assert_eq!(convert(&Data::String(" 00123 ".to_owned())), Cell::Text(" 00123 ".to_owned()));
+        assert_eq!(convert(&Data::Error(CellErrorType::Div0)), Cell::Error("#DIV/0!".to_owned()));
         assert_eq!(convert(&Data::Empty), Cell::Empty);
         // 45306 is 2024-01-15 in the 1900 system; .5 is noon.
         let noon = date(2024, 1, 15).and_hms_opt(12, 0, 0).unwrap();
-        assert_eq!(
-            convert(&serial(45306.5, ExcelDateTimeType::DateTime)),
-            Cell::DateTime(noon)
-        );
-        let in_1904 = Data::DateTime(ExcelDateTime::new(
-            43844.0,
-            ExcelDateTimeType::DateTime,
-            true,
-        ));
-        assert_eq!(
-            convert(&in_1904),
-            Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN))
-        );
-        assert_eq!(
-            convert(&serial(0.4375, ExcelDateTimeType::DateTime)),
-            Cell::Text("10:30:00".to_owned())
-        );
-        assert_eq!(
-            convert(&serial(1.5, ExcelDateTimeType::TimeDelta)),
-            Cell::Text("36:00:00".to_owned())
-        );
+        assert_eq!(convert(&serial(45306.5, ExcelDateTimeType::DateTime)), Cell::DateTime(noon));
+        let in_1904 = Data::DateTime(ExcelDateTime::new(43844.0, ExcelDateTimeType::DateTime, true));
+        assert_eq!(convert(&in_1904), Cell::DateTime(date(2024, 1, 15).and_time(NaiveTime::MIN)));
+        assert_eq!(convert(&serial(0.4375, ExcelDateTimeType::DateTime)), Cell::Text("10:30:00".to_owned()));
+        assert_eq!(convert(&serial(1.5, ExcelDateTimeType::TimeDelta)), Cell::Text("36:00:00".to_owned()));
         // Excel's phantom 1900-02-29 and impossible serials stay numbers.
-        assert_eq!(
-            convert(&serial(60.0, ExcelDateTimeType::DateTime)),
-            Cell::Number(60.0)
-        );
-        assert_eq!(
-            convert(&serial(-3.0, ExcelDateTimeType::DateTime)),
-            Cell::Number(-3.0)
-        );
-        assert_eq!(
-            convert(&serial(-0.25, ExcelDateTimeType::TimeDelta)),
-            Cell::Text("-6:00:00".to_owned())
-        );
-        assert!(
-            matches!(convert(&serial(f64::NAN, ExcelDateTimeType::DateTime)), Cell::Number(n) if n.is_nan())
-        );
+        assert_eq!(convert(&serial(60.0, ExcelDateTimeType::DateTime)), Cell::Number(60.0));
+        assert_eq!(convert(&serial(-3.0, ExcelDateTimeType::DateTime)), Cell::Number(-3.0));
+        assert_eq!(convert(&serial(-0.25, ExcelDateTimeType::TimeDelta)), Cell::Text("-6:00:00".to_owned()));
+        assert!(matches!(convert(&serial(f64::NAN, ExcelDateTimeType::DateTime)), Cell::Number(n) if n.is_nan()));
         assert_eq!(
             convert(&Data::DateTimeIso("2024-01-15T08:05:00.250".to_owned())),
             Cell::DateTime(date(2024, 1, 15).and_hms_milli_opt(8, 5, 0, 250).unwrap())
         );
-        assert_eq!(
-            convert(&Data::DateTimeIso("15/01/2024".to_owned())),
-            Cell::Text("15/01/2024".to_owned())
-        );
-        assert_eq!(
-            convert(&Data::DurationIso("PT10H30M00S".to_owned())),
-            Cell::Text("PT10H30M00S".to_owned())
-        );
+        assert_eq!(convert(&Data::DateTimeIso("15/01/2024".to_owned())), Cell::Text("15/01/2024".to_owned()));
+        assert_eq!(convert(&Data::DurationIso("PT10H30M00S".to_owned())), Cell::Text("PT10H30M00S".to_owned()));
     }
 }

@@ -269,11 +269,7 @@ pub enum FileKind {
 /// Tells the format from the extension, falling back to the file's first bytes
 /// (zip/OLE/ODS magic means a spreadsheet).
 pub fn file_kind(path: &Path) -> FileKind {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "xla" | "xlam" => FileKind::Spreadsheet,
         "csv" | "txt" | "tsv" => FileKind::Csv,
@@ -356,9 +352,7 @@ mod tests {
         let header = vec![CellRef::Text("id"), CellRef::Text("name")];
         let rows = vec![title, blank, header];
         let score = |row: &[CellRef<'_>]| {
-            row.iter()
-                .filter(|c| matches!(c, CellRef::Text("id") | CellRef::Text("name")))
-                .count()
+            row.iter().filter(|c| matches!(c, CellRef::Text("id") | CellRef::Text("name"))).count()
         };
         assert_eq!(pick_header_row(&rows, &score), Some(2));
         let none = |_: &[CellRef<'_>]| 0;

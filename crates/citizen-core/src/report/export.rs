@@ -29,9 +29,7 @@ pub const ERRORS_SHEET: &str = "Errors";
 pub const DATA_SHEET: &str = "Data";
 
 /// Fields of the CSV report, in order (the names of `Issue`'s fields).
-pub const CSV_FIELDS: [&str; 7] = [
-    "row", "column", "header", "code", "severity", "value", "message",
-];
+pub const CSV_FIELDS: [&str; 7] = ["row", "column", "header", "code", "severity", "value", "message"];
 
 /// Column titles of the Errors sheet, bilingual for Hebrew-speaking clerks.
 const ERRORS_HEADERS: [&str; 7] = [
@@ -79,17 +77,11 @@ pub enum ExportFormat {
 impl ExportFormat {
     /// The format named by `out`'s extension (`.xlsx` or `.csv`, any case).
     pub fn from_path(out: &Path) -> Result<ExportFormat, CoreError> {
-        let ext = out
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
+        let ext = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
         match ext.as_str() {
             "xlsx" => Ok(ExportFormat::Xlsx),
             "csv" => Ok(ExportFormat::Csv),
-            _ => Err(CoreError::ReportFormat {
-                path: out.to_path_buf(),
-            }),
+            _ => Err(CoreError::ReportFormat { path: out.to_path_buf() }),
         }
     }
 }
@@ -99,21 +91,11 @@ impl ExportFormat {
 /// options) to copy its rows into the workbook; an unusable report, or a source
 /// that can no longer be read, gets the Errors sheet only. The report is
 /// written to a temporary file next to `out` and renamed into place at the end.
-pub fn write_report(
-    out: &Path,
-    source: &Path,
-    contract: &Contract,
-    report: &Report,
-) -> Result<(), CoreError> {
+pub fn write_report(out: &Path, source: &Path, contract: &Contract, report: &Report) -> Result<(), CoreError> {
     let format = ExportFormat::from_path(out)?;
-    let failure = |message: String| CoreError::ReportWrite {
-        path: out.to_path_buf(),
-        message,
-    };
+    let failure = |message: String| CoreError::ReportWrite { path: out.to_path_buf(), message };
     if same_file(out, source) {
-        return Err(failure(
-            "the report would overwrite the file it reports on; choose another name".to_owned(),
-        ));
+        return Err(failure("the report would overwrite the file it reports on; choose another name".to_owned()));
     }
     let temp = temp_path(out);
     let written = match format {
@@ -140,19 +122,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// A fresh hidden file name next to `out`, unique within and across processes.
 fn temp_path(out: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".to_owned());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let unique = format!(
-        ".{name}.{}-{}-{nanos}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".to_owned());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let unique = format!(".{name}.{}-{}-{nanos}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
     out.with_file_name(unique)
 }
 
@@ -168,27 +141,12 @@ fn listing_order(report: &Report) -> Vec<&Issue> {
 /// The seven fields of an issue as text, in `CSV_FIELDS` order.
 fn issue_fields(issue: &Issue) -> [Cow<'_, str>; 7] {
     [
-        issue
-            .row
-            .map(|r| Cow::Owned(r.to_string()))
-            .unwrap_or_default(),
-        issue
-            .column
-            .as_deref()
-            .map(Cow::Borrowed)
-            .unwrap_or_default(),
-        issue
-            .header
-            .as_deref()
-            .map(Cow::Borrowed)
-            .unwrap_or_default(),
+        issue.row.map(|r| Cow::Owned(r.to_string())).unwrap_or_default(),
+        issue.column.as_deref().map(Cow::Borrowed).unwrap_or_default(),
+        issue.header.as_deref().map(Cow::Borrowed).unwrap_or_default(),
         Cow::Borrowed(issue.code.as_str()),
         Cow::Borrowed(severity_name(issue.severity)),
-        issue
-            .value
-            .as_deref()
-            .map(Cow::Borrowed)
-            .unwrap_or_default(),
+        issue.value.as_deref().map(Cow::Borrowed).unwrap_or_default(),
         Cow::Borrowed(issue.message.as_str()),
     ]
 }
@@ -216,18 +174,12 @@ pub fn csv_safe(field: &str) -> Cow<'_, str> {
 fn write_csv(path: &Path, report: &Report) -> Result<(), String> {
     let file = File::create(path).map_err(|e| e.to_string())?;
     let mut buffer = BufWriter::new(file);
-    buffer
-        .write_all("\u{FEFF}".as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(buffer);
+    buffer.write_all("\u{FEFF}".as_bytes()).map_err(|e| e.to_string())?;
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buffer);
     writer.write_record(CSV_FIELDS).map_err(|e| e.to_string())?;
     for issue in listing_order(report) {
         let fields = issue_fields(issue);
-        writer
-            .write_record(fields.iter().map(|f| csv_safe(f).into_owned()))
-            .map_err(|e| e.to_string())?;
+        writer.write_record(fields.iter().map(|f| csv_safe(f).into_owned())).map_err(|e| e.to_string())?;
     }
     let buffer = writer.into_inner().map_err(|e| e.to_string())?;
     let file = buffer.into_inner().map_err(|e| e.to_string())?;
@@ -301,11 +253,7 @@ fn annotate(report: &Report, contract: &Contract, headers: &[String]) -> Annotat
                 let Some(header) = issue.header.as_deref() else {
                     continue;
                 };
-                for (index, _) in headers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, h)| h.as_str() == header)
-                {
+                for (index, _) in headers.iter().enumerate().filter(|(_, h)| h.as_str() == header) {
                     annotations.header.entry(index).or_default().add(issue);
                 }
             }
@@ -380,50 +328,41 @@ fn mark_index(mark: Option<Mark>) -> usize {
 }
 
 /// Builds the workbook and saves it to `path`.
-fn write_xlsx(
-    path: &Path,
-    source: &Path,
-    contract: &Contract,
-    report: &Report,
-) -> Result<(), String> {
+fn write_xlsx(path: &Path, source: &Path, contract: &Contract, report: &Report) -> Result<(), String> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let mut notices = Vec::new();
-    let mut hebrew = report.issues.iter().any(|issue| {
-        issue.header.as_deref().is_some_and(has_hebrew)
-            || issue.value.as_deref().is_some_and(has_hebrew)
-    });
+    let mut hebrew = report
+        .issues
+        .iter()
+        .any(|issue| issue.header.as_deref().is_some_and(has_hebrew) || issue.value.as_deref().is_some_and(has_hebrew));
     if report.status != Status::Unusable {
         let score = |row: &[CellRef<'_>]| header_score(contract, row);
         match open_table(source, &contract.source, &score) {
             Ok(table) => {
                 hebrew |= table.headers.iter().any(|h| has_hebrew(h));
                 let annotations = annotate(report, contract, &table.headers);
-                let sheet = workbook
-                    .add_worksheet_with_low_memory()
-                    .map_err(|e| format!("creating the data sheet: {e}"))?;
+                let sheet =
+                    workbook.add_worksheet_with_low_memory().map_err(|e| format!("creating the data sheet: {e}"))?;
                 write_data_sheet(sheet, table, &annotations, &formats, &mut notices)
                     .map_err(|e| format!("writing the data sheet: {e}"))?;
             }
-            Err(error) => notices.push(format!(
-                "The data sheet is missing: the file could not be read again ({error})."
-            )),
+            Err(error) => {
+                notices.push(format!("The data sheet is missing: the file could not be read again ({error})."))
+            }
         }
     }
     let sheet = workbook.add_worksheet();
     write_errors_sheet(sheet, report, &formats, &notices, hebrew)
         .map_err(|e| format!("writing the {ERRORS_SHEET} sheet: {e}"))?;
     let mut file = File::create(path).map_err(|e| e.to_string())?;
-    workbook
-        .save_to_writer(&mut file)
-        .map_err(|e| e.to_string())?;
+    workbook.save_to_writer(&mut file).map_err(|e| e.to_string())?;
     file.sync_all().map_err(|e| e.to_string())
 }
 
 /// True when the text holds Hebrew letters or marks.
 fn has_hebrew(text: &str) -> bool {
-    text.chars()
-        .any(|c| ('\u{0590}'..='\u{05FF}').contains(&c) || ('\u{FB1D}'..='\u{FB4F}').contains(&c))
+    text.chars().any(|c| ('\u{0590}'..='\u{05FF}').contains(&c) || ('\u{FB1D}'..='\u{FB4F}').contains(&c))
 }
 
 /// A legal, non-clashing sheet name for the data sheet.
@@ -433,20 +372,11 @@ fn data_sheet_name(sheet: Option<&str>) -> String {
     };
     let cleaned: String = name
         .chars()
-        .map(|c| {
-            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() { '_' } else { c })
         .take(31)
         .collect();
     let cleaned = cleaned.trim_matches('\'').trim();
-    if cleaned.is_empty()
-        || cleaned.eq_ignore_ascii_case(ERRORS_SHEET)
-        || cleaned.eq_ignore_ascii_case("History")
-    {
+    if cleaned.is_empty() || cleaned.eq_ignore_ascii_case(ERRORS_SHEET) || cleaned.eq_ignore_ascii_case("History") {
         DATA_SHEET.to_owned()
     } else {
         cleaned.to_owned()
@@ -491,13 +421,7 @@ struct NoteBudget {
 
 impl NoteBudget {
     /// Notes `annotation` on a cell while the budget lasts.
-    fn insert(
-        &mut self,
-        sheet: &mut Worksheet,
-        row: u32,
-        col: u16,
-        annotation: &Annotation,
-    ) -> Result<(), XlsxError> {
+    fn insert(&mut self, sheet: &mut Worksheet, row: u32, col: u16, annotation: &Annotation) -> Result<(), XlsxError> {
         if self.left == 0 {
             self.skipped += 1;
             return Ok(());
@@ -516,12 +440,9 @@ fn excel_datetime(value: NaiveDateTime) -> Option<(ExcelDateTime, Kind)> {
     let hour = u16::try_from(time.hour()).ok()?;
     let minute = u8::try_from(time.minute()).ok()?;
     // Excel's time-only values come back dated at its epoch (1899-12-30/31).
-    let epoch_day = date == NaiveDate::from_ymd_opt(1899, 12, 31)?
-        || date == NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let epoch_day = date == NaiveDate::from_ymd_opt(1899, 12, 31)? || date == NaiveDate::from_ymd_opt(1899, 12, 30)?;
     if epoch_day && time != NaiveTime::MIN {
-        return ExcelDateTime::from_hms(hour, minute, seconds)
-            .ok()
-            .map(|t| (t, Kind::Time));
+        return ExcelDateTime::from_hms(hour, minute, seconds).ok().map(|t| (t, Kind::Time));
     }
     let year = u16::try_from(date.year()).ok()?;
     let month = u8::try_from(date.month()).ok()?;
@@ -530,10 +451,7 @@ fn excel_datetime(value: NaiveDateTime) -> Option<(ExcelDateTime, Kind)> {
     if time == NaiveTime::MIN {
         Some((day_value, Kind::Date))
     } else {
-        day_value
-            .and_hms(hour, minute, seconds)
-            .ok()
-            .map(|t| (t, Kind::DateTime))
+        day_value.and_hms(hour, minute, seconds).ok().map(|t| (t, Kind::DateTime))
     }
 }
 
@@ -572,21 +490,11 @@ fn write_cell(
                 sheet.write_datetime_with_format(row, col, &datetime, formats.cell(mark, kind))?;
             }
             None => {
-                sheet.write_string_with_format(
-                    row,
-                    col,
-                    cell.display(),
-                    formats.cell(mark, Kind::General),
-                )?;
+                sheet.write_string_with_format(row, col, cell.display(), formats.cell(mark, Kind::General))?;
             }
         },
         CellRef::Number(_) => {
-            sheet.write_string_with_format(
-                row,
-                col,
-                cell.display(),
-                formats.cell(mark, Kind::General),
-            )?;
+            sheet.write_string_with_format(row, col, cell.display(), formats.cell(mark, Kind::General))?;
         }
     }
     Ok(())
@@ -604,54 +512,33 @@ fn write_data_sheet(
     formats: &Formats,
     notices: &mut Vec<String>,
 ) -> Result<(), XlsxError> {
-    let Table {
-        sheet: sheet_name,
-        header_row,
-        headers,
-        batches,
-        ..
-    } = table;
+    let Table { sheet: sheet_name, header_row, headers, batches, .. } = table;
     sheet.set_name(data_sheet_name(sheet_name.as_deref()))?;
     sheet.set_default_note_author(NOTE_AUTHOR);
     if headers.iter().any(|h| has_hebrew(h)) {
         sheet.set_right_to_left(true);
     }
     if header_row == 0 || header_row >= EXCEL_MAX_ROWS {
-        notices.push(format!(
-            "The data sheet is empty: the header row {header_row} does not fit in a sheet."
-        ));
+        notices.push(format!("The data sheet is empty: the header row {header_row} does not fit in a sheet."));
         return Ok(());
     }
     let header_index = u32::try_from(header_row - 1).map_err(|_| XlsxError::RowColumnLimitError)?;
     let header_count = headers.len().min(EXCEL_MAX_COLS - 1);
     let issues_col = u16::try_from(header_count).map_err(|_| XlsxError::RowColumnLimitError)?;
-    let mut notes = NoteBudget {
-        left: MAX_NOTES,
-        skipped: 0,
-    };
+    let mut notes = NoteBudget { left: MAX_NOTES, skipped: 0 };
 
     for (index, header) in headers.iter().take(header_count).enumerate() {
         let col = u16::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
         let annotation = annotations.header.get(&index);
         let mark = annotation.and_then(|a| a.mark);
-        sheet.write_string_with_format(
-            header_index,
-            col,
-            excel_text(header, EXCEL_MAX_TEXT),
-            formats.header(mark),
-        )?;
+        sheet.write_string_with_format(header_index, col, excel_text(header, EXCEL_MAX_TEXT), formats.header(mark))?;
         if let Some(annotation) = annotation {
             notes.insert(sheet, header_index, col, annotation)?;
         }
         let width = header.chars().count().clamp(8, 40) + 2;
         sheet.set_column_width(col, width as f64)?;
     }
-    sheet.write_string_with_format(
-        header_index,
-        issues_col,
-        ISSUES_HEADER,
-        formats.header(None),
-    )?;
+    sheet.write_string_with_format(header_index, issues_col, ISSUES_HEADER, formats.header(None))?;
     sheet.set_column_width(issues_col, 60)?;
 
     let mut last_row = header_index;
@@ -689,20 +576,14 @@ fn write_data_sheet(
                     break;
                 }
                 let cell = batch.cell(i, col);
-                let mark = annotation
-                    .and_then(|a| a.cells.get(&col))
-                    .and_then(|a| a.mark);
+                let mark = annotation.and_then(|a| a.cells.get(&col)).and_then(|a| a.mark);
                 if col >= header_count && matches!(cell, CellRef::Empty) {
                     continue;
                 }
                 write_cell(sheet, row, target, cell, mark, formats)?;
             }
             if let Some(annotation) = annotation {
-                for (&col, cell) in annotation
-                    .cells
-                    .iter()
-                    .filter(|(col, _)| **col < header_count)
-                {
+                for (&col, cell) in annotation.cells.iter().filter(|(col, _)| **col < header_count) {
                     let Ok(col16) = u16::try_from(col) else {
                         continue;
                     };
@@ -762,22 +643,13 @@ fn write_errors_sheet(
         let fields = issue_fields(issue);
         if let Some(number) = issue.row {
             // Row numbers stay far below 2^53, so the conversion is exact.
-            sheet.write_number_with_format(
-                row,
-                0,
-                number as f64,
-                formats.cell(None, Kind::General),
-            )?;
+            sheet.write_number_with_format(row, 0, number as f64, formats.cell(None, Kind::General))?;
         }
         for (col, field) in (1u16..).zip(fields.iter().skip(1)) {
             if field.is_empty() {
                 continue;
             }
-            let format = if col == 4 {
-                formats.cell(mark, Kind::General)
-            } else {
-                formats.cell(None, Kind::General)
-            };
+            let format = if col == 4 { formats.cell(mark, Kind::General) } else { formats.cell(None, Kind::General) };
             sheet.write_string_with_format(row, col, excel_text(field, EXCEL_MAX_TEXT), format)?;
         }
     }
@@ -789,24 +661,14 @@ fn write_errors_sheet(
     if report.issues_truncated || listed < issues.len() {
         below.push(format!(
             "Only the first {listed} of {total} issues are listed. Counts by code: {}.",
-            report
-                .summary
-                .iter()
-                .map(|(code, count)| format!("{code} {count}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            report.summary.iter().map(|(code, count)| format!("{code} {count}")).collect::<Vec<_>>().join(", ")
         ));
     }
     below.extend(notices.iter().cloned());
     row += 1;
     for notice in &below {
         row += 1;
-        sheet.write_string_with_format(
-            row,
-            0,
-            excel_text(notice, EXCEL_MAX_TEXT),
-            &formats.notice,
-        )?;
+        sheet.write_string_with_format(row, 0, excel_text(notice, EXCEL_MAX_TEXT), &formats.notice)?;
     }
     Ok(())
 }
@@ -904,21 +766,13 @@ strategy: rebuild
     }
 
     fn no_formulas(workbook: &mut Xlsx<std::io::BufReader<File>>, sheet: &str) {
-        let formulas = workbook
-            .worksheet_formula(sheet)
-            .expect("formulas readable");
-        let found: Vec<_> = formulas
-            .used_cells()
-            .filter(|(_, _, f)| !f.is_empty())
-            .collect();
+        let formulas = workbook.worksheet_formula(sheet).expect("formulas readable");
+        let found: Vec<_> = formulas.used_cells().filter(|(_, _, f)| !f.is_empty()).collect();
         assert!(found.is_empty(), "{sheet} holds formulas: {found:?}");
     }
 
     fn has_issue(report: &Report, row: u64, code: IssueCode) -> bool {
-        report
-            .issues
-            .iter()
-            .any(|i| i.row == Some(row) && i.code == code)
+        report.issues.iter().any(|i| i.row == Some(row) && i.code == code)
     }
 
     #[test]
@@ -934,10 +788,7 @@ strategy: rebuild
         write_report(&out, &source, &contract, &report).expect("report written");
 
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
-        assert_eq!(
-            workbook.sheet_names(),
-            vec![DATA_SHEET.to_owned(), ERRORS_SHEET.to_owned()]
-        );
+        assert_eq!(workbook.sheet_names(), vec![DATA_SHEET.to_owned(), ERRORS_SHEET.to_owned()]);
         let data = workbook.worksheet_range(DATA_SHEET).expect("data sheet");
         // Header at its source row (3), data rows at their own numbers.
         assert_eq!(text(&data, 0, 0), "");
@@ -960,16 +811,10 @@ strategy: rebuild
             assert!(issues_5.contains(&issue.message), "{issues_5}");
         }
         assert!(text(&data, 6, 3).contains("row 4"), "{}", text(&data, 6, 3));
-        assert!(
-            text(&data, 7, 3).contains("required"),
-            "{}",
-            text(&data, 7, 3)
-        );
+        assert!(text(&data, 7, 3).contains("required"), "{}", text(&data, 7, 3));
         no_formulas(&mut workbook, DATA_SHEET);
 
-        let errors = workbook
-            .worksheet_range(ERRORS_SHEET)
-            .expect("errors sheet");
+        let errors = workbook.worksheet_range(ERRORS_SHEET).expect("errors sheet");
         assert_eq!(errors.height(), report.issues.len() + 1);
         assert_eq!(text(&errors, 0, 0), ERRORS_HEADERS[0]);
         let mut previous = 0.0;
@@ -983,9 +828,7 @@ strategy: rebuild
             }
             assert!(!text(&errors, row, 6).is_empty());
         }
-        let codes: Vec<String> = (1..=report.issues.len() as u32)
-            .map(|r| text(&errors, r, 3))
-            .collect();
+        let codes: Vec<String> = (1..=report.issues.len() as u32).map(|r| text(&errors, r, 3)).collect();
         assert!(codes.contains(&"israeli_id".to_owned()), "{codes:?}");
         assert!(codes.contains(&"duplicate_key".to_owned()), "{codes:?}");
         no_formulas(&mut workbook, ERRORS_SHEET);
@@ -993,31 +836,16 @@ strategy: rebuild
         // Notes carry the messages; fills and right-to-left are set.
         let comments = zip_entry(&out, "xl/comments1.xml");
         for issue in &report.issues {
-            let escaped = issue
-                .message
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;");
-            assert!(
-                comments.contains(&escaped),
-                "note missing: {}",
-                issue.message
-            );
+            let escaped = issue.message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            assert!(comments.contains(&escaped), "note missing: {}", issue.message);
         }
         let styles = zip_entry(&out, "xl/styles.xml");
-        assert!(
-            styles.contains("FFFFC7CE") && styles.contains("FFFFEB9C"),
-            "{styles}"
-        );
+        assert!(styles.contains("FFFFC7CE") && styles.contains("FFFFEB9C"), "{styles}");
         let sheet = zip_entry(&out, "xl/worksheets/sheet1.xml");
         assert!(sheet.contains("rightToLeft=\"1\""));
         assert!(!sheet.contains("<f>"), "no formula in the data sheet");
         // Only the report is left in the directory: no temporary file.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 
@@ -1034,17 +862,12 @@ strategy: rebuild
         for (col, title) in (0u16..).zip(header) {
             sheet.write_string(0, col, title).expect("header");
         }
-        let rows: [(&str, (u16, u8, u8), f64); 3] = [
-            ("000000018", (2024, 5, 1), 100.5),
-            ("000000026", (1999, 12, 31), -5.0),
-            ("=1+1", (2024, 6, 2), 7.0),
-        ];
+        let rows: [(&str, (u16, u8, u8), f64); 3] =
+            [("000000018", (2024, 5, 1), 100.5), ("000000026", (1999, 12, 31), -5.0), ("=1+1", (2024, 6, 2), 7.0)];
         for (row, (id, (y, m, d), amount)) in (1u32..).zip(rows) {
             sheet.write_string(row, 0, id).expect("id");
             let day = ExcelDateTime::from_ymd(y, m, d).expect("date");
-            sheet
-                .write_datetime_with_format(row, 1, &day, &date)
-                .expect("date");
+            sheet.write_datetime_with_format(row, 1, &day, &date).expect("date");
             sheet.write_number(row, 2, amount).expect("amount");
         }
         book.save(&source).expect("save source");
@@ -1056,9 +879,7 @@ strategy: rebuild
         write_report(&out, &source, &contract, &report).expect("report written");
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
         assert_eq!(workbook.sheet_names()[0], "Payments June");
-        let data = workbook
-            .worksheet_range("Payments June")
-            .expect("data sheet");
+        let data = workbook.worksheet_range("Payments June").expect("data sheet");
         assert_eq!(text(&data, 0, 0), "citizen_id");
         assert_eq!(cell(&data, 1, 2), Data::Float(100.5));
         assert_eq!(cell(&data, 2, 2), Data::Float(-5.0));
@@ -1093,24 +914,17 @@ strategy: rebuild
         let mut reader = csv::Reader::from_reader(&bytes[3..]);
         let headers = reader.headers().expect("header line").clone();
         assert_eq!(headers.iter().collect::<Vec<_>>(), CSV_FIELDS.to_vec());
-        let records: Vec<csv::StringRecord> =
-            reader.records().collect::<Result<_, _>>().expect("records");
+        let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("records");
         assert_eq!(records.len(), report.issues.len());
         for record in &records {
             for field in record {
                 assert!(
-                    !matches!(
-                        field.chars().next(),
-                        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-                    ),
+                    !matches!(field.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')),
                     "unguarded field {field:?}"
                 );
             }
         }
-        let guarded = records
-            .iter()
-            .find(|r| r.get(3) == Some("max_length"))
-            .expect("max_length line");
+        let guarded = records.iter().find(|r| r.get(3) == Some("max_length")).expect("max_length line");
         assert_eq!(guarded.get(0), Some("5"));
         assert_eq!(guarded.get(5), Some("'@SUM(A1)"));
         assert_eq!(guarded.get(4), Some("warning"));
@@ -1132,12 +946,7 @@ strategy: rebuild
         let contract = contract("people.yaml", PEOPLE);
         let source = dir.path().join("broken.xlsx");
         std::fs::write(&source, b"PK\x03\x04 not really a workbook").expect("write");
-        let report = Report::unusable(
-            "broken.xlsx",
-            Some("people"),
-            IssueCode::Unreadable,
-            "=HYPERLINK(\"x\")".into(),
-        );
+        let report = Report::unusable("broken.xlsx", Some("people"), IssueCode::Unreadable, "=HYPERLINK(\"x\")".into());
         let out = dir.path().join("broken-errors.xlsx");
         write_report(&out, &source, &contract, &report).expect("report written");
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
@@ -1211,23 +1020,14 @@ strategy: rebuild
             Err(CoreError::ReportWrite { path, .. }) => assert_eq!(path, source),
             other => panic!("expected ReportWrite, got {other:?}"),
         }
-        assert_eq!(
-            std::fs::read_to_string(&source).expect("source"),
-            PEOPLE_CSV
-        );
+        assert_eq!(std::fs::read_to_string(&source).expect("source"), PEOPLE_CSV);
     }
 
     #[test]
     fn notes_stop_at_the_budget() {
         let mut sheet = Worksheet::new();
-        let mut notes = NoteBudget {
-            left: 2,
-            skipped: 0,
-        };
-        let annotation = Annotation {
-            mark: Some(Mark::Error),
-            messages: vec!["bad".into()],
-        };
+        let mut notes = NoteBudget { left: 2, skipped: 0 };
+        let annotation = Annotation { mark: Some(Mark::Error), messages: vec!["bad".into()] };
         for row in 0..5 {
             notes.insert(&mut sheet, row, 0, &annotation).expect("note");
         }
@@ -1237,10 +1037,7 @@ strategy: rebuild
     #[test]
     fn texts_and_names_fit_excel() {
         let long = "א".repeat(EXCEL_MAX_TEXT + 10);
-        assert_eq!(
-            excel_text(&long, EXCEL_MAX_TEXT).chars().count(),
-            EXCEL_MAX_TEXT
-        );
+        assert_eq!(excel_text(&long, EXCEL_MAX_TEXT).chars().count(), EXCEL_MAX_TEXT);
         let emoji = "😀".repeat(3);
         assert_eq!(excel_text(&emoji, 5), "😀😀");
         assert_eq!(data_sheet_name(None), DATA_SHEET);
@@ -1249,14 +1046,8 @@ strategy: rebuild
         assert_eq!(data_sheet_name(Some(&"x".repeat(40))).len(), 31);
         assert!(has_hebrew("ת.ז.") && !has_hebrew("id"));
         let time = NaiveDate::from_ymd_opt(1899, 12, 31).and_then(|d| d.and_hms_opt(8, 30, 0));
-        assert!(matches!(
-            time.and_then(excel_datetime),
-            Some((_, Kind::Time))
-        ));
+        assert!(matches!(time.and_then(excel_datetime), Some((_, Kind::Time))));
         let old = NaiveDate::from_ymd_opt(1850, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
-        assert!(
-            old.and_then(excel_datetime).is_none(),
-            "before 1900 becomes text"
-        );
+        assert!(old.and_then(excel_datetime).is_none(), "before 1900 becomes text");
     }
 }

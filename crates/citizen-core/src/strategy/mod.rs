@@ -109,12 +109,8 @@ pub fn phones_statement(contract: &Contract, source_filter: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let phone_columns = contract
-        .phones
-        .iter()
-        .map(|&i| quote_ident(&contract.columns[i].name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let phone_columns =
+        contract.phones.iter().map(|&i| quote_ident(&contract.columns[i].name)).collect::<Vec<_>>().join(", ");
     format!(
         "INSERT INTO core.phone_numbers (citizen_id, phone_e164, phone_kind, source_dataset, source_column, version_id)
          SELECT DISTINCT ON (s.citizen, p.phone) s.citizen, p.phone,

@@ -27,9 +27,7 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
             stage = stage_table(contract)
         )],
         phones: phones_statement(contract, "c.version_id = $2 AND $1::bigint IS NOT NULL"),
-        count: format!(
-            "SELECT count(*) FROM {core} WHERE version_id = $2 AND $1::bigint IS NOT NULL"
-        ),
+        count: format!("SELECT count(*) FROM {core} WHERE version_id = $2 AND $1::bigint IS NOT NULL"),
         undo: Vec::new(),
     }
 }

@@ -127,9 +127,7 @@ pub fn recognise<'c>(catalog: &'c Catalog, path: &Path) -> Result<&'c Contract, 
 
 /// The file name shown in reports.
 pub fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 /// Validates one file against a known contract.
@@ -156,7 +154,6 @@ struct BatchOutcome {
     keys: Vec<KeyEntry>,
     invalid_row_numbers: Vec<u64>,
 }
-
 
 /// The uniqueness sets of a contract: the keys together, then each unique column.
 fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
@@ -245,11 +242,8 @@ where
     W: Fn(&Batch) -> T + Sync,
     M: FnMut(T),
 {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-    } else {
-        threads
-    };
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
     let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
     let (done_tx, done_rx) = mpsc::channel::<(u64, Result<T, ReadError>)>();
     let work_rx = Mutex::new(work_rx);
@@ -615,7 +609,8 @@ pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &Valida
     match open_table(path, &contract.source, &score) {
         Ok(table) => validate_table_detailed(&display_name(path), table, contract, options),
         Err(error) => {
-            let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
+            let mut report =
+                Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
             report.contract_sha256 = Some(contract.sha256.clone());
             Validation { report, invalid_row_numbers: Vec::new(), rows: None, cancelled: false }
         }

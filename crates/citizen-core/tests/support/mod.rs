@@ -142,7 +142,9 @@ pub fn mobile(n: u32) -> String {
 
 /// A welfare_patients CSV with `rows` valid rows; `status_of(i)` varies a value.
 pub fn welfare_csv(rows: u32, status_of: impl Fn(u32) -> &'static str) -> String {
-    let mut out = String::from("ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני\n");
+    let mut out = String::from(
+        "ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני\n",
+    );
     for i in 0..rows {
         out.push_str(&format!(
             "{},דנה,כהן,01/02/1980,נ,{},{},{},{},{},03-{:07},,d{i}@example.org\n",

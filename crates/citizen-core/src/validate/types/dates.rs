@@ -65,9 +65,7 @@ fn num(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 4 {
         return None;
     }
-    digits.iter().try_fold(0u32, |acc, &d| {
-        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
-    })
+    digits.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
 }
 
 /// Parses with a contract's explicit chrono format.
@@ -88,9 +86,7 @@ mod tests {
     use super::*;
 
     fn by_chrono(text: &str) -> Option<NaiveDate> {
-        ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+        ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"].iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok())
     }
 
     #[test]

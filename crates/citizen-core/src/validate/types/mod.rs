@@ -180,10 +180,7 @@ fn push_two(text: &mut String, separator: u8, value: u32) {
 }
 
 fn email_options() -> email_address::Options {
-    email_address::Options::default()
-        .without_display_text()
-        .without_domain_literal()
-        .with_required_tld()
+    email_address::Options::default().without_display_text().without_domain_literal().with_required_tld()
 }
 
 fn plain(text: Cow<'_, str>) -> Parsed<'_> {
@@ -219,14 +216,15 @@ mod tests {
     use chrono::Datelike;
 
     fn text(column_type: ColumnType, value: &str) -> Result<String, IssueCode> {
-        parse_cell(column_type, None, CellRef::Text(value))
-            .map(|p| p.text.into_owned())
-            .map_err(|p| p.code)
+        parse_cell(column_type, None, CellRef::Text(value)).map(|p| p.text.into_owned()).map_err(|p| p.code)
     }
 
     #[test]
     fn codes_keep_their_text_form() {
-        assert_eq!(parse_cell(ColumnType::Code, None, CellRef::Number(123.0)).map(|p| p.text.into_owned()), Ok("123".to_owned()));
+        assert_eq!(
+            parse_cell(ColumnType::Code, None, CellRef::Number(123.0)).map(|p| p.text.into_owned()),
+            Ok("123".to_owned())
+        );
         assert_eq!(text(ColumnType::Code, "00123"), Ok("00123".to_owned()));
         assert_eq!(text(ColumnType::Code, "123.0"), Ok("123".to_owned()));
         assert_eq!(text(ColumnType::Code, "12א"), Ok("12א".to_owned()));

@@ -51,10 +51,7 @@ pub fn by_library(raw: &str) -> Option<Phone> {
         Type::FixedLine => PhoneKind::Landline,
         _ => PhoneKind::Other,
     };
-    Some(Phone {
-        e164: number.format().mode(Mode::E164).to_string(),
-        kind,
-    })
+    Some(Phone { e164: number.format().mode(Mode::E164).to_string(), kind })
 }
 
 /// Mobile prefixes `5XY` whose remaining six digits are free in the IL

@@ -1,0 +1,324 @@
+//! Round trips: every sample, validated, must report exactly its manifest.
+
+use super::*;
+use crate::contract::{compile_contract, Catalog};
+use crate::report::Report;
+use crate::validate::{validate_file, ValidateOptions};
+use std::path::PathBuf;
+
+const SEED: u64 = 20_261_105;
+
+fn catalog() -> Catalog {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+    Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn extension(format: SampleFormat) -> &'static str {
+    match format {
+        SampleFormat::Xlsx => "xlsx",
+        _ => "csv",
+    }
+}
+
+fn generate(contract: &Contract, spec: &SampleSpec, dir: &Path) -> (PathBuf, SampleManifest) {
+    let name = format!("{}-{:?}-{}.{}", contract.dataset, spec.format, spec.seed, extension(spec.format));
+    let path = dir.join(name);
+    let manifest = write_sample(contract, spec, &path).unwrap_or_else(|e| panic!("{}: {e}", contract.dataset));
+    (path, manifest)
+}
+
+/// Asserts the report says exactly what the manifest promised, and that no
+/// row carries more than one issue code.
+fn assert_matches(report: &Report, manifest: &SampleManifest, what: &str) {
+    let unexpected: Vec<_> =
+        report.issues.iter().filter(|i| manifest.expected.get(&i.code).is_none_or(|n| *n == 0)).take(10).collect();
+    assert_eq!(report.summary, manifest.expected, "{what}: summary; unexpected issues: {unexpected:#?}");
+    assert_eq!(report.rows, manifest.rows, "{what}: rows");
+    assert_eq!(report.invalid_rows, manifest.invalid_rows, "{what}: invalid rows");
+    assert_eq!(report.valid_rows, manifest.valid_rows, "{what}: valid rows");
+    assert_eq!(report.warnings, manifest.warnings, "{what}: warnings");
+    assert_eq!(report.status, manifest.status, "{what}: status");
+    assert!(!report.issues_truncated, "{what}");
+    let mut codes_by_row: BTreeMap<u64, HashSet<IssueCode>> = BTreeMap::new();
+    for issue in &report.issues {
+        if let Some(row) = issue.row {
+            codes_by_row.entry(row).or_default().insert(issue.code);
+        }
+    }
+    for (row, codes) in codes_by_row {
+        assert_eq!(codes.len(), 1, "{what}: row {row} has several codes: {codes:?}");
+    }
+}
+
+fn round_trip_every_contract(format: SampleFormat) {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for contract in &catalog.contracts {
+        let spec = SampleSpec { rows: 2_000, seed: SEED, errors_per_code: 3, format };
+        let (path, manifest) = generate(contract, &spec, dir.path());
+        assert_eq!(manifest.errors_per_code, 3, "{}: {:?}", contract.dataset, manifest.notes);
+        assert!(manifest.notes.is_empty(), "{}: {:?}", contract.dataset, manifest.notes);
+        let report = validate_file(&path, contract, &ValidateOptions::default());
+        assert_matches(&report, &manifest, &format!("{} as {format:?}", contract.dataset));
+    }
+}
+
+#[test]
+fn csv_samples_validate_exactly_as_their_manifest() {
+    round_trip_every_contract(SampleFormat::Csv);
+}
+
+#[test]
+fn windows_1255_samples_validate_exactly_as_their_manifest() {
+    round_trip_every_contract(SampleFormat::CsvWindows1255);
+}
+
+#[test]
+fn xlsx_samples_validate_exactly_as_their_manifest() {
+    round_trip_every_contract(SampleFormat::Xlsx);
+}
+
+#[test]
+fn every_applicable_code_is_injected() {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let spec = SampleSpec { rows: 500, seed: SEED, errors_per_code: 2, format: SampleFormat::Csv };
+    let cases: [(&str, &[IssueCode]); 4] = [
+        (
+            "welfare_patients",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Pattern,
+                IssueCode::Allowed,
+                IssueCode::Min,
+                IssueCode::Max,
+                IssueCode::MaxLength,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::Email,
+                IssueCode::DuplicateKey,
+            ],
+        ),
+        (
+            "av_bait",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Pattern,
+                IssueCode::Min,
+                IssueCode::Max,
+                IssueCode::MaxLength,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::DuplicateKey,
+            ],
+        ),
+        (
+            "hamal",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Allowed,
+                IssueCode::Min,
+                IssueCode::Max,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::DuplicateKey,
+            ],
+        ),
+        (
+            "breath_troubles",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Allowed,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::DuplicateKey,
+            ],
+        ),
+    ];
+    for (dataset, codes) in cases {
+        let contract = catalog.get(dataset).unwrap_or_else(|e| panic!("{e}"));
+        let (_, manifest) = generate(contract, &spec, dir.path());
+        let expected: BTreeMap<IssueCode, u64> = codes.iter().map(|c| (*c, 2)).collect();
+        assert_eq!(manifest.expected, expected, "{dataset}");
+        assert_eq!(manifest.invalid_rows + manifest.warnings, 2 * codes.len() as u64, "{dataset}");
+    }
+}
+
+#[test]
+fn the_same_seed_writes_the_same_bytes() {
+    let catalog = catalog();
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let read = |seed: u64, name: &str| {
+        let path = dir.path().join(name);
+        let spec = SampleSpec { rows: 300, seed, errors_per_code: 2, format: SampleFormat::Csv };
+        write_sample(contract, &spec, &path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(read(5, "a.csv"), read(5, "b.csv"));
+    assert_ne!(read(5, "a.csv"), read(6, "c.csv"));
+}
+
+#[test]
+fn csv_looks_like_a_clerks_file() {
+    let catalog = catalog();
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let spec = SampleSpec { rows: 400, seed: SEED, errors_per_code: 0, format: SampleFormat::Csv };
+    let (path, manifest) = generate(contract, &spec, dir.path());
+    assert_eq!((manifest.invalid_rows, manifest.status), (0, Status::Valid));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
+    let text = String::from_utf8_lossy(&bytes[3..]).into_owned();
+    let header = text.lines().next().unwrap_or_default();
+    assert_eq!(
+        header,
+        "ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב,מספר בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני"
+    );
+    for form in ["+972-5", "+972 5", ",05", "-", "(0"] {
+        assert!(text.contains(form), "phones written like {form}");
+    }
+    let dates = text.lines().skip(1).filter_map(|l| l.split(',').nth(3)).collect::<Vec<_>>();
+    assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[2] == b'/'), "DD/MM/YYYY");
+    assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[4] == b'-'), "YYYY-MM-DD");
+    assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[2] == b'.'), "DD.MM.YYYY");
+    let report = validate_file(&path, contract, &ValidateOptions::default());
+    assert_eq!(report.status, Status::Valid, "{:?}", report.issues.iter().take(5).collect::<Vec<_>>());
+    assert!(report.issues.is_empty());
+}
+
+#[test]
+fn windows_1255_sample_is_not_utf8() {
+    let catalog = catalog();
+    let contract = catalog.get("hamal").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let spec = SampleSpec { rows: 200, seed: SEED, errors_per_code: 1, format: SampleFormat::CsvWindows1255 };
+    let (path, _) = generate(contract, &spec, dir.path());
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(std::str::from_utf8(&bytes).is_err(), "Hebrew in windows-1255 is not valid UTF-8");
+    let (text, _, malformed) = encoding_rs::WINDOWS_1255.decode(&bytes);
+    assert!(!malformed);
+    assert!(text.starts_with("ת.ז.,שם מלא,סוג צורך"), "{}", &text[..60.min(text.len())]);
+    assert!(text.contains("\r\n"));
+}
+
+#[test]
+fn too_many_errors_are_capped_and_still_exact() {
+    let catalog = catalog();
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for rows in [0u64, 1, 2, 25, 60] {
+        let spec = SampleSpec { rows, seed: SEED, errors_per_code: 50, format: SampleFormat::Csv };
+        let (path, manifest) = generate(contract, &spec, dir.path());
+        assert!(manifest.invalid_rows + manifest.warnings <= rows / 2, "{rows}: {manifest:?}");
+        let report = validate_file(&path, contract, &ValidateOptions::default());
+        assert_matches(&report, &manifest, &format!("{rows} rows"));
+    }
+}
+
+/// A contract no sample code was written for: every type, formats, patterns,
+/// lengths, decimals, warnings, a composite key and a second unique column.
+const NEW_CONTRACT: &str = r#"
+dataset: community_centres
+title: Community centre members
+period: yearly
+columns:
+  - name: member_code
+    headers: ["קוד חבר"]
+    type: code
+    required: true
+    pattern: '[A-Z]{2}-[0-9]{3,4}'
+  - name: branch
+    headers: ["סניף"]
+    type: text
+    required: true
+    allowed: ["צפון", "דרום", "מרכז"]
+  - name: full_name
+    headers: ["שם מלא"]
+    type: text
+    required: true
+    min_length: 3
+    max_length: 40
+  - name: email
+    headers: ["אימייל"]
+    type: email
+    unique: true
+  - name: fee
+    headers: ["דמי חבר"]
+    type: decimal
+    min: 0
+    max: 500.5
+  - name: joined
+    headers: ["הצטרפות"]
+    type: date
+    format: '%Y/%m/%d'
+    min: 2000-01-01
+    max: 2026-12-31
+  - name: last_visit
+    headers: ["ביקור אחרון"]
+    type: datetime
+    min: 2020-01-01 00:00:00
+    severity: warning
+  - name: active
+    headers: ["פעיל"]
+    type: boolean
+  - name: children
+    headers: ["ילדים"]
+    type: integer
+    min: 0
+    max: 12
+    severity: warning
+  - name: mobile
+    headers: ["נייד"]
+    type: phone
+    required: true
+keys: [member_code, branch]
+strategy: append
+"#;
+
+#[test]
+fn a_new_contract_gets_exact_samples_without_new_code() {
+    let contract = compile_contract(Path::new("community_centres.yaml"), NEW_CONTRACT);
+    let Ok(contract) = contract else { panic!("{contract:?}") };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for format in [SampleFormat::Csv, SampleFormat::CsvWindows1255, SampleFormat::Xlsx] {
+        let spec = SampleSpec { rows: 1_500, seed: SEED, errors_per_code: 3, format };
+        let (path, manifest) = generate(&contract, &spec, dir.path());
+        assert!(manifest.notes.is_empty(), "{:?}", manifest.notes);
+        for code in [
+            IssueCode::Required,
+            IssueCode::Type,
+            IssueCode::Pattern,
+            IssueCode::Allowed,
+            IssueCode::Min,
+            IssueCode::Max,
+            IssueCode::MinLength,
+            IssueCode::MaxLength,
+            IssueCode::Phone,
+            IssueCode::Email,
+        ] {
+            assert!(manifest.expected.get(&code).is_some_and(|n| *n >= 3), "{format:?} {code}: {manifest:?}");
+        }
+        // Two uniqueness sets (the key, and email) in separate components.
+        assert_eq!(manifest.expected.get(&IssueCode::DuplicateKey), Some(&3), "{format:?}");
+        assert!(manifest.warnings > 0, "warning columns took some errors");
+        let report = validate_file(&path, &contract, &ValidateOptions::default());
+        assert_matches(&report, &manifest, &format!("community_centres as {format:?}"));
+    }
+}
+
+#[test]
+fn impossible_contracts_are_refused_with_the_column_named() {
+    let body = NEW_CONTRACT.replace("'[A-Z]{2}-[0-9]{3,4}'", "'[A-Z]{2}-(?P<n>[0-9]{3})'");
+    let contract = compile_contract(Path::new("c.yaml"), &body);
+    let Ok(contract) = contract else { panic!("{contract:?}") };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let spec = SampleSpec { rows: 10, seed: 1, errors_per_code: 0, format: SampleFormat::Csv };
+    let error = write_sample(&contract, &spec, &dir.path().join("x.csv"));
+    let message = error.map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+    assert!(message.contains("member_code"), "{message}");
+}
