@@ -108,7 +108,7 @@ $$;
 -- Approves a request: transforms its staged rows into core with the contract's
 -- strategy and publishes a new active version, all in the caller's transaction.
 CREATE FUNCTION meta.approve_request(p_request_id bigint, p_note text) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, meta AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, meta SET work_mem = '256MB' AS $$
 DECLARE
     r meta.load_request%ROWTYPE;
     c meta.contract%ROWTYPE;
@@ -218,7 +218,7 @@ $$;
 -- versions keep their rows, so this flips the active flag; merge datasets undo
 -- each later version from its history until the state is exactly version p_version's.
 CREATE FUNCTION meta.rollback_to(p_dataset text, p_period text, p_version integer) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, meta AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, meta SET work_mem = '256MB' AS $$
 DECLARE
     c meta.contract%ROWTYPE;
     v_target meta.dataset_version%ROWTYPE;

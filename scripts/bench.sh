@@ -235,3 +235,8 @@ target "$XLSX_ROWS-row xlsx: times faster than read_excel(calamine)+pandera" "$(
 if [[ -n ${R[csv.coerce.script]:-} ]]; then
   printf '  %-66s %8s x\n' "$CSV_ROWS-row CSV: times faster than the straightforward schema" "$(ratio "${R[csv.coerce.script]}" "${R[csv.validate.wall]:-}")"
 fi
+
+# The database pipeline (submit, approve, merge) against psql \copy and pandas.
+if [[ ${BENCH_SKIP_DB:-0} != 1 ]]; then
+  bash scripts/bench_db.sh
+fi

@@ -208,7 +208,7 @@ impl Cluster {
             .arg(format!("--pwfile={}", password_path.display()))
             .arg("-E")
             .arg("UTF8")
-            .arg("--locale=C.UTF-8");
+            .arg("--locale=C");
         if fast_unsafe {
             initdb.arg("--no-sync");
         }

@@ -105,23 +105,33 @@ pub fn phones_statement(contract: &Contract, source_filter: &str) -> String {
         .enumerate()
         .map(|(order, &index)| {
             let name = &contract.columns[index].name;
-            format!("({order}, '{name}', s.{})", quote_ident(name))
+            format!("({order}, s.{})", quote_ident(name))
         })
         .collect::<Vec<_>>()
         .join(", ");
     let phone_columns =
         contract.phones.iter().map(|&i| quote_ident(&contract.columns[i].name)).collect::<Vec<_>>().join(", ");
+    let first_column = contract
+        .phones
+        .iter()
+        .enumerate()
+        .map(|(order, &index)| format!("WHEN {order} THEN '{}'", contract.columns[index].name))
+        .collect::<Vec<_>>()
+        .join(" ");
+    // Grouping (a hash aggregate) rather than DISTINCT ON (a sort): a phone
+    // listed in several columns keeps the first column that holds it.
     format!(
         "INSERT INTO core.phone_numbers (citizen_id, phone_e164, phone_kind, source_dataset, source_column, version_id)
-         SELECT DISTINCT ON (s.citizen, p.phone) s.citizen, p.phone,
-                CASE WHEN p.phone LIKE '+9725%' THEN 'mobile'
-                     WHEN p.phone ~ '^\\+972[23489][0-9]{{7}}$' THEN 'landline'
+         SELECT d.citizen, d.phone,
+                CASE WHEN d.phone LIKE '+9725%' THEN 'mobile'
+                     WHEN d.phone ~ '^\\+972[23489][0-9]{{7}}$' THEN 'landline'
                      ELSE 'other' END,
-                '{dataset}', p.source_column, $2
-         FROM (SELECT {citizen} AS citizen, {phone_columns} FROM {core} c WHERE {source_filter}) s
-         CROSS JOIN LATERAL (VALUES {values}) AS p(ord, source_column, phone)
-         WHERE p.phone IS NOT NULL
-         ORDER BY s.citizen, p.phone, p.ord",
+                '{dataset}', CASE d.ord {first_column} END, $2
+         FROM (SELECT s.citizen, p.phone, min(p.ord) AS ord
+               FROM (SELECT {citizen} AS citizen, {phone_columns} FROM {core} c WHERE {source_filter}) s
+               CROSS JOIN LATERAL (VALUES {values}) AS p(ord, phone)
+               WHERE p.phone IS NOT NULL
+               GROUP BY s.citizen, p.phone) d",
         dataset = contract.dataset,
         core = core_table(contract),
     )

@@ -26,8 +26,8 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
              SELECT $2, source_row, {columns} FROM {stage} WHERE request_id = $1",
             stage = stage_table(contract)
         )],
-        phones: phones_statement(contract, "c.version_id = $2 AND $1::bigint IS NOT NULL"),
-        count: format!("SELECT count(*) FROM {core} WHERE version_id = $2 AND $1::bigint IS NOT NULL"),
+        phones: phones_statement(contract, "c.version_id = $2"),
+        count: format!("SELECT count(*) FROM {core} WHERE version_id = $2"),
         undo: Vec::new(),
     }
 }
