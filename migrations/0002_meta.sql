@@ -120,7 +120,10 @@ JOIN meta.dataset_version v ON v.version_id = p.version_id AND v.is_active;
 CREATE VIEW mart.citizen_presence AS
 SELECT NULL::text AS citizen_id, NULL::text AS dataset WHERE false;
 
-CREATE MATERIALIZED VIEW mart.citizen_contacts AS
+-- A plain view over the active versions: always exactly what is published,
+-- switching with the same commit, and nothing to refresh (a materialised copy
+-- cost seconds per publish for every million citizens).
+CREATE VIEW mart.citizen_contacts AS
 SELECT x.citizen_id,
        coalesce(array_agg(DISTINCT x.phone) FILTER (WHERE x.phone IS NOT NULL), '{}') AS phones,
        array_agg(DISTINCT x.dataset) AS datasets
@@ -129,7 +132,6 @@ FROM (SELECT citizen_id, dataset, NULL::text AS phone FROM mart.citizen_presence
       SELECT citizen_id, source_dataset, phone_e164 FROM core.phone_numbers_current) x
 WHERE x.citizen_id IS NOT NULL
 GROUP BY x.citizen_id;
-CREATE UNIQUE INDEX citizen_contacts_citizen ON mart.citizen_contacts (citizen_id);
 
 -- Readers see core, mart and meta; nobody but the owner writes meta directly.
 GRANT SELECT ON ALL TABLES IN SCHEMA core, mart, meta TO citizen_reader;

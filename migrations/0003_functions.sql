@@ -158,7 +158,6 @@ BEGIN
     UPDATE meta.dataset_version SET is_active = false WHERE version_id = v_previous;
     UPDATE meta.dataset_version SET is_active = true, activated_at = now(), row_count = v_rows
         WHERE version_id = v_version_id;
-    REFRESH MATERIALIZED VIEW CONCURRENTLY mart.citizen_contacts;
     UPDATE meta.load_request
         SET status = 'loaded', decided_by = session_user, decided_at = now(), decision_note = p_note, error = NULL
         WHERE request_id = p_request_id;
@@ -254,7 +253,6 @@ BEGIN
     END IF;
     UPDATE meta.dataset_version SET is_active = false WHERE version_id = v_active.version_id;
     UPDATE meta.dataset_version SET is_active = true, activated_at = now() WHERE version_id = v_target.version_id;
-    REFRESH MATERIALIZED VIEW CONCURRENTLY mart.citizen_contacts;
     PERFORM meta.audit('rollback', p_dataset, p_period, v_target.request_id, v_target.version_id,
                        jsonb_build_object('from_version', v_active.version, 'to_version', p_version));
     RETURN v_target.version_id;

@@ -11,7 +11,7 @@ BENCH=$ROOT/.bench
 BIN=$ROOT/target/release/citizen-db
 ROWS=${BENCH_DB_ROWS:-1000000}
 mkdir -p "$BENCH"
-[ -x "$BIN" ] || cargo build --release -p citizen-cli
+cargo build --release -p citizen-cli --quiet
 
 export CITIZEN_DB_DATA_DIR=$BENCH/pg
 unset DATABASE_URL

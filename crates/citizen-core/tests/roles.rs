@@ -26,7 +26,7 @@ async fn clerks_cannot_write_core_mart_or_meta_nor_approve() {
     for sql in [
         "INSERT INTO core.welfare_patients (version_id, source_row, citizen_id) VALUES (1, 1, 'x')",
         "DELETE FROM core.phone_numbers",
-        "REFRESH MATERIALIZED VIEW mart.citizen_contacts",
+        "CREATE VIEW mart.forged AS SELECT 1",
         "UPDATE meta.load_request SET status = 'loaded'",
         "INSERT INTO meta.dataset_version (dataset, period, version, created_by) VALUES ('x', 'y', 1, 'me')",
         "INSERT INTO meta.audit_log (action) VALUES ('forged')",

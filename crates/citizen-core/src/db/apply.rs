@@ -234,8 +234,7 @@ async fn refresh_presence(tx: &mut Transaction<'_, Postgres>) -> Result<(), Core
             .collect::<Vec<_>>()
             .join(" UNION ALL ")
     };
-    execute(tx, &format!("CREATE OR REPLACE VIEW mart.citizen_presence AS {body}"), "defining the mart").await?;
-    execute(tx, "REFRESH MATERIALIZED VIEW mart.citizen_contacts", "refreshing the mart").await
+    execute(tx, &format!("CREATE OR REPLACE VIEW mart.citizen_presence AS {body}"), "defining the mart").await
 }
 
 /// Applies every contract of the catalog in one transaction: all or nothing.
