@@ -540,7 +540,7 @@ impl Iterator for CsvBatches {
             return Some(Err(error));
         }
         let mut row_numbers = Vec::with_capacity(BATCH_ROWS);
-        let mut rows = TextRows::with_capacity(BATCH_ROWS, self.last_batch_bytes + self.last_batch_bytes / 8);
+        let mut rows = TextRows::recycled(BATCH_ROWS, self.last_batch_bytes + self.last_batch_bytes / 8);
         while rows.len() < BATCH_ROWS {
             let next = match self.pending.pop_front() {
                 Some((row, record)) => {
