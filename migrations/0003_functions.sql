@@ -149,7 +149,6 @@ BEGIN
     FOREACH v_statement IN ARRAY c.transform_sql LOOP
         EXECUTE v_statement USING p_request_id, v_version_id, r.period, v_previous;
     END LOOP;
-    EXECUTE c.phones_sql USING p_request_id, v_version_id, r.period, v_previous;
     EXECUTE c.count_sql INTO v_rows USING p_request_id, v_version_id, r.period, v_previous;
     INSERT INTO meta.step_log (request_id, step, status, started_at, finished_at, rows)
     VALUES (p_request_id, 'transform', 'ok', v_started, clock_timestamp(), v_rows);

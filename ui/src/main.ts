@@ -1,18 +1,9 @@
-// Entry point of the web view: asks the app for the contracts and shows them.
+// Entry point of the web view: starts the app shell over the Tauri backend.
 import "./style.css";
-import { listContracts } from "./api";
-import { renderContracts, renderError } from "./view";
+import { startApp } from "./app";
+import { tauriBackend, tauriDrop } from "./tauri-backend";
 
-async function showContracts(target: HTMLElement): Promise<void> {
-  try {
-    const summaries = await listContracts();
-    target.replaceChildren(...renderContracts(document, summaries));
-  } catch (error) {
-    target.replaceChildren(renderError(document, error));
-  }
-}
-
-const target = document.querySelector<HTMLElement>("#contracts-body");
-if (target !== null) {
-  void showContracts(target);
+const root = document.querySelector<HTMLElement>("#app");
+if (root !== null) {
+  void startApp(root, tauriBackend, tauriDrop);
 }

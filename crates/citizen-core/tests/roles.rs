@@ -25,7 +25,8 @@ async fn clerks_cannot_write_core_mart_or_meta_nor_approve() {
     let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
     for sql in [
         "INSERT INTO core.welfare_patients (version_id, source_row, citizen_id) VALUES (1, 1, 'x')",
-        "DELETE FROM core.phone_numbers",
+        "DELETE FROM core.hamal",
+        "DELETE FROM core.hamal_history",
         "CREATE VIEW mart.forged AS SELECT 1",
         "UPDATE meta.load_request SET status = 'loaded'",
         "INSERT INTO meta.dataset_version (dataset, period, version, created_by) VALUES ('x', 'y', 1, 'me')",

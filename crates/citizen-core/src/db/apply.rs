@@ -181,10 +181,10 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
         .await
         .map_err(|e| CoreError::db("registering the contract", e))?;
     sqlx::query(
-        "INSERT INTO meta.contract (dataset, sha256, body, strategy, transform_sql, phones_sql, count_sql, undo_sql)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO meta.contract (dataset, sha256, body, strategy, transform_sql, count_sql, undo_sql)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (dataset, sha256) DO UPDATE SET is_current = true, body = EXCLUDED.body,
-             transform_sql = EXCLUDED.transform_sql, phones_sql = EXCLUDED.phones_sql,
+             transform_sql = EXCLUDED.transform_sql,
              count_sql = EXCLUDED.count_sql, undo_sql = EXCLUDED.undo_sql,
              applied_by = session_user, applied_at = now()",
     )
@@ -193,7 +193,6 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
     .bind(&contract.body)
     .bind(&strategy)
     .bind(&sql.transform)
-    .bind(&sql.phones)
     .bind(&sql.count)
     .bind(&sql.undo)
     .execute(&mut **tx)
@@ -237,6 +236,39 @@ async fn refresh_presence(tx: &mut Transaction<'_, Postgres>) -> Result<(), Core
     execute(tx, &format!("CREATE OR REPLACE VIEW mart.citizen_presence AS {body}"), "defining the mart").await
 }
 
+/// Redefines `core.phone_numbers` (every version) and `core.phone_numbers_current`
+/// over the phone columns of every registered dataset.
+async fn refresh_phone_views(tx: &mut Transaction<'_, Postgres>) -> Result<(), CoreError> {
+    let registered: Vec<(String, String)> =
+        sqlx::query_as("SELECT dataset, body FROM meta.contract WHERE is_current ORDER BY dataset")
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(|e| CoreError::db("reading registered contracts", e))?;
+    let mut all_versions = Vec::new();
+    let mut current = Vec::new();
+    for (dataset, body) in registered {
+        let path = std::path::PathBuf::from(format!("{dataset}.yaml"));
+        let contract = crate::contract::compile_contract(&path, &body).map_err(CoreError::InvalidContract)?;
+        if let Some(select) = crate::strategy::phone_rows_select(&contract, false) {
+            all_versions.push(select);
+        }
+        if let Some(select) = crate::strategy::phone_rows_select(&contract, true) {
+            current.push(select);
+        }
+    }
+    let empty = "SELECT NULL::text AS citizen_id, NULL::text AS phone_e164, NULL::text AS phone_kind, \
+                 NULL::text AS source_dataset, NULL::text AS source_column, NULL::bigint AS version_id WHERE false";
+    let union = |parts: Vec<String>| if parts.is_empty() { empty.to_owned() } else { parts.join("\nUNION ALL\n") };
+    execute(tx, &format!("CREATE OR REPLACE VIEW core.phone_numbers AS {}", union(all_versions)), "defining phones")
+        .await?;
+    execute(
+        tx,
+        &format!("CREATE OR REPLACE VIEW core.phone_numbers_current AS {}", union(current)),
+        "defining current phones",
+    )
+    .await
+}
+
 /// Applies every contract of the catalog in one transaction: all or nothing.
 pub async fn apply_contracts(database: &Database, catalog: &Catalog) -> Result<Vec<Applied>, CoreError> {
     let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting a transaction", e))?;
@@ -244,6 +276,7 @@ pub async fn apply_contracts(database: &Database, catalog: &Catalog) -> Result<V
     for contract in &catalog.contracts {
         outcomes.push(apply_one(&mut tx, contract).await?);
     }
+    refresh_phone_views(&mut tx).await?;
     refresh_presence(&mut tx).await?;
     tx.commit().await.map_err(|e| CoreError::db("committing contracts", e))?;
     Ok(outcomes)

@@ -2,7 +2,7 @@
 //! `_current` shows the active version and every version it was built on, so a
 //! rollback to version N drops exactly the rows appended after N.
 
-use super::{core_table, phones_statement, StrategySql};
+use super::{core_table, StrategySql};
 use crate::contract::Contract;
 use crate::db::quote_ident;
 
@@ -29,7 +29,6 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
         view = quote_ident(&format!("{}_current", contract.dataset)),
         dataset = contract.dataset,
     );
-    sql.phones = phones_statement(contract, &format!("c.version_id IN {CHAIN_OF_NEW_VERSION}"));
     sql.count = format!("SELECT count(*) FROM {core} WHERE version_id IN {CHAIN_OF_NEW_VERSION}");
     sql
 }

@@ -3,7 +3,7 @@
 //! replace or delete, and the keys it will insert, are written to
 //! `core.<dataset>_history`, so a rollback undoes versions exactly.
 
-use super::{column_definitions, column_list, core_table, phones_statement, stage_table, StrategySql};
+use super::{column_definitions, column_list, core_table, stage_table, StrategySql};
 use crate::contract::Contract;
 use crate::db::quote_ident;
 
@@ -116,7 +116,6 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
             quote_ident(&format!("{}_current", contract.dataset))
         ),
         transform,
-        phones: phones_statement(contract, "c.period = $3"),
         count: format!("SELECT count(*) FROM {core} WHERE period = $3"),
         undo,
     }

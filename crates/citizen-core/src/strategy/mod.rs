@@ -19,8 +19,6 @@ pub struct StrategySql {
     pub current_view: String,
     /// Statements moving stage rows into core for a new version.
     pub transform: Vec<String>,
-    /// One statement filling core.phone_numbers for the new version.
-    pub phones: String,
     /// One statement counting the new version's rows.
     pub count: String,
     /// Statements undoing one version (`$2`) for rollback; empty when flags suffice.
@@ -92,25 +90,23 @@ pub fn citizen_column(contract: &Contract) -> Option<&str> {
         .map(|c| c.name.as_str())
 }
 
-/// `INSERT INTO core.phone_numbers` from the rows `source_filter` selects in the
-/// core table: phone columns unpivoted, typed, de-duplicated per citizen.
-pub fn phones_statement(contract: &Contract, source_filter: &str) -> String {
+/// The phone rows of one dataset for the `core.phone_numbers` views: phone
+/// columns unpivoted, typed, de-duplicated per citizen and version (a phone in
+/// several columns keeps the first). `current` reads `core.<dataset>_current`
+/// and tags rows with the active version; otherwise every stored version is
+/// read (merge datasets store only their current state). `None` without phones.
+pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
     if contract.phones.is_empty() {
-        return "SELECT 1".to_owned();
+        return None;
     }
-    let citizen = citizen_column(contract).map(quote_ident).unwrap_or_else(|| "NULL::text".to_owned());
+    let citizen = citizen_column(contract).map(|c| format!("c.{}", quote_ident(c))).unwrap_or_else(|| "NULL::text".to_owned());
     let values = contract
         .phones
         .iter()
         .enumerate()
-        .map(|(order, &index)| {
-            let name = &contract.columns[index].name;
-            format!("({order}, s.{})", quote_ident(name))
-        })
+        .map(|(order, &index)| format!("({order}, c.{})", quote_ident(&contract.columns[index].name)))
         .collect::<Vec<_>>()
         .join(", ");
-    let phone_columns =
-        contract.phones.iter().map(|&i| quote_ident(&contract.columns[i].name)).collect::<Vec<_>>().join(", ");
     let first_column = contract
         .phones
         .iter()
@@ -118,21 +114,32 @@ pub fn phones_statement(contract: &Contract, source_filter: &str) -> String {
         .map(|(order, &index)| format!("WHEN {order} THEN '{}'", contract.columns[index].name))
         .collect::<Vec<_>>()
         .join(" ");
-    // Grouping (a hash aggregate) rather than DISTINCT ON (a sort): a phone
-    // listed in several columns keeps the first column that holds it.
-    format!(
-        "INSERT INTO core.phone_numbers (citizen_id, phone_e164, phone_kind, source_dataset, source_column, version_id)
-         SELECT d.citizen, d.phone,
+    let dataset = &contract.dataset;
+    let (source, version) = if current || contract.strategy == Strategy::Merge {
+        let table = if current {
+            format!("core.{}", quote_ident(&format!("{dataset}_current")))
+        } else {
+            core_table(contract)
+        };
+        (
+            format!(
+                "{table} c JOIN meta.dataset_version a ON a.dataset = '{dataset}' AND a.period = c.period AND a.is_active"
+            ),
+            "a.version_id",
+        )
+    } else {
+        (format!("{} c", core_table(contract)), "c.version_id")
+    };
+    Some(format!(
+        "SELECT d.citizen AS citizen_id, d.phone AS phone_e164,
                 CASE WHEN d.phone LIKE '+9725%' THEN 'mobile'
                      WHEN d.phone ~ '^\\+972[23489][0-9]{{7}}$' THEN 'landline'
-                     ELSE 'other' END,
-                '{dataset}', CASE d.ord {first_column} END, $2
-         FROM (SELECT s.citizen, p.phone, min(p.ord) AS ord
-               FROM (SELECT {citizen} AS citizen, {phone_columns} FROM {core} c WHERE {source_filter}) s
+                     ELSE 'other' END AS phone_kind,
+                '{dataset}'::text AS source_dataset, CASE d.ord {first_column} END AS source_column, d.version_id
+         FROM (SELECT {version} AS version_id, {citizen} AS citizen, p.phone, min(p.ord) AS ord
+               FROM {source}
                CROSS JOIN LATERAL (VALUES {values}) AS p(ord, phone)
                WHERE p.phone IS NOT NULL
-               GROUP BY s.citizen, p.phone) d",
-        dataset = contract.dataset,
-        core = core_table(contract),
-    )
+               GROUP BY 1, 2, 3) d"
+    ))
 }

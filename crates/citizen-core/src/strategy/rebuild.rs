@@ -2,7 +2,7 @@
 //! keeps its own rows; publishing flips which version `_current` shows, so
 //! readers switch from the old rows to the new ones in one commit.
 
-use super::{column_definitions, column_list, core_table, phones_statement, stage_table, StrategySql};
+use super::{column_definitions, column_list, core_table, stage_table, StrategySql};
 use crate::contract::Contract;
 use crate::db::quote_ident;
 
@@ -26,7 +26,6 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
              SELECT $2, source_row, {columns} FROM {stage} WHERE request_id = $1",
             stage = stage_table(contract)
         )],
-        phones: phones_statement(contract, "c.version_id = $2"),
         count: format!("SELECT count(*) FROM {core} WHERE version_id = $2"),
         undo: Vec::new(),
     }
