@@ -1,0 +1,167 @@
+// The window shell: sidebar navigation, offline banner, notices, and the
+// current screen. Takes the backend as a parameter so it runs in tests.
+import type { AppContext, NoticeKind, Screen } from "./context";
+import { h, mount } from "./dom";
+import { setLanguage, t, translateError, type MessageKey } from "./i18n";
+import type { Backend, DropSource, Settings } from "./model";
+import { activityScreen } from "./screens/activity";
+import { approvalsScreen } from "./screens/approvals";
+import { LoadState } from "./screens/load-state";
+import { loadScreen } from "./screens/load";
+import { settingsScreen } from "./screens/settings";
+import { versionsScreen } from "./screens/versions";
+
+export type Route = "load" | "approvals" | "versions" | "activity" | "settings";
+const ROUTES: readonly { route: Route; icon: string }[] = [
+  { route: "load", icon: "⇪" },
+  { route: "approvals", icon: "✓" },
+  { route: "versions", icon: "▦" },
+  { route: "activity", icon: "☰" },
+  { route: "settings", icon: "⚙" },
+];
+const FACTORIES: Record<Route, (ctx: AppContext) => Screen> = {
+  load: loadScreen,
+  approvals: approvalsScreen,
+  versions: versionsScreen,
+  activity: activityScreen,
+  settings: settingsScreen,
+};
+
+export const DEFAULT_SETTINGS: Settings = { databaseUrl: null, user: null, language: "he", theme: "system" };
+
+export function applyTheme(theme: Settings["theme"], doc: Document = document): void {
+  if (theme === "system") delete doc.documentElement.dataset["theme"];
+  else doc.documentElement.dataset["theme"] = theme;
+}
+
+export interface App {
+  ctx: AppContext;
+  go(route: Route): void;
+  route(): Route;
+  dispose(): void;
+}
+
+export async function startApp(root: HTMLElement, backend: Backend, drop: DropSource | null, statusEvery = 15000): Promise<App> {
+  let settings: Settings = DEFAULT_SETTINGS;
+  try {
+    settings = { ...DEFAULT_SETTINGS, ...(await backend.getSettings()) };
+  } catch {
+    // defaults
+  }
+  let route: Route = "load";
+  let screen: Screen | null = null;
+  const notices = h("div", { class: "notices", role: "status", "aria-live": "polite" });
+  const banner = h("div", { class: "offline-banner", role: "alert", "data-testid": "offline-banner", hidden: true });
+  const nav = h("nav", { class: "sidebar" });
+  const main = h("main", { class: "content", id: "content", tabindex: -1 });
+
+  const ctx: AppContext = {
+    backend,
+    drop,
+    status: null,
+    settings,
+    loadState: new LoadState(),
+    notify(message: string, kind: NoticeKind = "info") {
+      const note = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : null }, message);
+      const close = h("button", { class: "btn icon", type: "button", "aria-label": t("common.dismiss"), onclick: () => note.remove() }, "✕");
+      note.append(close);
+      notices.append(note);
+      setTimeout(() => note.remove(), kind === "error" ? 12000 : 5000);
+    },
+    async refreshStatus() {
+      const before = JSON.stringify(ctx.status);
+      try {
+        ctx.status = await backend.connectionStatus();
+      } catch (error) {
+        ctx.status = { mode: "embedded", connected: false, user: null, roles: [], message: translateError(error) };
+      }
+      renderBanner();
+      renderNav();
+      if (JSON.stringify(ctx.status) !== before && route !== "load" && route !== "settings") show(route);
+    },
+    async applySettings(next: Settings) {
+      ctx.settings = next;
+      setLanguage(next.language);
+      applyTheme(next.theme);
+      renderShell();
+    },
+  };
+
+  function renderBanner(): void {
+    const status = ctx.status;
+    const offline = status !== null && !status.connected;
+    banner.hidden = !offline;
+    if (offline) {
+      mount(banner, h("strong", null, t("offline.banner")), " ", h("span", null, t("offline.detail")), status?.message ? h("span", { class: "muted small", dir: "auto" }, ` (${status.message})`) : null);
+    }
+  }
+
+  function renderNav(): void {
+    const status = ctx.status;
+    mount(
+      nav,
+      h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "◆"), h("span", null, t("app.title"))),
+      h(
+        "ul",
+        { class: "nav-list", role: "list" },
+        ...ROUTES.map(({ route: r, icon }) =>
+          h(
+            "li",
+            null,
+            h(
+              "button",
+              {
+                type: "button",
+                class: r === route ? "nav-item active" : "nav-item",
+                "data-testid": `nav-${r}`,
+                "aria-current": r === route ? "page" : null,
+                "aria-label": t(`nav.${r}` as MessageKey),
+                onclick: () => show(r),
+              },
+              h("span", { class: "nav-icon", "aria-hidden": "true" }, icon),
+              h("span", null, t(`nav.${r}` as MessageKey)),
+            ),
+          ),
+        ),
+      ),
+      h(
+        "div",
+        { class: "nav-foot", "data-testid": "connection" },
+        h("span", { class: status?.connected ? "dot ok" : "dot error", "aria-hidden": "true" }),
+        h("span", null, status === null ? t("common.loading") : status.connected ? (status.user ?? t("status.connected")) : t("status.offline")),
+        status?.connected ? h("span", { class: "muted small" }, status.mode === "embedded" ? t("settings.embedded") : t("settings.server")) : null,
+      ),
+    );
+  }
+
+  function show(next: Route): void {
+    screen?.dispose?.();
+    route = next;
+    screen = FACTORIES[next](ctx);
+    mount(main, screen.el);
+    renderNav();
+  }
+
+  function renderShell(): void {
+    document.title = t("app.title");
+    renderNav();
+    renderBanner();
+    show(route);
+  }
+
+  setLanguage(settings.language);
+  applyTheme(settings.theme);
+  mount(root, h("div", { class: "shell" }, nav, h("div", { class: "main-column" }, banner, main)), notices);
+  renderShell();
+  await ctx.refreshStatus();
+  const timer = statusEvery > 0 ? setInterval(() => void ctx.refreshStatus(), statusEvery) : null;
+  return {
+    ctx,
+    go: show,
+    route: () => route,
+    dispose() {
+      if (timer) clearInterval(timer);
+      screen?.dispose?.();
+    },
+  };
+}

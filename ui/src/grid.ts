@@ -1,0 +1,243 @@
+// The virtualised data grid: fixed row height, only the visible rows (plus a
+// buffer) are in the DOM, and rows are fetched page by page as the user
+// scrolls. Offending cells carry `cell-error` / `cell-warning` and the
+// message in `title`.
+import { h } from "./dom";
+import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
+import { formatNumber, t } from "./i18n";
+import type { ColumnMapping, GridPage, GridRow } from "./model";
+
+export interface GridOptions {
+  columns: readonly ColumnMapping[];
+  fetch: (start: number, count: number) => Promise<GridPage>;
+  rowHeight?: number;
+  pageSize?: number;
+  buffer?: number;
+  onRowSelect?: (row: GridRow, position: number) => void;
+  onError?: (error: unknown) => void;
+}
+
+const ROW_NUMBER_WIDTH = 72;
+const CELL_WIDTH = 168;
+const FALLBACK_VIEWPORT = 480;
+const MAX_CACHED_PAGES = 12;
+
+export class VirtualGrid {
+  readonly el: HTMLElement;
+  readonly viewport: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly cache = new Map<number, GridRow[]>();
+  private readonly pending = new Set<number>();
+  private readonly rowHeight: number;
+  private readonly pageSize: number;
+  private readonly buffer: number;
+  private generation = 0;
+  private frame = 0;
+  total = 0;
+  selectedPosition: number | null = null;
+
+  constructor(private readonly options: GridOptions) {
+    this.rowHeight = options.rowHeight ?? 28;
+    this.pageSize = options.pageSize ?? 100;
+    this.buffer = options.buffer ?? 10;
+    const width = ROW_NUMBER_WIDTH + options.columns.length * CELL_WIDTH;
+
+    const header = h("div", { class: "grid-header", role: "row" });
+    header.append(h("div", { class: "grid-rownum", role: "columnheader" }, "#"));
+    for (const column of options.columns) {
+      const label = column.column === null ? t("grid.unmapped") : column.column;
+      header.append(
+        h(
+          "div",
+          {
+            class: column.column === null ? "grid-cell grid-head unmapped" : "grid-cell grid-head",
+            role: "columnheader",
+            title: `${column.header} → ${label}`,
+            "data-column": column.column ?? "",
+          },
+          h("span", { class: "head-file", dir: "auto" }, column.header),
+          h("span", { class: "head-contract", dir: "ltr" }, label),
+        ),
+      );
+    }
+    header.style.width = `${width}px`;
+    this.spacer = h("div", { class: "grid-spacer" });
+    this.spacer.style.width = `${width}px`;
+    this.body = h("div", { class: "grid-body", role: "rowgroup" });
+    this.spacer.append(this.body);
+    this.viewport = h("div", {
+      class: "grid-viewport",
+      tabindex: 0,
+      role: "grid",
+      "aria-label": t("grid.label"),
+      "aria-colcount": options.columns.length + 1,
+    });
+    this.viewport.append(header, this.spacer);
+    this.status = h("div", { class: "grid-status muted", role: "status" });
+    this.el = h("div", { class: "grid", "data-testid": "grid" }, this.viewport, this.status);
+    this.viewport.addEventListener("scroll", () => this.schedule());
+    this.viewport.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  /** Forget the loaded rows (new filter) and fetch the first page. */
+  async reset(): Promise<void> {
+    this.generation += 1;
+    this.cache.clear();
+    this.pending.clear();
+    this.selectedPosition = null;
+    this.total = 0;
+    this.viewport.scrollTop = 0;
+    this.body.replaceChildren();
+    this.status.textContent = t("grid.loading");
+    await this.loadPage(0);
+    this.render();
+  }
+
+  private viewportHeight(): number {
+    const height = this.viewport.clientHeight;
+    return height > 0 ? height : FALLBACK_VIEWPORT;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    const run = (): void => {
+      this.frame = 0;
+      this.render();
+    };
+    if (typeof requestAnimationFrame === "function") {
+      this.frame = requestAnimationFrame(run);
+    } else {
+      run();
+    }
+  }
+
+  private async loadPage(page: number): Promise<void> {
+    if (this.cache.has(page) || this.pending.has(page)) return;
+    const generation = this.generation;
+    this.pending.add(page);
+    try {
+      const result = await this.options.fetch(page * this.pageSize, this.pageSize);
+      if (generation !== this.generation) return;
+      this.total = result.total;
+      this.cache.set(page, result.rows);
+    } catch (error) {
+      if (generation === this.generation) this.options.onError?.(error);
+    } finally {
+      if (generation === this.generation) this.pending.delete(page);
+    }
+  }
+
+  /** The row at a view position, when its page is loaded. */
+  rowAt(position: number): GridRow | undefined {
+    return this.cache.get(Math.floor(position / this.pageSize))?.[position % this.pageSize];
+  }
+
+  /** The rows currently in the DOM (for tests). */
+  renderedCount(): number {
+    return this.body.childElementCount;
+  }
+
+  render(): void {
+    this.spacer.style.height = `${this.total * this.rowHeight}px`;
+    this.status.textContent = this.total === 0 ? t("grid.empty") : t("grid.rows", { count: this.total });
+    const { first, last } = visibleRange(
+      this.viewport.scrollTop,
+      this.viewportHeight(),
+      this.rowHeight,
+      this.total,
+      this.buffer,
+    );
+    const wanted = pagesFor(first, last, this.pageSize);
+    for (const page of pagesToEvict(this.cache.keys(), wanted, MAX_CACHED_PAGES)) this.cache.delete(page);
+    const missing = wanted.filter((p) => !this.cache.has(p) && !this.pending.has(p));
+    if (missing.length > 0) {
+      const generation = this.generation;
+      void Promise.all(missing.map((p) => this.loadPage(p))).then(() => {
+        if (generation === this.generation) this.render();
+      });
+    }
+    const rows: HTMLElement[] = [];
+    for (let position = first; position < last; position += 1) {
+      rows.push(this.renderRow(position));
+    }
+    this.body.replaceChildren(...rows);
+  }
+
+  private renderRow(position: number): HTMLElement {
+    const data = this.rowAt(position);
+    const el = h("div", {
+      class: position === this.selectedPosition ? "grid-row selected" : "grid-row",
+      role: "row",
+      "aria-rowindex": position + 2,
+    });
+    el.style.transform = `translateY(${position * this.rowHeight}px)`;
+    el.style.height = `${this.rowHeight}px`;
+    if (data === undefined) {
+      el.classList.add("loading");
+      el.append(h("div", { class: "grid-rownum", role: "rowheader" }, "…"));
+      return el;
+    }
+    el.dataset["row"] = String(data.row);
+    const rowHasError = data.issues.some((i) => i.severity === "error");
+    el.append(h("div", { class: rowHasError ? "grid-rownum has-error" : "grid-rownum", role: "rowheader" }, data.row));
+    this.options.columns.forEach((_column, index) => {
+      const issues = data.issues.filter((i) => i.index === index);
+      const severity = issues.some((i) => i.severity === "error") ? "error" : issues.length > 0 ? "warning" : null;
+      const value = data.cells[index] ?? "";
+      el.append(
+        h(
+          "div",
+          {
+            class: severity ? `grid-cell cell-${severity}` : "grid-cell",
+            role: "gridcell",
+            dir: "auto",
+            "data-testid": `grid-cell-${data.row}-${index}`,
+            title: issues.length > 0 ? issues.map((i) => i.message).join("\n") : value,
+            "aria-invalid": severity === "error" ? "true" : null,
+          },
+          value,
+        ),
+      );
+    });
+    // whole-row issues (index outside the columns, e.g. duplicate_key without a cell)
+    const rowIssues = data.issues.filter((i) => i.index < 0 || i.index >= this.options.columns.length);
+    if (rowIssues.length > 0) el.title = rowIssues.map((i) => i.message).join("\n");
+    el.addEventListener("click", () => {
+      this.select(position);
+      this.options.onRowSelect?.(data, position);
+    });
+    return el;
+  }
+
+  select(position: number): void {
+    this.selectedPosition = position;
+    this.render();
+  }
+
+  /** Scroll so that a view position is visible and select it. */
+  async scrollToPosition(position: number): Promise<void> {
+    const top = scrollToShow(position, this.viewport.scrollTop, this.viewportHeight(), this.rowHeight);
+    this.viewport.scrollTop = top;
+    await this.loadPage(Math.floor(position / this.pageSize));
+    this.select(position);
+    this.status.textContent = t("grid.at", { position: formatNumber(position + 1), count: this.total });
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const current = this.selectedPosition ?? -1;
+    let next: number | null = null;
+    if (event.key === "ArrowDown") next = Math.min(this.total - 1, current + 1);
+    if (event.key === "ArrowUp") next = Math.max(0, current - 1);
+    if (event.key === "Home" && event.ctrlKey) next = 0;
+    if (event.key === "End" && event.ctrlKey) next = this.total - 1;
+    if (next !== null && next >= 0) {
+      event.preventDefault();
+      void this.scrollToPosition(next).then(() => {
+        const row = this.rowAt(next);
+        if (row) this.options.onRowSelect?.(row, next);
+      });
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Message catalogs, the current language, and Intl formatting. Every string
+// the UI shows comes from `he.ts` / `en.ts` through `t`.
+import type { ErrorPayload, Language } from "../model";
+import { isErrorPayload } from "../types";
+import { en, type MessageKey } from "./en";
+import { he } from "./he";
+
+export type { MessageKey };
+export const catalogs: Record<Language, Record<MessageKey, string>> = { he, en };
+
+let current: Language = "he";
+
+export function language(): Language {
+  return current;
+}
+
+/** Switch language and set `lang`/`dir` on <html>. */
+export function setLanguage(lang: Language, doc: Document = document): void {
+  current = lang;
+  doc.documentElement.lang = lang;
+  doc.documentElement.dir = lang === "he" ? "rtl" : "ltr";
+}
+
+export function hasKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
+/** Replace `{name}` placeholders with params. */
+export function interpolate(template: string, params?: Record<string, unknown>): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === null) return whole;
+    if (typeof value === "number") return formatNumber(value);
+    if (Array.isArray(value)) return value.map(String).join(", ");
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+  });
+}
+
+export function t(key: MessageKey, params?: Record<string, unknown>): string {
+  return interpolate(catalogs[current][key], params);
+}
+
+/** Translation of a SPEC §4 issue code, or the code itself when unknown. */
+export function issueCodeLabel(code: string): string {
+  const key = `code.${code}`;
+  return hasKey(key) ? t(key) : code;
+}
+
+/** Translation of a dataset/file status. */
+export function statusLabel(status: string): string {
+  const key = `status.${status}`;
+  return hasKey(key) ? t(key) : status;
+}
+
+/** A rejected command's message in the current language, by `code` with `params`. */
+export function translateError(error: unknown): string {
+  if (isErrorPayload(error)) {
+    const payload: ErrorPayload = error;
+    const key = `error.${payload.code}`;
+    const params = { ...(payload.params ?? {}), message: payload.message };
+    if (hasKey(key)) return t(key, params);
+    return t("error.unknown", params);
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function locale(): string {
+  return current === "he" ? "he-IL" : "en-GB";
+}
+
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(locale()).format(value);
+}
+
+export function formatPercent(ratio: number): string {
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(ratio);
+}
+
+/** A date-time from an ISO string; the input itself when it does not parse. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(date);
+}
+
+/** `t` for keys built at run time; the key itself when the catalog lacks it. */
+export function tx(key: string, params?: Record<string, unknown>): string {
+  return hasKey(key) ? t(key, params) : key;
+}

@@ -1,0 +1,228 @@
+// Approvals: the pending queue and a request page with its validation summary,
+// change preview, row-count history, and Approve / Reject.
+import { lineChart } from "../charts";
+import { isOnline, isSupervisor, type AppContext, type Screen } from "../context";
+import { h, mount, select } from "../dom";
+import { formatDateTime, formatNumber, issueCodeLabel, statusLabel, t, translateError, tx } from "../i18n";
+import type { RequestDetail, RequestRow } from "../model";
+import { errorBox, loading, screenHead, table } from "./common";
+
+export const APPROVE_STEPS = ["land", "validate", "stage", "transform", "publish"] as const;
+
+/** May the signed-in user approve this request? (not their own, supervisor, online, pending) */
+export function canApprove(request: RequestRow, user: string | null, supervisor: boolean, online: boolean): string | null {
+  if (!online) return "offline";
+  if (!supervisor) return "missing_role";
+  if (request.status !== "pending") return "not_pending";
+  if (user !== null && request.submittedBy.toLowerCase() === user.toLowerCase()) return "four_eyes";
+  return null;
+}
+
+function warningsText(request: RequestRow): string {
+  return (request.warnings ?? []).map((w) => issueCodeLabel(w.code)).join(", ");
+}
+
+export function approvalsScreen(ctx: AppContext): Screen {
+  let statusFilter = "pending";
+  const body = h("div", { class: "screen-body" });
+  const filter = select(
+    { class: "input small", "aria-label": t("approvals.statusFilter"), "data-testid": "request-status" },
+    [
+      ["pending", statusLabel("pending")],
+      ["approved", statusLabel("approved")],
+      ["loaded", statusLabel("loaded")],
+      ["rejected", statusLabel("rejected")],
+      ["failed", statusLabel("failed")],
+      ["", t("common.all")],
+    ],
+    statusFilter,
+  );
+  filter.addEventListener("change", () => {
+    statusFilter = filter.value;
+    void showList();
+  });
+  const refresh = h("button", { class: "btn", type: "button", "aria-label": t("common.refresh"), onclick: () => void showList() }, t("common.refresh"));
+  const el = h("section", { class: "screen approvals", "aria-labelledby": "approvals-title" }, screenHead("approvals-title", t("nav.approvals"), filter, refresh), body);
+
+  async function showList(): Promise<void> {
+    if (!isOnline(ctx)) {
+      mount(body, h("p", { class: "empty-state" }, t("common.needsDatabase")));
+      return;
+    }
+    mount(body, loading());
+    try {
+      const requests = await ctx.backend.listRequests(statusFilter || null);
+      const rows = requests.map((r) => {
+        const tr = h(
+          "tr",
+          { "data-testid": `request-row-${r.requestId}`, tabindex: 0, class: "clickable" },
+          h("td", { class: "num" }, r.requestId),
+          h("td", { dir: "ltr" }, r.dataset),
+          h("td", { dir: "ltr" }, r.period ?? "—"),
+          h("td", { dir: "auto" }, r.fileName),
+          h("td", null, r.submittedBy),
+          h("td", null, formatDateTime(r.submittedAt)),
+          h("td", { class: "num" }, formatNumber(r.rows)),
+          h("td", null, h("span", { class: `badge ${r.status === "pending" ? "info" : r.status === "rejected" || r.status === "failed" ? "error" : "ok"}` }, statusLabel(r.status))),
+          h("td", null, r.warnings && r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map((w) => w.message).join("\n") }, warningsText(r)) : ""),
+        );
+        const openIt = (): void => void showDetail(r.requestId);
+        tr.addEventListener("click", openIt);
+        tr.addEventListener("keydown", (e) => {
+          if (e.key === "Enter") openIt();
+        });
+        return tr;
+      });
+      mount(
+        body,
+        table(
+          t("approvals.queue"),
+          [t("approvals.id"), t("common.dataset"), t("common.period"), t("common.file"), t("approvals.submittedBy"), t("approvals.submittedAt"), t("summary.rows"), t("common.status"), t("approvals.warnings")],
+          rows,
+          t("approvals.empty"),
+        ),
+      );
+    } catch (error) {
+      mount(body, errorBox(error));
+    }
+  }
+
+  async function showDetail(id: number): Promise<void> {
+    mount(body, loading());
+    let detail: RequestDetail;
+    try {
+      detail = await ctx.backend.requestDetail(id);
+    } catch (error) {
+      mount(body, errorBox(error));
+      return;
+    }
+    const { request, report, preview, history } = detail;
+    const back = h("button", { class: "btn", type: "button", "aria-label": t("common.back"), onclick: () => void showList() }, "← ", t("common.back"));
+    const refusal = h("div", { class: "refusal", role: "alert" });
+    const note = h("textarea", { class: "input", rows: 3, id: "decision-note", "aria-label": t("approvals.note"), "data-testid": "decision-note" });
+    const steps = h("ol", { class: "steps", "aria-label": t("approvals.progress") }, ...APPROVE_STEPS.map((s) => h("li", { "data-step": s }, tx(`step.${s}`))));
+    steps.hidden = true;
+    const progress = h("progress", { max: APPROVE_STEPS.length, value: 0, "aria-label": t("approvals.progress") });
+    progress.hidden = true;
+    const blocked = canApprove(request, ctx.status?.user ?? null, isSupervisor(ctx), isOnline(ctx));
+    const approve = h("button", { class: "btn primary", type: "button", "data-testid": "btn-approve", "aria-label": t("approvals.approve") }, t("approvals.approve"));
+    const reject = h("button", { class: "btn danger", type: "button", "data-testid": "btn-reject", "aria-label": t("approvals.reject"), disabled: blocked !== null && blocked !== "four_eyes" }, t("approvals.reject"));
+    const setBusy = (busy: boolean): void => {
+      approve.disabled = busy;
+      reject.disabled = busy;
+    };
+    approve.addEventListener("click", async () => {
+      refusal.replaceChildren();
+      setBusy(true);
+      steps.hidden = false;
+      progress.hidden = false;
+      try {
+        const result = await ctx.backend.approveRequest(request.requestId, note.value.trim(), (step) => {
+          const index = APPROVE_STEPS.indexOf(step as (typeof APPROVE_STEPS)[number]);
+          progress.value = index + 1;
+          steps.querySelectorAll("li").forEach((li, i) => {
+            li.className = i < index ? "done" : i === index ? "current" : "";
+          });
+        });
+        progress.value = APPROVE_STEPS.length;
+        steps.querySelectorAll("li").forEach((li) => (li.className = "done"));
+        ctx.notify(t("approvals.approved", { version: result.version, rows: result.rows }), "success");
+        void showList();
+      } catch (error) {
+        refusal.replaceChildren(translateError(error));
+        setBusy(false);
+      }
+    });
+    reject.addEventListener("click", async () => {
+      refusal.replaceChildren();
+      if (note.value.trim() === "") {
+        refusal.replaceChildren(t("error.note_required"));
+        note.focus();
+        return;
+      }
+      setBusy(true);
+      try {
+        await ctx.backend.rejectRequest(request.requestId, note.value.trim());
+        ctx.notify(t("approvals.rejected"), "success");
+        void showList();
+      } catch (error) {
+        refusal.replaceChildren(translateError(error));
+        setBusy(false);
+      }
+    });
+
+    const stat = (label: string, value: number, kind = ""): HTMLElement =>
+      h("div", { class: `card stat ${kind}` }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value" }, formatNumber(value)));
+
+    const sample = preview.sample.length
+      ? h(
+          "table",
+          { class: "table compact", "aria-label": t("approvals.sample") },
+          h("thead", null, h("tr", null, h("th", null, t("approvals.key")), h("th", null, t("approvals.column")), h("th", null, t("approvals.before")), h("th", null, t("approvals.after")))),
+          h(
+            "tbody",
+            null,
+            ...preview.sample.flatMap((row) => {
+              const columns = Object.keys({ ...row.before, ...row.after }).filter((c) => (row.before[c] ?? null) !== (row.after[c] ?? null));
+              return columns.map((c, i) =>
+                h(
+                  "tr",
+                  null,
+                  h("td", { dir: "ltr" }, i === 0 ? row.key : ""),
+                  h("td", { dir: "ltr" }, c),
+                  h("td", { class: "before", dir: "auto" }, row.before[c] ?? "∅"),
+                  h("td", { class: "after", dir: "auto" }, row.after[c] ?? "∅"),
+                ),
+              );
+            }),
+          ),
+        )
+      : h("p", { class: "muted" }, t("approvals.noSample"));
+
+    const decision =
+      request.status === "pending"
+        ? h(
+            "div",
+            { class: "card decision" },
+            h("h3", null, t("approvals.decision")),
+            h("label", { for: "decision-note" }, t("approvals.note")),
+            note,
+            h("p", { class: "muted small" }, t("approvals.noteHint")),
+            h(
+              "div",
+              { class: "toolbar-group" },
+              blocked === null ? approve : null,
+              reject,
+              blocked ? h("span", { class: "reason", "data-testid": "approve-reason" }, tx(`approvals.blocked.${blocked}`)) : null,
+            ),
+            progress,
+            steps,
+            refusal,
+          )
+        : h("div", { class: "card" }, h("p", null, statusLabel(request.status), request.decidedBy ? ` · ${request.decidedBy}` : "", request.decisionNote ? ` · ${request.decisionNote}` : ""));
+
+    mount(
+      body,
+      h(
+        "div",
+        { class: "request" },
+        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, `${request.dataset} · ${request.period ?? "—"} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
+        h("h3", null, t("approvals.validation")),
+        h("div", { class: "cards" }, stat(t("summary.rows"), report.rows), stat(t("summary.valid"), report.valid_rows, "ok"), stat(t("summary.invalid"), report.invalid_rows, "error"), stat(t("summary.warnings"), report.warnings, "warn")),
+        (request.warnings ?? []).length ? h("ul", { class: "alert warn" }, ...(request.warnings ?? []).map((w) => h("li", null, issueCodeLabel(w.code), ": ", w.message))) : null,
+        h("h3", null, t("approvals.changes")),
+        h("div", { class: "cards" }, stat(t("approvals.added"), preview.added, "ok"), stat(t("approvals.removed"), preview.removed, "error"), stat(t("approvals.changed"), preview.changed, "warn")),
+        preview.changedColumns.length ? h("p", null, t("approvals.changedColumns"), " ", ...preview.changedColumns.map((c) => h("code", { class: "chip", dir: "ltr" }, c))) : null,
+        sample,
+        h("h3", null, t("approvals.history")),
+        history.length
+          ? h("div", { class: "card chart-card" }, lineChart(history.map((p) => ({ label: p.period, value: p.rows })), { title: t("approvals.history"), format: formatNumber, highlight: request.period ?? "" }))
+          : h("p", { class: "muted" }, t("approvals.noHistory")),
+        decision,
+      ),
+    );
+  }
+
+  void showList();
+  return { el };
+}

@@ -1,0 +1,111 @@
+// Settings: database (embedded or a server URL), sign-in, language, theme.
+import type { AppContext, Screen } from "../context";
+import { h, select } from "../dom";
+import { t, translateError } from "../i18n";
+import type { Language, Settings, Theme } from "../model";
+import { screenHead } from "./common";
+
+export function settingsScreen(ctx: AppContext): Screen {
+  const current: Settings = { ...ctx.settings };
+
+  // database
+  const embedded = h("input", { type: "radio", name: "db-mode", id: "db-embedded", value: "embedded", "data-testid": "db-embedded" });
+  const server = h("input", { type: "radio", name: "db-mode", id: "db-server", value: "server", "data-testid": "db-server" });
+  const url = h("input", { class: "input", id: "db-url", type: "text", dir: "ltr", placeholder: "postgres://host:5432/citizen", "aria-label": t("settings.serverUrl"), "data-testid": "db-url", value: current.databaseUrl ?? "" });
+  embedded.checked = current.databaseUrl === null;
+  server.checked = current.databaseUrl !== null;
+  url.disabled = embedded.checked;
+  const syncMode = (): void => {
+    url.disabled = embedded.checked;
+  };
+  embedded.addEventListener("change", syncMode);
+  server.addEventListener("change", syncMode);
+  const saveDb = h("button", { class: "btn primary", type: "submit", "data-testid": "btn-save-db", "aria-label": t("settings.saveDatabase") }, t("settings.saveDatabase"));
+  const dbForm = h(
+    "form",
+    { class: "card form", "aria-labelledby": "db-title" },
+    h("h2", { id: "db-title" }, t("settings.database")),
+    h("label", { class: "radio", for: "db-embedded" }, embedded, t("settings.embedded")),
+    h("label", { class: "radio", for: "db-server" }, server, t("settings.server")),
+    h("label", { for: "db-url", class: "field" }, h("span", null, t("settings.serverUrl")), url),
+    h("div", { class: "form-actions" }, saveDb),
+  );
+  dbForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    current.databaseUrl = server.checked && url.value.trim() !== "" ? url.value.trim() : null;
+    await save();
+    await ctx.refreshStatus();
+  });
+
+  // sign-in
+  const status = ctx.status;
+  const user = h("input", { class: "input", id: "signin-user", type: "text", autocomplete: "username", "aria-label": t("settings.user"), "data-testid": "signin-user", value: current.user ?? status?.user ?? "" });
+  const password = h("input", { class: "input", id: "signin-password", type: "password", autocomplete: "current-password", "aria-label": t("settings.password"), "data-testid": "signin-password" });
+  const remember = h("input", { type: "checkbox", id: "signin-remember", "data-testid": "signin-remember" });
+  const signInMessage = h("p", { class: "form-message", role: "status" });
+  const signInForm = h(
+    "form",
+    { class: "card form", "aria-labelledby": "signin-title" },
+    h("h2", { id: "signin-title" }, t("settings.signIn")),
+    status
+      ? h("p", { class: "muted small", "data-testid": "connection-info" }, status.connected ? t("settings.connectedAs", { user: status.user ?? "—", roles: status.roles.join(", ") || "—" }) : t("offline.banner"))
+      : null,
+    h("label", { for: "signin-user", class: "field" }, h("span", null, t("settings.user")), user),
+    h("label", { for: "signin-password", class: "field" }, h("span", null, t("settings.password")), password),
+    h("label", { class: "check", for: "signin-remember" }, remember, t("settings.remember")),
+    h("div", { class: "form-actions" }, h("button", { class: "btn primary", type: "submit", "data-testid": "btn-sign-in", "aria-label": t("settings.signInButton") }, t("settings.signInButton"))),
+    signInMessage,
+  );
+  signInForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    signInMessage.className = "form-message";
+    try {
+      await ctx.backend.signIn(user.value.trim(), password.value, remember.checked);
+      password.value = "";
+      current.user = user.value.trim() || null;
+      await save(false);
+      signInMessage.textContent = t("settings.signedIn");
+      await ctx.refreshStatus();
+    } catch (error) {
+      signInMessage.className = "form-message error";
+      signInMessage.textContent = translateError(error);
+    }
+  });
+
+  // appearance
+  const lang = select({ class: "input", id: "lang-select", "data-testid": "lang-select", "aria-label": t("settings.language") }, [["he", "עברית"], ["en", "English"]], current.language);
+  const theme = select(
+    { class: "input", id: "theme-select", "data-testid": "theme-select", "aria-label": t("settings.theme") },
+    [["system", t("settings.themeSystem")], ["light", t("settings.themeLight")], ["dark", t("settings.themeDark")]],
+    current.theme,
+  );
+  lang.addEventListener("change", async () => {
+    current.language = lang.value as Language;
+    await save();
+  });
+  theme.addEventListener("change", async () => {
+    current.theme = theme.value as Theme;
+    await save();
+  });
+  const look = h(
+    "div",
+    { class: "card form", role: "group", "aria-labelledby": "look-title" },
+    h("h2", { id: "look-title" }, t("settings.appearance")),
+    h("label", { for: "lang-select", class: "field" }, h("span", null, t("settings.language")), lang),
+    h("label", { for: "theme-select", class: "field" }, h("span", null, t("settings.theme")), theme),
+  );
+
+  async function save(apply = true): Promise<void> {
+    try {
+      await ctx.backend.saveSettings({ ...current });
+    } catch (error) {
+      ctx.notify(translateError(error), "error");
+    }
+    if (apply) await ctx.applySettings({ ...current });
+    else ctx.settings = { ...current };
+    ctx.notify(t("settings.saved"), "success");
+  }
+
+  const el = h("section", { class: "screen settings", "aria-labelledby": "settings-title" }, screenHead("settings-title", t("nav.settings")), h("div", { class: "settings-grid" }, look, signInForm, dbForm));
+  return { el };
+}

@@ -1,0 +1,231 @@
+// Unit tests of the screens' view logic, with a fake backend (no Tauri).
+import { beforeEach, describe, expect, it } from "vitest";
+import { startApp } from "./app";
+import { linePoints, niceMax, scale, barChart } from "./charts";
+import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
+import { catalogs, formatNumber, issueCodeLabel, setLanguage, t, translateError } from "./i18n";
+import { en } from "./i18n/en";
+import { he } from "./i18n/he";
+import type { Backend, FileEvent, FileSummary, GridPage, RequestRow } from "./model";
+import { auditFilter } from "./screens/activity";
+import { canApprove } from "./screens/approvals";
+import { codesByCount, displayStatus, LoadState, reportName, submitBlock } from "./screens/load-state";
+import { rowSeries } from "./screens/versions";
+
+const ISSUE_CODES = ["missing_column", "duplicate_column", "unknown_column", "required", "type", "pattern", "allowed", "min", "max", "min_length", "max_length", "israeli_id", "phone", "email", "duplicate_key", "empty_file", "encoding", "unreadable", "min_rows", "row_change"];
+const ERROR_CODES = ["io", "invalid_contract", "no_contracts", "unknown_dataset", "dataset_not_recognised", "report_write", "report_format", "postgres_missing", "cluster", "unreachable", "database", "four_eyes", "not_pending", "contract_version", "duplicate_file", "not_found", "rollback_unreachable", "missing_role", "note_required", "permission_denied", "invalid_file", "bad_period", "unsafe_contract_change"];
+
+describe("i18n", () => {
+  it("has the same keys in Hebrew and English", () => {
+    expect(Object.keys(he).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, value] of Object.entries(he)) expect(value.trim(), key).not.toBe("");
+  });
+  it("translates every issue code and error code", () => {
+    for (const code of ISSUE_CODES) expect(Object.keys(en)).toContain(`code.${code}`);
+    for (const code of ERROR_CODES) expect(Object.keys(en)).toContain(`error.${code}`);
+  });
+  it("keeps the same placeholders in both languages", () => {
+    const holes = (s: string): string[] => (s.match(/\{\w+\}/g) ?? []).sort();
+    for (const key of Object.keys(en) as (keyof typeof en)[]) expect(holes(catalogs.he[key]), key).toEqual(holes(catalogs.en[key]));
+  });
+  it("sets dir and lang on <html>", () => {
+    setLanguage("he");
+    expect(document.documentElement.dir).toBe("rtl");
+    setLanguage("en");
+    expect(document.documentElement.dir).toBe("ltr");
+    expect(document.documentElement.lang).toBe("en");
+  });
+  it("translates error payloads by code with params, and falls back for unknown codes", () => {
+    setLanguage("en");
+    expect(translateError({ code: "unknown_dataset", message: "x", params: { dataset: "foo" } })).toBe("Unknown dataset foo.");
+    expect(translateError({ code: "brand_new", message: "boom", params: {} })).toBe("Error: boom");
+    expect(translateError(new Error("plain"))).toBe("plain");
+    setLanguage("he");
+    expect(translateError({ code: "four_eyes", message: "x", params: {} })).toContain("סירב");
+    expect(issueCodeLabel("israeli_id")).toBe("מספר זהות לא תקין");
+    expect(issueCodeLabel("new_code")).toBe("new_code");
+  });
+  it("formats numbers per language and interpolates", () => {
+    setLanguage("en");
+    expect(formatNumber(1234567)).toBe("1,234,567");
+    expect(t("load.errors", { count: 1200 })).toBe("1,200 errors");
+  });
+});
+
+describe("grid math", () => {
+  it("renders only the visible rows plus a buffer", () => {
+    expect(visibleRange(0, 280, 28, 100000, 10)).toEqual({ first: 0, last: 21 });
+    expect(visibleRange(2800, 280, 28, 100000, 10)).toEqual({ first: 90, last: 121 });
+    expect(visibleRange(99999 * 28, 280, 28, 100000, 10).last).toBe(100000);
+    expect(visibleRange(0, 280, 28, 0, 10)).toEqual({ first: 0, last: 0 });
+  });
+  it("asks for the pages that cover a range", () => {
+    expect(pagesFor(90, 121, 100)).toEqual([0, 1]);
+    expect(pagesFor(0, 21, 100)).toEqual([0]);
+    expect(pagesFor(5, 5, 100)).toEqual([]);
+  });
+  it("scrolls only when the row is off screen", () => {
+    expect(scrollToShow(5, 0, 280, 28)).toBe(0);
+    expect(scrollToShow(1000, 0, 280, 28)).toBe(1000 * 28 - 126);
+  });
+  it("evicts the farthest pages", () => {
+    expect(pagesToEvict([0, 1, 2, 50, 51], [50, 51], 3)).toEqual([0, 1]);
+    expect(pagesToEvict([0, 1], [1], 3)).toEqual([]);
+  });
+});
+
+describe("charts", () => {
+  it("picks nice axis maxima and scales into range", () => {
+    expect(niceMax(7)).toBe(10);
+    expect(niceMax(120)).toBe(200);
+    expect(niceMax(0)).toBe(1);
+    expect(scale(50, 100, 300)).toBe(150);
+    expect(scale(500, 100, 300)).toBe(300);
+    expect(scale(5, 0, 300)).toBe(0);
+  });
+  it("spreads line points and draws one bar per code", () => {
+    expect(linePoints([0, 10], 100, 50, 10)).toEqual([{ x: 0, y: 50 }, { x: 100, y: 0 }]);
+    const svg = barChart([{ label: "a", value: 3 }, { label: "b", value: 1 }], { title: "T" });
+    expect(svg.querySelectorAll("rect")).toHaveLength(2);
+    expect(svg.getAttribute("aria-label")).toBe("T");
+  });
+});
+
+const summary: FileSummary = {
+  fileId: 1, name: "welfare.csv", sheet: null, dataset: "welfare_patients", period: "2026-11", status: "invalid",
+  rows: 1000, validRows: 990, invalidRows: 10, warnings: 1, summary: { israeli_id: 7, required: 3, unknown_column: 1 },
+  columns: [{ header: "ת.ז.", column: "citizen_id", index: 0 }, { header: "שם", column: "name", index: 1 }],
+  fileIssues: [], submitBlockedReason: "errors",
+};
+
+describe("load state", () => {
+  it("follows validation events", () => {
+    const state = new LoadState();
+    state.add([{ id: 1, name: "welfare.csv", dataset: null, period: null, status: "validating" }]);
+    state.apply({ kind: "progress", fileId: 1, rowsDone: 500 });
+    expect(displayStatus(state.files[0]!)).toEqual({ kind: "validating", rowsDone: 500 });
+    state.apply({ kind: "done", fileId: 1, summary });
+    expect(displayStatus(state.files[0]!)).toEqual({ kind: "errors", count: 10 });
+    expect(submitBlock(state.files[0], true)).toBe("errors");
+    state.apply({ kind: "failed", fileId: 1, error: { code: "dataset_not_recognised", message: "", params: {} } });
+    expect(state.files[0]!.file.status).toBe("needs_dataset");
+  });
+  it("blocks submit offline and orders codes", () => {
+    const entry = { file: { id: 1, name: "a", dataset: "d", period: "p", status: "valid" as const }, summary: { ...summary, status: "valid" as const, submitBlockedReason: null }, rowsDone: 0, error: null };
+    expect(submitBlock(entry, false)).toBe("offline");
+    expect(submitBlock(entry, true)).toBeNull();
+    expect(codesByCount(summary.summary).map((c) => c.code)).toEqual(["israeli_id", "required", "unknown_column"]);
+    expect(reportName("welfare 2026.xlsx")).toBe("welfare 2026-errors.xlsx");
+  });
+});
+
+describe("other screens' logic", () => {
+  const request: RequestRow = { requestId: 3, dataset: "d", period: "2026-11", fileName: "f", status: "pending", submittedBy: "dana", submittedAt: "2026-11-02T10:00:00Z", rows: 5 };
+  it("never offers approve on one's own submission", () => {
+    expect(canApprove(request, "Dana", true, true)).toBe("four_eyes");
+    expect(canApprove(request, "eli", true, true)).toBeNull();
+    expect(canApprove(request, "eli", false, true)).toBe("missing_role");
+    expect(canApprove(request, "eli", true, false)).toBe("offline");
+  });
+  it("builds audit filters and row series", () => {
+    expect(auditFilter({ actor: " dana ", dataset: "", action: "", from: "2026-01-01", to: "" })).toEqual({ actor: "dana", dataset: null, action: null, from: "2026-01-01", to: null });
+    const cal = { datasets: [], periods: ["2026-10", "2026-11", "2026-12"], cells: [{ dataset: "d", period: "2026-10", version: 1, rows: 10 }, { dataset: "d", period: "2026-12", version: null, rows: null }] };
+    expect(rowSeries(cal, "d")).toEqual([{ label: "2026-10", value: 10 }]);
+  });
+});
+
+function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
+  let onEvent: ((e: FileEvent) => void) | null = null;
+  const fetched: number[] = [];
+  const rows = (start: number, count: number): GridPage => ({
+    total: 1000,
+    start,
+    rows: Array.from({ length: Math.min(count, 1000 - start) }, (_, i) => ({
+      row: start + i + 2,
+      cells: [`id${start + i}`, `name${start + i}`],
+      issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, message: "bad id" }] : [],
+    })),
+  });
+  const nope = (): Promise<never> => Promise.reject({ code: "unreachable", message: "offline", params: {} });
+  return {
+    fetched,
+    listContracts: async () => [],
+    pickFiles: async () => ["/tmp/welfare.csv"],
+    openFiles: async (_paths, cb) => {
+      onEvent = cb;
+      setTimeout(() => onEvent?.({ kind: "done", fileId: 1, summary }), 0);
+      return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" }];
+    },
+    setFileDataset: async () => undefined,
+    setFilePeriod: async (id, period) => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid" }),
+    cancelValidation: async () => undefined,
+    closeFile: async () => undefined,
+    fileSummary: async () => summary,
+    fileRows: async (_id, start, count) => {
+      fetched.push(start);
+      return rows(start, count);
+    },
+    fileIssues: async () => ({ total: 1, issues: [{ row: 2, column: "citizen_id", header: "ת.ז.", code: "israeli_id", severity: "error", value: "1", message: "bad id" }] }),
+    nextIssue: async () => ({ position: 0, row: 2 }),
+    exportReport: async () => undefined,
+    pickSavePath: async () => null,
+    connectionStatus: async () => ({ mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null }),
+    signIn: async () => undefined,
+    submitFile: nope,
+    listRequests: async () => [{ requestId: 7, dataset: "d", period: "2026-11", fileName: "f.csv", status: "pending", submittedBy: "eli", submittedAt: "2026-11-02T10:00:00Z", rows: 5 }],
+    requestDetail: nope,
+    approveRequest: nope,
+    rejectRequest: nope,
+    versionsCalendar: async () => ({ datasets: [], periods: [], cells: [] }),
+    listVersions: async () => [],
+    rollback: nope,
+    auditLog: async () => [],
+    getSettings: async () => ({ databaseUrl: null, user: null, language: "en", theme: "dark" }),
+    saveSettings: async () => undefined,
+  };
+}
+
+const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("app shell and Load screen", () => {
+  beforeEach(() => document.body.replaceChildren());
+
+  it("shows the nav, the offline banner and a disabled submit offline", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    const backend = fakeBackend(false);
+    const app = await startApp(root, backend, null, 0);
+    for (const r of ["load", "approvals", "versions", "activity", "settings"]) expect(root.querySelector(`[data-testid=nav-${r}]`)).not.toBeNull();
+    expect(document.documentElement.dataset["theme"]).toBe("dark");
+    const banner = root.querySelector<HTMLElement>("[data-testid=offline-banner]");
+    expect(banner?.hidden).toBe(false);
+    (root.querySelector("[data-testid=btn-choose]") as HTMLButtonElement).click();
+    await tick(20);
+    expect(root.querySelector("[data-testid='file-row-welfare.csv']")).not.toBeNull();
+    const submit = root.querySelector<HTMLButtonElement>("[data-testid=btn-submit]");
+    expect(submit?.disabled).toBe(true);
+    expect(root.querySelector("[data-testid=submit-reason]")?.textContent).toContain("errors");
+    await tick(20);
+    const cell = root.querySelector<HTMLElement>("[data-testid=grid-cell-2-0]");
+    expect(cell?.classList.contains("cell-error")).toBe(true);
+    expect(cell?.title).toBe("bad id");
+    // virtualised: only a window of the 1000 rows is in the DOM, and only page 0 was fetched
+    expect(root.querySelectorAll(".grid-row").length).toBeLessThan(60);
+    expect(backend.fetched).toEqual([0]);
+    app.dispose();
+  });
+
+  it("lists pending requests for supervisors and switches language", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    const app = await startApp(root, fakeBackend(true), null, 0);
+    expect(root.querySelector<HTMLElement>("[data-testid=offline-banner]")?.hidden).toBe(true);
+    app.go("approvals");
+    await tick(20);
+    expect(root.querySelector("[data-testid=request-row-7]")).not.toBeNull();
+    await app.ctx.applySettings({ ...app.ctx.settings, language: "he" });
+    expect(document.documentElement.dir).toBe("rtl");
+    expect(root.querySelector("[data-testid=nav-load]")?.textContent).toContain("טעינה");
+    app.dispose();
+  });
+});
