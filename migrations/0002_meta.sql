@@ -29,6 +29,9 @@ CREATE TABLE land.file (
     received_by text NOT NULL DEFAULT session_user,
     received_at timestamptz NOT NULL DEFAULT now()
 );
+-- Kept out of line and uncompressed: landing streams the bytes as received,
+-- and spreadsheets are already compressed (pglz would only cost time).
+ALTER TABLE land.file ALTER COLUMN content SET STORAGE EXTERNAL;
 
 CREATE TABLE meta.load_request (
     request_id      bigserial PRIMARY KEY,

@@ -1,0 +1,113 @@
+//! The `citizen-db` binary end to end, offline: exit codes, JSON, reports,
+//! contract checking and sample files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn citizen_db(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_citizen-db"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("citizen-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn samples_validate_to_exactly_their_deliberate_errors() {
+    let dir = temp_dir("samples");
+    for dataset in ["welfare_patients", "av_bait", "hamal", "breath_troubles"] {
+        for format in ["csv", "csv-1255", "xlsx"] {
+            let extension = if format == "xlsx" { "xlsx" } else { "csv" };
+            let file = dir.join(format!("{dataset}-{format}.{extension}"));
+            let file_text = file.to_string_lossy().into_owned();
+            let made = citizen_db(&["sample", "--dataset", dataset, "--rows", "500", "--errors", "2", "--format", format, "--out", &file_text]);
+            assert!(made.status.success(), "{}", text(&made.stderr));
+            let manifest: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
+            let checked = citizen_db(&["validate", &file_text, "--dataset", dataset, "--json"]);
+            assert_eq!(checked.status.code(), Some(1), "invalid data exits 1: {}", text(&checked.stderr));
+            let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(report["summary"], manifest["expected"], "{dataset} {format}");
+            assert_eq!(report["invalid_rows"], manifest["invalid_rows"], "{dataset} {format}");
+            assert_eq!(report["status"], "invalid");
+        }
+    }
+}
+
+#[test]
+fn a_clean_file_exits_zero_and_the_dataset_is_recognised() {
+    let dir = temp_dir("clean");
+    let file = dir.join("רווחה-2026-11.csv");
+    let file_text = file.to_string_lossy().into_owned();
+    let made = citizen_db(&["sample", "--dataset", "welfare_patients", "--rows", "50", "--errors", "0", "--out", &file_text]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let checked = citizen_db(&["validate", &file_text]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stdout));
+    assert!(text(&checked.stdout).contains("welfare_patients: VALID"), "{}", text(&checked.stdout));
+}
+
+#[test]
+fn reports_for_the_sender_are_written() {
+    let dir = temp_dir("report");
+    let file = dir.join("welfare.csv").to_string_lossy().into_owned();
+    citizen_db(&["sample", "--dataset", "welfare_patients", "--rows", "100", "--errors", "1", "--out", &file]);
+    for out in ["report.xlsx", "report.csv"] {
+        let out = dir.join(out).to_string_lossy().into_owned();
+        let run = citizen_db(&["validate", &file, "--dataset", "welfare_patients", "--report", &out]);
+        assert_eq!(run.status.code(), Some(1));
+        let bytes = std::fs::read(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+        assert!(bytes.len() > 100, "{out} is empty");
+    }
+    let bad = citizen_db(&["validate", &file, "--dataset", "welfare_patients", "--report", "x.pdf"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains(".xlsx or .csv"), "{}", text(&bad.stderr));
+}
+
+#[test]
+fn unusable_unknown_and_several_files() {
+    let dir = temp_dir("unusable");
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, b"").unwrap_or_else(|e| panic!("{e}"));
+    let run = citizen_db(&["validate", &empty.to_string_lossy(), "--dataset", "hamal", "--json"]);
+    assert_eq!(run.status.code(), Some(2), "unusable input exits 2");
+    assert!(text(&run.stdout).contains("\"empty_file\""));
+    let other = dir.join("other.csv");
+    std::fs::write(&other, b"a,b\n1,2\n").unwrap_or_else(|e| panic!("{e}"));
+    let run = citizen_db(&["validate", &other.to_string_lossy()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("candidates"), "{}", text(&run.stderr));
+    let run = citizen_db(&["validate", &empty.to_string_lossy(), &other.to_string_lossy(), "--dataset", "hamal", "--json"]);
+    let reports: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reports.as_array().map(Vec::len), Some(2), "an array for several files");
+}
+
+#[test]
+fn contracts_are_checked_with_file_line_and_column() {
+    let good = citizen_db(&["contracts", "check"]);
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    let listed = citizen_db(&["contracts", "list"]);
+    assert!(text(&listed.stdout).contains("hamal"));
+    let dir = temp_dir("contracts");
+    std::fs::write(
+        dir.join("broken.yaml"),
+        "dataset: Broken Name\ntitle: x\nperiod: monthly\ncolumns:\n  - name: a\n    type: txt\nstrategy: rebuild\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = citizen_db(&["--contracts", &dir.to_string_lossy(), "contracts", "check"]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("broken.yaml:6"), "{stderr}");
+}
