@@ -34,7 +34,19 @@ fn samples_validate_to_exactly_their_deliberate_errors() {
             let extension = if format == "xlsx" { "xlsx" } else { "csv" };
             let file = dir.join(format!("{dataset}-{format}.{extension}"));
             let file_text = file.to_string_lossy().into_owned();
-            let made = citizen_db(&["sample", "--dataset", dataset, "--rows", "500", "--errors", "2", "--format", format, "--out", &file_text]);
+            let made = citizen_db(&[
+                "sample",
+                "--dataset",
+                dataset,
+                "--rows",
+                "500",
+                "--errors",
+                "2",
+                "--format",
+                format,
+                "--out",
+                &file_text,
+            ]);
             assert!(made.status.success(), "{}", text(&made.stderr));
             let manifest: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap_or_else(|e| panic!("{e}"));
             let checked = citizen_db(&["validate", &file_text, "--dataset", dataset, "--json"]);
@@ -52,7 +64,8 @@ fn a_clean_file_exits_zero_and_the_dataset_is_recognised() {
     let dir = temp_dir("clean");
     let file = dir.join("רווחה-2026-11.csv");
     let file_text = file.to_string_lossy().into_owned();
-    let made = citizen_db(&["sample", "--dataset", "welfare_patients", "--rows", "50", "--errors", "0", "--out", &file_text]);
+    let made =
+        citizen_db(&["sample", "--dataset", "welfare_patients", "--rows", "50", "--errors", "0", "--out", &file_text]);
     assert!(made.status.success(), "{}", text(&made.stderr));
     let checked = citizen_db(&["validate", &file_text]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stdout));
@@ -89,7 +102,8 @@ fn unusable_unknown_and_several_files() {
     let run = citizen_db(&["validate", &other.to_string_lossy()]);
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("candidates"), "{}", text(&run.stderr));
-    let run = citizen_db(&["validate", &empty.to_string_lossy(), &other.to_string_lossy(), "--dataset", "hamal", "--json"]);
+    let run =
+        citizen_db(&["validate", &empty.to_string_lossy(), &other.to_string_lossy(), "--dataset", "hamal", "--json"]);
     let reports: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reports.as_array().map(Vec::len), Some(2), "an array for several files");
 }

@@ -99,7 +99,8 @@ pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
     if contract.phones.is_empty() {
         return None;
     }
-    let citizen = citizen_column(contract).map(|c| format!("c.{}", quote_ident(c))).unwrap_or_else(|| "NULL::text".to_owned());
+    let citizen =
+        citizen_column(contract).map(|c| format!("c.{}", quote_ident(c))).unwrap_or_else(|| "NULL::text".to_owned());
     let values = contract
         .phones
         .iter()
@@ -116,11 +117,8 @@ pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
         .join(" ");
     let dataset = &contract.dataset;
     let (source, version) = if current || contract.strategy == Strategy::Merge {
-        let table = if current {
-            format!("core.{}", quote_ident(&format!("{dataset}_current")))
-        } else {
-            core_table(contract)
-        };
+        let table =
+            if current { format!("core.{}", quote_ident(&format!("{dataset}_current"))) } else { core_table(contract) };
         (
             format!(
                 "{table} c JOIN meta.dataset_version a ON a.dataset = '{dataset}' AND a.period = c.period AND a.is_active"
