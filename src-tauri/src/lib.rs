@@ -1,12 +1,41 @@
 //! The Citizen DB desktop app: builds the Tauri application (window, commands)
 //! around `citizen-core`. Commands live in [`commands`], each a thin adapter.
 
+pub mod bindings;
 pub mod commands;
 
 /// Builds the app, opens its window and runs until the last window closes.
 pub fn run() -> tauri::Result<()> {
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::contracts::list_contracts])
+        .manage(commands::state::AppState::load())
+        .invoke_handler(tauri::generate_handler![
+            commands::contracts::list_contracts,
+            commands::opened_files::pick_files,
+            commands::opened_files::pick_save_path,
+            commands::opened_files::open_files,
+            commands::opened_files::set_file_dataset,
+            commands::opened_files::set_file_period,
+            commands::opened_files::cancel_validation,
+            commands::opened_files::close_file,
+            commands::opened_files::file_summary,
+            commands::opened_files::file_rows,
+            commands::opened_files::file_issues,
+            commands::opened_files::next_issue,
+            commands::opened_files::export_report,
+            commands::loads::connection_status,
+            commands::loads::sign_in,
+            commands::loads::submit_file,
+            commands::loads::list_requests,
+            commands::loads::request_detail,
+            commands::loads::approve_request,
+            commands::loads::reject_request,
+            commands::loads::versions_calendar,
+            commands::loads::list_versions,
+            commands::loads::rollback,
+            commands::loads::audit_log,
+            commands::loads::get_settings,
+            commands::loads::save_settings,
+        ])
         .run(tauri::generate_context!())
 }
 

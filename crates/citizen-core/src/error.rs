@@ -65,6 +65,14 @@ pub enum CoreError {
     BadPeriod { period: String, kind: String, example: String },
     #[error("the contract change for {dataset} cannot be applied safely: {message}")]
     UnsafeContractChange { dataset: String, message: String },
+    #[error("file {file_id} is not open; open it again")]
+    FileNotOpen { file_id: u64 },
+    #[error("checking {file} was cancelled")]
+    Cancelled { file: String },
+    #[error("not connected to the database: {message}")]
+    Offline { message: String },
+    #[error("cannot save the settings in {path}: {message}")]
+    Settings { path: PathBuf, message: String },
 }
 
 /// Why the database refused an action (SQLSTATE class CD, see migrations/0003).
@@ -163,6 +171,10 @@ impl CoreError {
             CoreError::InvalidFile { .. } => "invalid_file",
             CoreError::BadPeriod { .. } => "bad_period",
             CoreError::UnsafeContractChange { .. } => "unsafe_contract_change",
+            CoreError::FileNotOpen { .. } => "file_not_open",
+            CoreError::Cancelled { .. } => "cancelled",
+            CoreError::Offline { .. } => "offline",
+            CoreError::Settings { .. } => "settings",
         }
     }
 
@@ -197,6 +209,10 @@ impl CoreError {
                 json!({ "period": period, "kind": kind, "example": example })
             }
             CoreError::UnsafeContractChange { dataset, message } => json!({ "dataset": dataset, "reason": message }),
+            CoreError::FileNotOpen { file_id } => json!({ "file_id": file_id }),
+            CoreError::Cancelled { file } => json!({ "file": file }),
+            CoreError::Offline { message } => json!({ "reason": message }),
+            CoreError::Settings { path, message } => json!({ "path": path, "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,
@@ -207,9 +223,11 @@ impl CoreError {
 
 /// The error shape sent to the UI: a closed code, an English message, and parameters.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorPayload {
     pub code: String,
     pub message: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 

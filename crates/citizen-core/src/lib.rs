@@ -3,6 +3,7 @@
 
 pub mod contract;
 pub mod db;
+pub mod desktop;
 pub mod error;
 pub mod grid;
 pub mod pipeline;

@@ -3,3 +3,6 @@
 //! always gets the same error shape (code, message, params).
 
 pub mod contracts;
+pub mod loads;
+pub mod opened_files;
+pub mod state;

@@ -15,6 +15,7 @@ pub struct Catalog {
 
 /// What a contract list shows, for the CLI and the app.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContractSummary {
     pub dataset: String,
     pub title: String,

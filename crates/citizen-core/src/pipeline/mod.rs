@@ -31,6 +31,8 @@ pub struct Submitted {
 
 /// The result of an approval.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct Approved {
     pub request_id: i64,
     pub version_id: i64,

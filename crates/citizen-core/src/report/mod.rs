@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 /// Stable issue codes (SPEC §4). Serialised in snake_case; never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCode {
     MissingColumn,
@@ -68,6 +69,7 @@ impl std::fmt::Display for IssueCode {
 
 /// Whether an issue blocks the row (error) or is only shown (warning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
@@ -76,6 +78,7 @@ pub enum Severity {
 
 /// Overall verdict on a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Loadable: no errors beyond the contract's tolerance.
@@ -88,6 +91,7 @@ pub enum Status {
 
 /// One finding, located as the user sees it in the spreadsheet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Issue {
     /// Spreadsheet row number (header usually 1); `None` for file-level issues.
     pub row: Option<u64>,
@@ -105,6 +109,7 @@ pub struct Issue {
 
 /// The SPEC §4 report for one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub dataset: Option<String>,
     pub contract_sha256: Option<String>,

@@ -1,0 +1,689 @@
+//! The files a clerk has opened in the desktop app: each is recognised,
+//! validated off the caller's thread with progress, and kept (report plus a
+//! disk-backed row store) so the grid can page through it, filter it and jump
+//! from issue to issue without the webview ever holding the file.
+
+use crate::contract::{Catalog, Contract, Period};
+use crate::error::{CoreError, ErrorPayload};
+use crate::grid::GridRow;
+use crate::report::{Issue, Report, Severity, Status};
+use crate::validate::{recognise, validate_file_detailed, Recognition, ValidateOptions, Validation};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Where a file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Validating,
+    Valid,
+    Invalid,
+    Unusable,
+    NeedsDataset,
+}
+
+/// A file as the file list shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedFile {
+    pub id: u64,
+    pub name: String,
+    pub dataset: Option<String>,
+    pub period: Option<String>,
+    pub status: FileStatus,
+}
+
+/// A file header and the contract column it feeds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnMapping {
+    pub header: String,
+    pub column: Option<String>,
+    pub index: usize,
+}
+
+/// The summary cards, chart and column mapping of one file.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct FileSummary {
+    pub file_id: u64,
+    pub name: String,
+    pub sheet: Option<String>,
+    pub dataset: Option<String>,
+    pub period: Option<String>,
+    pub status: FileStatus,
+    pub rows: u64,
+    pub valid_rows: u64,
+    pub invalid_rows: u64,
+    pub warnings: u64,
+    pub summary: BTreeMap<String, u64>,
+    pub columns: Vec<ColumnMapping>,
+    pub file_issues: Vec<Issue>,
+    /// Why the file cannot be submitted (`invalid`, `unusable`, `validating`, `period_required`), if so.
+    pub submit_blocked_reason: Option<String>,
+}
+
+/// What the validation of an opened file reports as it goes.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all_fields = "camelCase")]
+pub enum FileEvent {
+    #[serde(rename = "progress")]
+    Progress { file_id: u64, rows_done: u64 },
+    #[serde(rename = "done")]
+    Done { file_id: u64, summary: Box<FileSummary> },
+    #[serde(rename = "failed")]
+    Failed { file_id: u64, error: ErrorPayload },
+}
+
+/// Which rows the grid shows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RowFilter {
+    #[serde(default)]
+    pub only_issues: bool,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub column: Option<String>,
+}
+
+impl RowFilter {
+    fn is_active(&self) -> bool {
+        self.only_issues || self.code.is_some() || self.column.is_some()
+    }
+
+    fn accepts(&self, issue: &Issue) -> bool {
+        self.code.as_deref().is_none_or(|c| issue.code.as_str() == c)
+            && self.column.as_deref().is_none_or(|c| issue.column.as_deref() == Some(c))
+    }
+}
+
+/// An issue placed on a cell of the grid (`index` = file column).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CellIssue {
+    pub index: Option<usize>,
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// A grid row with its issues.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GridRowView {
+    pub row: u64,
+    pub cells: Vec<String>,
+    pub issues: Vec<CellIssue>,
+}
+
+/// The rows the grid asked for.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GridPage {
+    pub total: usize,
+    pub start: usize,
+    pub rows: Vec<GridRowView>,
+}
+
+/// A page of the side panel's issue list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IssuePage {
+    pub total: usize,
+    pub issues: Vec<Issue>,
+}
+
+/// Where the next issue is in the current view.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NextIssue {
+    pub position: usize,
+    pub row: u64,
+}
+
+/// What submit and export need of an opened file.
+#[derive(Debug, Clone)]
+pub struct FileSource {
+    pub path: PathBuf,
+    pub dataset: Option<String>,
+    pub period: Option<String>,
+    /// The report, once validated.
+    pub report: Option<Report>,
+}
+
+/// One opened file.
+struct Entry {
+    path: PathBuf,
+    name: String,
+    dataset: Option<String>,
+    period: Option<String>,
+    status: FileStatus,
+    cancel: Arc<AtomicBool>,
+    checked: Option<Checked>,
+}
+
+/// A finished validation and its indexes.
+struct Checked {
+    validation: Validation,
+    headers: Vec<String>,
+    /// Contract column name -> file column index.
+    sources: HashMap<String, usize>,
+    /// Row number -> indexes into `validation.report.issues`.
+    issues_by_row: BTreeMap<u64, Vec<usize>>,
+}
+
+/// The opened files of one app session.
+#[derive(Default)]
+pub struct OpenedFiles {
+    entries: RwLock<BTreeMap<u64, Arc<Mutex<Entry>>>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn not_open(file_id: u64) -> CoreError {
+    CoreError::FileNotOpen { file_id }
+}
+
+/// Guesses a file's period from its name for the dataset's cadence:
+/// `2026-11`, `11-2026`, `2026_11`, `11.2026` (monthly), `Q4 2026`, `2026-Q4`
+/// (quarterly), a year (yearly), `none` for period-less datasets.
+pub fn guess_period(file_name: &str, period: Period) -> Option<String> {
+    let digits_at = |s: &[u8], at: usize, n: usize| s.len() >= at + n && s[at..at + n].iter().all(u8::is_ascii_digit);
+    let bytes = file_name.as_bytes();
+    let is_sep = |b: u8| matches!(b, b'-' | b'_' | b'.' | b' ');
+    let boundary = |i: usize| i == 0 || !bytes[i - 1].is_ascii_digit();
+    let year_ok = |y: &str| y.parse::<u32>().is_ok_and(|y| (1990..=2100).contains(&y));
+    match period {
+        Period::None => Some("none".to_owned()),
+        Period::Yearly => (0..bytes.len()).find_map(|i| {
+            (boundary(i) && digits_at(bytes, i, 4) && !digits_at(bytes, i + 4, 1))
+                .then(|| &file_name[i..i + 4])
+                .filter(|y| year_ok(y))
+                .map(str::to_owned)
+        }),
+        Period::Monthly => (0..bytes.len()).find_map(|i| {
+            if !boundary(i) {
+                return None;
+            }
+            if digits_at(bytes, i, 4) && bytes.get(i + 4).is_some_and(|&b| is_sep(b)) && digits_at(bytes, i + 5, 2) {
+                let (year, month) = (&file_name[i..i + 4], &file_name[i + 5..i + 7]);
+                if year_ok(year) && matches!(month.parse::<u32>(), Ok(1..=12)) && !digits_at(bytes, i + 7, 1) {
+                    return Some(format!("{year}-{month}"));
+                }
+            }
+            if digits_at(bytes, i, 2) && bytes.get(i + 2).is_some_and(|&b| is_sep(b)) && digits_at(bytes, i + 3, 4) {
+                let (month, year) = (&file_name[i..i + 2], &file_name[i + 3..i + 7]);
+                if year_ok(year) && matches!(month.parse::<u32>(), Ok(1..=12)) && !digits_at(bytes, i + 7, 1) {
+                    return Some(format!("{year}-{month}"));
+                }
+            }
+            None
+        }),
+        Period::Quarterly => {
+            let upper = file_name.to_ascii_uppercase();
+            let ub = upper.as_bytes();
+            (0..ub.len()).find_map(|i| {
+                if ub[i] != b'Q' || !ub.get(i + 1).is_some_and(|b| (b'1'..=b'4').contains(b)) {
+                    return None;
+                }
+                let quarter = ub[i + 1] as char;
+                let after = i + 2;
+                let year_after = (after + 1..=after + 1)
+                    .find(|&j| j <= ub.len() && ub.get(after).is_some_and(|&b| is_sep(b)) && digits_at(ub, j, 4))
+                    .map(|j| &upper[j..j + 4]);
+                let year_before =
+                    (i >= 5 && is_sep(ub[i - 1]) && digits_at(ub, i - 5, 4)).then(|| &upper[i - 5..i - 1]);
+                year_after.or(year_before).filter(|y| year_ok(y)).map(|y| format!("{y}-Q{quarter}"))
+            })
+        }
+    }
+}
+
+impl OpenedFiles {
+    /// Registers files and starts validating each on its own thread; `on_event`
+    /// hears progress, completion or failure. Returns at once.
+    pub fn open(
+        self: &Arc<Self>,
+        catalog: &Arc<Catalog>,
+        paths: &[PathBuf],
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Vec<OpenedFile> {
+        let mut opened = Vec::with_capacity(paths.len());
+        for path in paths {
+            let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+            let name = crate::validate::display_name(path);
+            let recognised = recognise(catalog, path);
+            let (dataset, status, failure) = match &recognised {
+                Ok(contract) => (Some(contract.dataset.clone()), FileStatus::Validating, None),
+                Err(Recognition::Unknown(error)) => (None, FileStatus::NeedsDataset, Some(ErrorPayload::from(error))),
+                Err(Recognition::Unreadable(error)) => (
+                    None,
+                    FileStatus::Unusable,
+                    Some(ErrorPayload {
+                        code: error.code().as_str().to_owned(),
+                        message: format!("{name}: {error}"),
+                        params: serde_json::Map::new(),
+                    }),
+                ),
+            };
+            let period = recognised.as_ref().ok().and_then(|c| guess_period(&name, c.period));
+            let entry = Entry {
+                path: path.clone(),
+                name: name.clone(),
+                dataset: dataset.clone(),
+                period: period.clone(),
+                status,
+                cancel: Arc::new(AtomicBool::new(false)),
+                checked: None,
+            };
+            if let Ok(mut entries) = self.entries.write() {
+                entries.insert(id, Arc::new(Mutex::new(entry)));
+            }
+            opened.push(OpenedFile { id, name, dataset, period, status });
+            match failure {
+                Some(error) => on_event(FileEvent::Failed { file_id: id, error }),
+                None => self.start_validation(catalog, id, on_event.clone()),
+            }
+        }
+        opened
+    }
+
+    fn entry(&self, file_id: u64) -> Result<Arc<Mutex<Entry>>, CoreError> {
+        self.entries.read().ok().and_then(|e| e.get(&file_id).cloned()).ok_or_else(|| not_open(file_id))
+    }
+
+    fn start_validation(
+        self: &Arc<Self>,
+        catalog: &Arc<Catalog>,
+        file_id: u64,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) {
+        let files = Arc::clone(self);
+        let catalog = Arc::clone(catalog);
+        std::thread::spawn(move || {
+            let outcome = files.validate_now(&catalog, file_id, on_event.clone());
+            match outcome {
+                Ok(Some(summary)) => on_event(FileEvent::Done { file_id, summary: Box::new(summary) }),
+                Ok(None) => {}
+                Err(error) => on_event(FileEvent::Failed { file_id, error: ErrorPayload::from(&error) }),
+            }
+        });
+    }
+
+    /// Validates a file now, on this thread (the app calls it from a worker).
+    fn validate_now(
+        &self,
+        catalog: &Catalog,
+        file_id: u64,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<Option<FileSummary>, CoreError> {
+        let entry = self.entry(file_id)?;
+        let (path, dataset, cancel) = {
+            let mut e = locked(&entry);
+            e.status = FileStatus::Validating;
+            e.checked = None;
+            (e.path.clone(), e.dataset.clone(), e.cancel.clone())
+        };
+        let Some(dataset) = dataset else { return Ok(None) };
+        let contract = catalog.get(&dataset)?;
+        let progress_event = on_event.clone();
+        let options = ValidateOptions {
+            keep_rows: true,
+            progress: Some(Arc::new(move |rows_done| progress_event(FileEvent::Progress { file_id, rows_done }))),
+            cancel: Some(cancel.clone()),
+            ..ValidateOptions::default()
+        };
+        let validation = validate_file_detailed(&path, contract, &options);
+        if validation.cancelled {
+            locked(&entry).status = FileStatus::Unusable;
+            return Err(CoreError::Cancelled { file: crate::validate::display_name(&path) });
+        }
+        let checked = index(contract, &path, validation);
+        let mut e = locked(&entry);
+        e.status = match checked.validation.report.status {
+            Status::Valid => FileStatus::Valid,
+            Status::Invalid => FileStatus::Invalid,
+            Status::Unusable => FileStatus::Unusable,
+        };
+        e.checked = Some(checked);
+        Ok(Some(summary_of(file_id, &e)))
+    }
+
+    /// Re-validates a file against another dataset.
+    pub fn set_dataset(
+        self: &Arc<Self>,
+        catalog: &Arc<Catalog>,
+        file_id: u64,
+        dataset: &str,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let contract = catalog.get(dataset)?;
+        let entry = self.entry(file_id)?;
+        let opened = {
+            let mut e = locked(&entry);
+            e.dataset = Some(contract.dataset.clone());
+            e.period = guess_period(&e.name, contract.period).or(e.period.take());
+            e.status = FileStatus::Validating;
+            e.checked = None;
+            e.cancel = Arc::new(AtomicBool::new(false));
+            opened_of(file_id, &e)
+        };
+        self.start_validation(catalog, file_id, on_event);
+        Ok(opened)
+    }
+
+    /// Sets the period a file is for, checked against its dataset's cadence.
+    pub fn set_period(&self, catalog: &Catalog, file_id: u64, period: &str) -> Result<OpenedFile, CoreError> {
+        let entry = self.entry(file_id)?;
+        let mut e = locked(&entry);
+        if let Some(dataset) = &e.dataset {
+            crate::pipeline::check_period(catalog.get(dataset)?, period)?;
+        }
+        e.period = Some(period.to_owned());
+        Ok(opened_of(file_id, &e))
+    }
+
+    /// Stops a running validation.
+    pub fn cancel(&self, file_id: u64) -> Result<(), CoreError> {
+        let entry = self.entry(file_id)?;
+        locked(&entry).cancel.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Forgets a file (its row store is deleted).
+    pub fn close(&self, file_id: u64) -> Result<(), CoreError> {
+        let removed = self.entries.write().ok().and_then(|mut e| e.remove(&file_id));
+        match removed {
+            Some(entry) => {
+                locked(&entry).cancel.store(true, Ordering::SeqCst);
+                Ok(())
+            }
+            None => Err(not_open(file_id)),
+        }
+    }
+
+    /// The summary of a file.
+    pub fn summary(&self, file_id: u64) -> Result<FileSummary, CoreError> {
+        let entry = self.entry(file_id)?;
+        let summary = summary_of(file_id, &locked(&entry));
+        Ok(summary)
+    }
+
+    /// The path, dataset, period and report of a file, for submit and export.
+    pub fn source(&self, file_id: u64) -> Result<FileSource, CoreError> {
+        let entry = self.entry(file_id)?;
+        let e = locked(&entry);
+        Ok(FileSource {
+            path: e.path.clone(),
+            dataset: e.dataset.clone(),
+            period: e.period.clone(),
+            report: e.checked.as_ref().map(|c| c.validation.report.clone()),
+        })
+    }
+
+    /// Rows `start..start+count` of the current view (all rows, or the rows
+    /// with issues matching `filter`).
+    pub fn rows(&self, file_id: u64, start: usize, count: usize, filter: &RowFilter) -> Result<GridPage, CoreError> {
+        let entry = self.entry(file_id)?;
+        let e = locked(&entry);
+        let Some(checked) = &e.checked else {
+            return Ok(GridPage { total: 0, start, rows: Vec::new() });
+        };
+        let Some(store) = &checked.validation.rows else {
+            return Ok(GridPage { total: 0, start, rows: Vec::new() });
+        };
+        let io = |source| CoreError::Io { path: e.path.clone(), source };
+        let count = count.min(2_000);
+        let (total, rows): (usize, Vec<GridRow>) = if filter.is_active() {
+            let matching = matching_rows(checked, filter);
+            let mut rows = Vec::new();
+            for &row in matching.iter().skip(start).take(count) {
+                if let Some(position) = store.position_of(row).map_err(io)? {
+                    rows.extend(store.page(position, 1).map_err(io)?);
+                }
+            }
+            (matching.len(), rows)
+        } else {
+            (store.len(), store.page(start, count).map_err(io)?)
+        };
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let issues = checked
+                    .issues_by_row
+                    .get(&row.row)
+                    .map(|indexes| {
+                        indexes
+                            .iter()
+                            .map(|&i| {
+                                let issue = &checked.validation.report.issues[i];
+                                CellIssue {
+                                    index: issue.column.as_deref().and_then(|c| column_index(checked, c)),
+                                    code: issue.code.as_str().to_owned(),
+                                    severity: issue.severity,
+                                    message: issue.message.clone(),
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                GridRowView { row: row.row, cells: row.cells, issues }
+            })
+            .collect();
+        Ok(GridPage { total, start, rows })
+    }
+
+    /// The issues of a file for the side panel (file-level ones first).
+    pub fn issues(&self, file_id: u64, start: usize, count: usize, filter: &RowFilter) -> Result<IssuePage, CoreError> {
+        let entry = self.entry(file_id)?;
+        let e = locked(&entry);
+        let Some(checked) = &e.checked else { return Ok(IssuePage { total: 0, issues: Vec::new() }) };
+        let all: Vec<&Issue> = checked.validation.report.issues.iter().filter(|i| filter.accepts(i)).collect();
+        Ok(IssuePage {
+            total: all.len(),
+            issues: all.into_iter().skip(start).take(count.min(2_000)).cloned().collect(),
+        })
+    }
+
+    /// The first row with a matching issue after spreadsheet row `after_row`,
+    /// wrapping to the first one; its position is in the current view.
+    pub fn next_issue(&self, file_id: u64, after_row: u64, filter: &RowFilter) -> Result<Option<NextIssue>, CoreError> {
+        let entry = self.entry(file_id)?;
+        let e = locked(&entry);
+        let Some(checked) = &e.checked else { return Ok(None) };
+        let matching = matching_rows(checked, &RowFilter { only_issues: true, ..filter.clone() });
+        let Some(&row) = matching.iter().find(|&&r| r > after_row).or_else(|| matching.first()) else {
+            return Ok(None);
+        };
+        let position = if filter.is_active() {
+            matching.iter().position(|&r| r == row).unwrap_or(0)
+        } else {
+            let store = checked.validation.rows.as_ref();
+            let found = store
+                .map(|s| s.position_of(row))
+                .transpose()
+                .map_err(|source| CoreError::Io { path: e.path.clone(), source })?;
+            found.flatten().unwrap_or(0)
+        };
+        Ok(Some(NextIssue { position, row }))
+    }
+}
+
+fn opened_of(file_id: u64, e: &Entry) -> OpenedFile {
+    OpenedFile {
+        id: file_id,
+        name: e.name.clone(),
+        dataset: e.dataset.clone(),
+        period: e.period.clone(),
+        status: e.status,
+    }
+}
+
+fn column_index(checked: &Checked, column: &str) -> Option<usize> {
+    let first = column.split(", ").next().unwrap_or(column);
+    checked.sources.get(first).copied()
+}
+
+fn matching_rows(checked: &Checked, filter: &RowFilter) -> Vec<u64> {
+    checked
+        .issues_by_row
+        .iter()
+        .filter(|(_, indexes)| indexes.iter().any(|&i| filter.accepts(&checked.validation.report.issues[i])))
+        .map(|(&row, _)| row)
+        .collect()
+}
+
+fn index(contract: &Contract, path: &Path, validation: Validation) -> Checked {
+    let score = |row: &[crate::readers::CellRef<'_>]| crate::validate::header::header_score(contract, row);
+    let headers = crate::readers::open_table(path, &contract.source, &score).map(|t| t.headers).unwrap_or_default();
+    let map = crate::validate::header::map_headers(contract, &headers);
+    let sources =
+        contract.columns.iter().zip(&map.sources).filter_map(|(c, s)| s.map(|s| (c.name.clone(), s))).collect();
+    let mut issues_by_row: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, issue) in validation.report.issues.iter().enumerate() {
+        if let Some(row) = issue.row {
+            issues_by_row.entry(row).or_default().push(i);
+        }
+    }
+    Checked { validation, headers, sources, issues_by_row }
+}
+
+fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
+    let report = e.checked.as_ref().map(|c| &c.validation.report);
+    let columns = e
+        .checked
+        .as_ref()
+        .map(|c| {
+            c.headers
+                .iter()
+                .enumerate()
+                .map(|(index, header)| ColumnMapping {
+                    header: header.clone(),
+                    column: c.sources.iter().find(|(_, &s)| s == index).map(|(name, _)| name.clone()),
+                    index,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let submit_blocked_reason = match e.status {
+        FileStatus::Valid if e.period.is_none() => Some("period_required".to_owned()),
+        FileStatus::Valid => None,
+        FileStatus::Validating => Some("validating".to_owned()),
+        FileStatus::Invalid => Some("invalid".to_owned()),
+        FileStatus::Unusable => Some("unusable".to_owned()),
+        FileStatus::NeedsDataset => Some("needs_dataset".to_owned()),
+    };
+    FileSummary {
+        file_id,
+        name: e.name.clone(),
+        sheet: report.and_then(|r| r.sheet.clone()),
+        dataset: e.dataset.clone(),
+        period: e.period.clone(),
+        status: e.status,
+        rows: report.map_or(0, |r| r.rows),
+        valid_rows: report.map_or(0, |r| r.valid_rows),
+        invalid_rows: report.map_or(0, |r| r.invalid_rows),
+        warnings: report.map_or(0, |r| r.warnings),
+        summary: report
+            .map(|r| r.summary.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect())
+            .unwrap_or_default(),
+        columns,
+        file_issues: report.map(|r| r.issues.iter().filter(|i| i.row.is_none()).cloned().collect()).unwrap_or_default(),
+        submit_blocked_reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{write_sample, SampleFormat, SampleSpec};
+    use std::sync::mpsc;
+
+    fn catalog() -> Arc<Catalog> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+        Arc::new(Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn wait_done(events: &mpsc::Receiver<FileEvent>) -> FileSummary {
+        loop {
+            match events.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(FileEvent::Done { summary, .. }) => return *summary,
+                Ok(FileEvent::Failed { error, .. }) => panic!("{}", error.message),
+                Ok(FileEvent::Progress { .. }) => {}
+                Err(e) => panic!("no event: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_opened_file_is_validated_paged_filtered_and_searched() {
+        let catalog = catalog();
+        let dir = std::env::temp_dir().join(format!("citizen-desktop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.join("welfare_2026-11.csv");
+        let spec = SampleSpec { rows: 3_000, seed: 5, errors_per_code: 2, format: SampleFormat::Csv };
+        let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+        let manifest = write_sample(contract, &spec, &path).unwrap_or_else(|e| panic!("{e}"));
+        let files = Arc::new(OpenedFiles::default());
+        let (sender, events) = mpsc::channel();
+        let sender = Mutex::new(sender);
+        let opened = files.open(
+            &catalog,
+            std::slice::from_ref(&path),
+            Arc::new(move |event| {
+                let _ = locked(&sender).send(event);
+            }),
+        );
+        assert_eq!(opened[0].dataset.as_deref(), Some("welfare_patients"));
+        assert_eq!(opened[0].period.as_deref(), Some("2026-11"));
+        let summary = wait_done(&events);
+        assert_eq!(summary.status, FileStatus::Invalid);
+        assert_eq!(summary.invalid_rows, manifest.invalid_rows);
+        assert_eq!(summary.submit_blocked_reason.as_deref(), Some("invalid"));
+        let id = opened[0].id;
+        let page = files.rows(id, 0, 50, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.total, 3_000);
+        assert_eq!(page.rows[0].row, 2);
+        let only = RowFilter { only_issues: true, ..RowFilter::default() };
+        let flagged = files.rows(id, 0, 10_000, &only).unwrap_or_else(|e| panic!("{e}"));
+        assert!(flagged.total > 0 && flagged.rows.iter().all(|r| !r.issues.is_empty()));
+        let phone = RowFilter { code: Some("phone".into()), ..RowFilter::default() };
+        let phones = files.rows(id, 0, 100, &phone).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(phones.total as u64, manifest.expected.get(&crate::report::IssueCode::Phone).copied().unwrap_or(0));
+        let first = files.next_issue(id, 0, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+        let Some(first) = first else { panic!("no issue found") };
+        let again = files.rows(id, first.position, 1, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.rows[0].row, first.row);
+        assert!(!again.rows[0].issues.is_empty());
+        let bad_period = files.set_period(&catalog, id, "2026-13");
+        assert!(matches!(bad_period, Err(CoreError::BadPeriod { .. })));
+        files.close(id).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(files.summary(id), Err(CoreError::FileNotOpen { .. })));
+    }
+
+    #[test]
+    fn periods_are_guessed_from_file_names() {
+        assert_eq!(guess_period("welfare_2026-11.xlsx", Period::Monthly).as_deref(), Some("2026-11"));
+        assert_eq!(guess_period("רווחה 11.2026.csv", Period::Monthly).as_deref(), Some("2026-11"));
+        assert_eq!(guess_period("list_2026_03_final.csv", Period::Monthly).as_deref(), Some("2026-03"));
+        assert_eq!(guess_period("export.csv", Period::Monthly), None);
+        assert_eq!(guess_period("2026-13.csv", Period::Monthly), None);
+        assert_eq!(guess_period("caretakers Q4 2026.xlsx", Period::Quarterly).as_deref(), Some("2026-Q4"));
+        assert_eq!(guess_period("caretakers_2026-Q2.xlsx", Period::Quarterly).as_deref(), Some("2026-Q2"));
+        assert_eq!(guess_period("report 2025.csv", Period::Yearly).as_deref(), Some("2025"));
+        assert_eq!(guess_period("anything.csv", Period::None).as_deref(), Some("none"));
+    }
+}

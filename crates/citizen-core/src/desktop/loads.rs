@@ -1,0 +1,448 @@
+//! The app's database session and the screens' data: connection status and
+//! roles, submit from an opened file, the approval queue and a request's
+//! detail, approve/reject, the versions calendar, rollback and the audit log.
+//! Shapes are those of `docs/app-api.md` (camelCase).
+
+use super::settings::Settings;
+use crate::contract::Catalog;
+use crate::db::{Database, DbTarget};
+use crate::error::CoreError;
+use crate::pipeline::{self, preview::preview_changes, queries};
+use crate::report::{Issue, Report};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tokio::sync::RwLock;
+
+/// The banner and role checks of the UI.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatus {
+    pub mode: String,
+    pub connected: bool,
+    pub user: Option<String>,
+    pub roles: Vec<String>,
+    pub message: Option<String>,
+}
+
+/// A request in the queue.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    pub request_id: i64,
+    pub dataset: String,
+    pub period: String,
+    pub file_name: String,
+    pub status: String,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+    pub rows: i64,
+    pub invalid_rows: i64,
+    pub warnings: Vec<Issue>,
+    pub error: Option<String>,
+}
+
+impl From<queries::RequestRow> for RequestView {
+    fn from(r: queries::RequestRow) -> Self {
+        RequestView {
+            request_id: r.request_id,
+            dataset: r.dataset,
+            period: r.period,
+            file_name: r.file_name,
+            status: r.status,
+            submitted_by: r.submitted_by,
+            submitted_at: r.submitted_at.to_rfc3339(),
+            decided_by: r.decided_by,
+            decided_at: r.decided_at.map(|d| d.to_rfc3339()),
+            decision_note: r.decision_note,
+            rows: r.rows,
+            invalid_rows: r.invalid_rows,
+            warnings: serde_json::from_value(r.warnings).unwrap_or_default(),
+            error: r.error,
+        }
+    }
+}
+
+/// A changed row for the request page.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChangedRowView {
+    pub key: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub before: serde_json::Value,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub after: serde_json::Value,
+}
+
+/// What approving will change.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewView {
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+    pub unchanged: i64,
+    pub changed_columns: Vec<String>,
+    pub sample: Vec<ChangedRowView>,
+}
+
+/// Rows of the active version per period, for the history chart.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowCountPoint {
+    pub period: String,
+    pub rows: i64,
+}
+
+/// A request page.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RequestDetail {
+    pub request: RequestView,
+    pub report: Option<Report>,
+    pub preview: PreviewView,
+    pub history: Vec<RowCountPoint>,
+}
+
+/// A version in the list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub version_id: i64,
+    pub dataset: String,
+    pub period: String,
+    pub version: i32,
+    pub active: bool,
+    pub rows: i64,
+    pub submitted_by: String,
+    pub approved_by: Option<String>,
+    pub created_at: String,
+    pub activated_at: Option<String>,
+}
+
+/// A dataset row of the calendar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarDataset {
+    pub dataset: String,
+    pub title: String,
+    pub title_he: Option<String>,
+    pub period: String,
+}
+
+/// One dataset × period cell: the active version, or nothing loaded.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CalendarCell {
+    pub dataset: String,
+    pub period: String,
+    pub version: Option<i32>,
+    pub rows: Option<i64>,
+}
+
+/// The versions calendar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VersionsCalendar {
+    pub datasets: Vec<CalendarDataset>,
+    pub periods: Vec<String>,
+    pub cells: Vec<CalendarCell>,
+}
+
+/// Audit log filters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub dataset: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub dataset: Option<String>,
+    pub period: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub detail: serde_json::Value,
+}
+
+/// The signed-in database session of the app; connects lazily.
+#[derive(Default)]
+pub struct DbSession {
+    database: RwLock<Option<Database>>,
+    /// The password typed at sign-in, kept in memory for this run only.
+    password: std::sync::Mutex<Option<String>>,
+}
+
+fn target(settings: &Settings, password: Option<String>) -> DbTarget {
+    let env_user = std::env::var("CITIZEN_DB_USER").ok().filter(|u| !u.is_empty());
+    let env_password = std::env::var("CITIZEN_DB_PASSWORD").ok();
+    if let Some(url) = settings.database_url.clone().filter(|u| !u.trim().is_empty()) {
+        return DbTarget::Url(url);
+    }
+    DbTarget::from_env(env_user.or(settings.user.clone()), env_password.or(password))
+}
+
+impl DbSession {
+    /// The connection, opened on first use.
+    pub async fn database(&self, settings: &Settings) -> Result<Database, CoreError> {
+        if let Some(database) = self.database.read().await.clone() {
+            return Ok(database);
+        }
+        let password = self.password.lock().ok().and_then(|p| p.clone());
+        let database = Database::connect(&target(settings, password)).await?;
+        *self.database.write().await = Some(database.clone());
+        Ok(database)
+    }
+
+    /// Signs in as another login: the next command reconnects with it.
+    pub async fn sign_in(&self, settings: &Settings, password: &str) -> Result<ConnectionStatus, CoreError> {
+        if let Ok(mut slot) = self.password.lock() {
+            *slot = Some(password.to_owned());
+        }
+        if let Some(old) = self.database.write().await.take() {
+            old.pool.close().await;
+        }
+        self.database(settings).await?;
+        Ok(self.status(settings).await)
+    }
+
+    /// Whether the database answers, as whom, with which roles.
+    pub async fn status(&self, settings: &Settings) -> ConnectionStatus {
+        let mode = if settings.database_url.is_some() || std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+            "server"
+        } else {
+            "embedded"
+        };
+        match self.database(settings).await {
+            Ok(database) => {
+                let roles: Result<Vec<String>, _> = sqlx::query_scalar(
+                    "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'citizen\\_%'
+                     AND pg_has_role(session_user, oid, 'MEMBER') ORDER BY 1",
+                )
+                .fetch_all(&database.pool)
+                .await;
+                match roles {
+                    Ok(roles) => ConnectionStatus {
+                        mode: mode.to_owned(),
+                        connected: true,
+                        user: Some(database.user.clone()),
+                        roles,
+                        message: None,
+                    },
+                    Err(error) => {
+                        *self.database.write().await = None;
+                        ConnectionStatus {
+                            mode: mode.to_owned(),
+                            connected: false,
+                            user: None,
+                            roles: Vec::new(),
+                            message: Some(CoreError::db("reading roles", error).to_string()),
+                        }
+                    }
+                }
+            }
+            Err(error) => ConnectionStatus {
+                mode: mode.to_owned(),
+                connected: false,
+                user: None,
+                roles: Vec::new(),
+                message: Some(error.to_string()),
+            },
+        }
+    }
+}
+
+/// Submits an opened, valid file.
+pub async fn submit(
+    database: &Database,
+    catalog: &Catalog,
+    path: &Path,
+    dataset: &str,
+    period: &str,
+) -> Result<pipeline::Submitted, CoreError> {
+    pipeline::submit(database, catalog.get(dataset)?, path, period).await
+}
+
+/// The queue.
+pub async fn requests(database: &Database, status: Option<&str>) -> Result<Vec<RequestView>, CoreError> {
+    Ok(queries::list_requests(database, status).await?.into_iter().map(RequestView::from).collect())
+}
+
+/// A request page: the request, its report, what approval changes, the history.
+pub async fn request_detail(
+    database: &Database,
+    catalog: &Catalog,
+    request_id: i64,
+) -> Result<RequestDetail, CoreError> {
+    let request =
+        queries::list_requests(database, None).await?.into_iter().find(|r| r.request_id == request_id).ok_or_else(
+            || CoreError::Refused {
+                reason: crate::error::Refusal::NotFound,
+                message: format!("request {request_id} not found"),
+            },
+        )?;
+    let report: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT report FROM meta.load_request WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_one(&database.pool)
+            .await
+            .map_err(|e| CoreError::db("reading the request", e))?;
+    let contract = catalog.get(&request.dataset)?;
+    let preview = if request.status == "pending" || request.status == "failed" {
+        preview_changes(database, contract, request_id, &request.period).await?
+    } else {
+        pipeline::preview::ChangePreview::default()
+    };
+    let history = row_count_history(database, &request.dataset).await?;
+    let key_names: Vec<&str> = contract.keys.iter().map(|&i| contract.columns[i].name.as_str()).collect();
+    let sample = preview
+        .sample
+        .into_iter()
+        .map(|changed| ChangedRowView {
+            key: key_names
+                .iter()
+                .map(|k| changed.after.get(*k).and_then(|v| v.as_str()).unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+                .join(" / "),
+            before: changed.before,
+            after: changed.after,
+        })
+        .collect();
+    Ok(RequestDetail {
+        report: report.and_then(|r| serde_json::from_value(r).ok()),
+        request: RequestView::from(request),
+        preview: PreviewView {
+            added: preview.added,
+            removed: preview.removed,
+            changed: preview.changed,
+            unchanged: preview.unchanged,
+            changed_columns: preview.changed_columns.into_iter().map(|(name, _)| name).collect(),
+            sample,
+        },
+        history,
+    })
+}
+
+/// Active row counts per period of a dataset, oldest first.
+pub async fn row_count_history(database: &Database, dataset: &str) -> Result<Vec<RowCountPoint>, CoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT period, row_count FROM meta.dataset_version WHERE dataset = $1 AND is_active ORDER BY period",
+    )
+    .bind(dataset)
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the row-count history", e))?;
+    Ok(rows.into_iter().map(|(period, rows)| RowCountPoint { period, rows }).collect())
+}
+
+/// Versions of one dataset and period.
+pub async fn versions(database: &Database, dataset: &str, period: &str) -> Result<Vec<VersionView>, CoreError> {
+    Ok(queries::list_versions(database, Some(dataset), Some(period))
+        .await?
+        .into_iter()
+        .map(|v| VersionView {
+            version_id: v.version_id,
+            dataset: v.dataset,
+            period: v.period,
+            version: v.version,
+            active: v.is_active,
+            rows: v.row_count,
+            submitted_by: v.created_by,
+            approved_by: v.approved_by,
+            created_at: v.created_at.to_rfc3339(),
+            activated_at: v.activated_at.map(|d| d.to_rfc3339()),
+        })
+        .collect())
+}
+
+/// The last `months` monthly periods (and every period seen) × every dataset.
+pub async fn calendar(database: &Database, catalog: &Catalog, months: u32) -> Result<VersionsCalendar, CoreError> {
+    let active: Vec<(String, String, i32, i64)> = sqlx::query_as(
+        "SELECT dataset, period, version, row_count FROM meta.dataset_version WHERE is_active ORDER BY 1, 2",
+    )
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the calendar", e))?;
+    let today = chrono::Utc::now().date_naive();
+    let mut periods: Vec<String> = (0..months.clamp(1, 120))
+        .filter_map(|back| today.checked_sub_months(chrono::Months::new(back)))
+        .map(|d| d.format("%Y-%m").to_string())
+        .collect();
+    for (_, period, _, _) in &active {
+        if !periods.contains(period) {
+            periods.push(period.clone());
+        }
+    }
+    periods.sort();
+    let datasets: Vec<CalendarDataset> = catalog
+        .summaries()
+        .into_iter()
+        .map(|s| CalendarDataset { dataset: s.dataset, title: s.title, title_he: s.title_he, period: s.period })
+        .collect();
+    let mut cells = Vec::new();
+    for dataset in &datasets {
+        for period in &periods {
+            let found = active.iter().find(|(d, p, _, _)| *d == dataset.dataset && p == period);
+            cells.push(CalendarCell {
+                dataset: dataset.dataset.clone(),
+                period: period.clone(),
+                version: found.map(|f| f.2),
+                rows: found.map(|f| f.3),
+            });
+        }
+    }
+    Ok(VersionsCalendar { datasets, periods, cells })
+}
+
+/// The audit log, filtered.
+pub async fn audit(database: &Database, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditView>, CoreError> {
+    let rows: Vec<queries::AuditRow> = sqlx::query_as(
+        "SELECT audit_id, at, actor, action, dataset, period, request_id, version_id, details FROM meta.audit_log
+         WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR dataset = $2)
+           AND ($3::text IS NULL OR action = $3)
+           AND ($4::text IS NULL OR at >= $4::date) AND ($5::text IS NULL OR at < $5::date + 1)
+         ORDER BY audit_id DESC LIMIT $6",
+    )
+    .bind(filter.actor.as_deref().filter(|s| !s.is_empty()))
+    .bind(filter.dataset.as_deref().filter(|s| !s.is_empty()))
+    .bind(filter.action.as_deref().filter(|s| !s.is_empty()))
+    .bind(filter.from.as_deref().filter(|s| !s.is_empty()))
+    .bind(filter.to.as_deref().filter(|s| !s.is_empty()))
+    .bind(limit.clamp(1, 5_000))
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the audit log", e))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditView {
+            id: r.audit_id,
+            at: r.at.to_rfc3339(),
+            actor: r.actor,
+            action: r.action,
+            dataset: r.dataset,
+            period: r.period,
+            detail: r.details,
+        })
+        .collect())
+}
