@@ -73,6 +73,8 @@ pub enum CoreError {
     Offline { message: String },
     #[error("cannot save the settings in {path}: {message}")]
     Settings { path: PathBuf, message: String },
+    #[error("the system keyring is not available, so the password cannot be remembered: {message}")]
+    KeyringUnavailable { message: String },
 }
 
 /// Why the database refused an action (SQLSTATE class CD, see migrations/0003).
@@ -175,6 +177,7 @@ impl CoreError {
             CoreError::Cancelled { .. } => "cancelled",
             CoreError::Offline { .. } => "offline",
             CoreError::Settings { .. } => "settings",
+            CoreError::KeyringUnavailable { .. } => "keyring_unavailable",
         }
     }
 
@@ -213,6 +216,7 @@ impl CoreError {
             CoreError::Cancelled { file } => json!({ "file": file }),
             CoreError::Offline { message } => json!({ "reason": message }),
             CoreError::Settings { path, message } => json!({ "path": path, "reason": message }),
+            CoreError::KeyringUnavailable { message } => json!({ "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,

@@ -5,6 +5,7 @@ use super::state::{payload, AppState};
 use citizen_core::desktop::loads::{
     self, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView, VersionsCalendar,
 };
+use citizen_core::desktop::secrets;
 use citizen_core::desktop::settings::{save_settings as store_settings, Settings};
 use citizen_core::pipeline::{self, Approved};
 use citizen_core::report::Issue;
@@ -23,7 +24,8 @@ pub async fn connection_status(state: State<'_, AppState>) -> Result<ConnectionS
     Ok(state.db.status(&state.settings()).await)
 }
 
-/// Signs in with a login and password (the password stays in memory).
+/// Signs in with a login and password; with `remember` the password goes to
+/// the OS keyring (never a file), and a missing keyring is a clear error.
 #[tauri::command]
 pub async fn sign_in(
     state: State<'_, AppState>,
@@ -39,7 +41,11 @@ pub async fn sign_in(
     if let Ok(mut current) = state.settings.write() {
         *current = settings.clone();
     }
-    state.db.sign_in(&settings, &password).await.map_err(payload)
+    let status = state.db.sign_in(&settings, &password).await.map_err(payload)?;
+    secrets::remember_password(&settings.user.clone().unwrap_or_default(), &password, remember)
+        .await
+        .map_err(payload)?;
+    Ok(status)
 }
 
 /// What a submit returns to the Load screen.

@@ -89,7 +89,13 @@ impl Database {
                 let user = options.get_username().to_owned();
                 let pool = pool_for(options).await?;
                 let database = Database { pool, user };
-                database.migrate().await?;
+                if let Err(error) = database.migrate().await {
+                    // A login without DDL rights (a clerk, a supervisor) works on a
+                    // database an administrator has already migrated.
+                    if !database.schema_ready().await {
+                        return Err(error);
+                    }
+                }
                 Ok(database)
             }
             DbTarget::Embedded { user, password } => {
@@ -164,6 +170,19 @@ impl Database {
                 message: other.to_string(),
             },
         })
+    }
+
+    /// Whether the schema of the latest migration is in place (its tables and
+    /// the approval function), as any login can see it.
+    pub async fn schema_ready(&self) -> bool {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT to_regclass('meta.load_request') IS NOT NULL
+                AND EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                            WHERE n.nspname = 'meta' AND p.proname = 'approve_request')",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or(false)
     }
 
     /// Creates the demo logins of the embedded default when missing.

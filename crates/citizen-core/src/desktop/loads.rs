@@ -186,11 +186,16 @@ pub struct AuditView {
     pub detail: serde_json::Value,
 }
 
+/// How long the app waits for the database before it reports offline (the
+/// banner must not hang on a server that drops packets).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// The signed-in database session of the app; connects lazily.
 #[derive(Default)]
 pub struct DbSession {
     database: RwLock<Option<Database>>,
-    /// The password typed at sign-in, kept in memory for this run only.
+    /// The password typed at sign-in, kept in memory for this run (a remembered
+    /// one is read from the OS keyring, see `secrets`).
     password: std::sync::Mutex<Option<String>>,
 }
 
@@ -198,9 +203,36 @@ fn target(settings: &Settings, password: Option<String>) -> DbTarget {
     let env_user = std::env::var("CITIZEN_DB_USER").ok().filter(|u| !u.is_empty());
     let env_password = std::env::var("CITIZEN_DB_PASSWORD").ok();
     if let Some(url) = settings.database_url.clone().filter(|u| !u.trim().is_empty()) {
-        return DbTarget::Url(url);
+        // The login typed at sign-in wins over one written in the URL.
+        return match settings.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(user) => DbTarget::Url(with_login(&url, user, password.as_deref())),
+            None => DbTarget::Url(url),
+        };
     }
     DbTarget::from_env(env_user.or(settings.user.clone()), env_password.or(password))
+}
+
+/// `url` with its `user:password@` replaced (percent-encoded).
+fn with_login(url: &str, user: &str, password: Option<&str>) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let login = match password {
+        Some(password) => format!("{}:{}", encode(user), encode(password)),
+        None => encode(user),
+    };
+    format!("{scheme}://{login}@{host}")
 }
 
 impl DbSession {
@@ -209,8 +241,18 @@ impl DbSession {
         if let Some(database) = self.database.read().await.clone() {
             return Ok(database);
         }
-        let password = self.password.lock().ok().and_then(|p| p.clone());
-        let database = Database::connect(&target(settings, password)).await?;
+        let mut password = self.password.lock().ok().and_then(|p| p.clone());
+        if password.is_none() {
+            if let Some(user) = settings.user.as_deref().filter(|u| !u.is_empty()) {
+                password = super::secrets::remembered_password(user).await;
+            }
+        }
+        let target = target(settings, password);
+        let connecting = Database::connect(&target);
+        let database =
+            tokio::time::timeout(CONNECT_TIMEOUT, connecting).await.map_err(|_| CoreError::Unreachable {
+                message: format!("no answer from the database within {} s", CONNECT_TIMEOUT.as_secs()),
+            })??;
         *self.database.write().await = Some(database.clone());
         Ok(database)
     }

@@ -110,6 +110,19 @@ impl TestDb {
         Database { pool: pool.unwrap_or_else(|e| panic!("login {user}: {e}")), user: user.to_owned() }
     }
 
+    /// A connection URL for this database as a demo login (password = login
+    /// name), as the desktop settings would hold it.
+    pub fn url(&self, user: &str) -> String {
+        let host = self.admin_options.get_host();
+        let port = self.admin_options.get_port();
+        let database = self.admin_options.get_database().unwrap_or(&self.name);
+        if host.starts_with('/') {
+            format!("postgres://{user}:{user}@localhost:{port}/{database}?host={host}")
+        } else {
+            format!("postgres://{user}:{user}@{host}:{port}/{database}")
+        }
+    }
+
     /// A raw pool as `user`, for probing privileges.
     pub async fn raw(&self, user: &str) -> PgPool {
         self.login(user).await.pool

@@ -1,0 +1,120 @@
+//! Opened files in the desktop app, the paths beyond the happy one: a file
+//! no contract recognises (listed as `needs_dataset` with a failed event),
+//! choosing its dataset, cancelling a validation, the issue list, and ids
+//! that are not open.
+
+use citizen_core::contract::Catalog;
+use citizen_core::desktop::files::{FileEvent, FileStatus, FileSummary, OpenedFiles, RowFilter};
+use citizen_core::error::{CoreError, ErrorPayload};
+use citizen_core::sample::{write_sample, SampleFormat, SampleSpec};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn catalog() -> Arc<Catalog> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+    Arc::new(Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}")))
+}
+
+type Sink = Arc<dyn Fn(FileEvent) + Send + Sync>;
+
+fn events() -> (Sink, mpsc::Receiver<FileEvent>) {
+    let (sender, receiver) = mpsc::channel();
+    let sender = Mutex::new(sender);
+    let sink: Sink = Arc::new(move |event| {
+        if let Ok(sender) = sender.lock() {
+            let _ = sender.send(event);
+        }
+    });
+    (sink, receiver)
+}
+
+/// The final event of a validation: a summary or an error.
+fn outcome(receiver: &mpsc::Receiver<FileEvent>) -> Result<FileSummary, ErrorPayload> {
+    loop {
+        match receiver.recv_timeout(Duration::from_secs(60)) {
+            Ok(FileEvent::Done { summary, .. }) => return Ok(*summary),
+            Ok(FileEvent::Failed { error, .. }) => return Err(error),
+            Ok(FileEvent::Progress { .. }) => {}
+            Err(e) => panic!("no final event: {e}"),
+        }
+    }
+}
+
+#[test]
+fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let good = dir.path().join("welfare.csv");
+    let spec = SampleSpec { rows: 200, seed: 3, errors_per_code: 0, format: SampleFormat::Csv };
+    write_sample(contract, &spec, &good).unwrap_or_else(|e| panic!("{e}"));
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(&odd, "alpha,beta\n1,2\n").expect("write");
+
+    let files = Arc::new(OpenedFiles::default());
+    let (sink, receiver) = events();
+    let opened = files.open(&catalog, std::slice::from_ref(&odd), sink);
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].dataset, None);
+    let id = opened[0].id;
+    let failed = outcome(&receiver).expect_err("not recognised");
+    assert!(!failed.code.is_empty());
+    let summary = files.summary(id).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary.status, FileStatus::NeedsDataset);
+    assert!(summary.submit_blocked_reason.is_some());
+
+    // The clerk picks the dataset: the file is checked against it (and is unusable).
+    let (sink, receiver) = events();
+    files.set_dataset(&catalog, id, "welfare_patients", sink).unwrap_or_else(|e| panic!("{e}"));
+    let checked = outcome(&receiver);
+    let status = files.summary(id).unwrap_or_else(|e| panic!("{e}")).status;
+    assert!(matches!(status, FileStatus::Unusable | FileStatus::Invalid), "{status:?} {checked:?}");
+    let (sink, _receiver) = events();
+    assert!(files.set_dataset(&catalog, id, "no_such_dataset", sink).is_err());
+
+    // A clean file is valid and has no issues to list or jump to.
+    let (sink, receiver) = events();
+    let clean = files.open(&catalog, std::slice::from_ref(&good), sink);
+    let summary = outcome(&receiver).unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(summary.status, FileStatus::Valid);
+    let clean_id = clean[0].id;
+    let issues = files.issues(clean_id, 0, 50, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(issues.total, 0);
+    assert!(files.next_issue(clean_id, 0, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}")).is_none());
+    let only = RowFilter { only_issues: true, ..RowFilter::default() };
+    assert_eq!(files.rows(clean_id, 0, 50, &only).unwrap_or_else(|e| panic!("{e}")).total, 0);
+    // Paging past the end is an empty page, not an error.
+    let past = files.rows(clean_id, 10_000, 50, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(past.rows.is_empty());
+}
+
+#[test]
+fn validation_can_be_cancelled_and_unknown_ids_are_clear_errors() {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let big = dir.path().join("welfare_2026-11.csv");
+    let spec = SampleSpec { rows: 200_000, seed: 9, errors_per_code: 1, format: SampleFormat::Csv };
+    write_sample(contract, &spec, &big).unwrap_or_else(|e| panic!("{e}"));
+
+    let files = Arc::new(OpenedFiles::default());
+    let (sink, receiver) = events();
+    let opened = files.open(&catalog, std::slice::from_ref(&big), sink);
+    let id = opened[0].id;
+    files.cancel(id).unwrap_or_else(|e| panic!("{e}"));
+    match outcome(&receiver) {
+        Err(error) => assert_eq!(error.code, "cancelled", "{error:?}"),
+        // The machine may finish before the cancel lands; then the file is complete.
+        Ok(summary) => assert_eq!(summary.rows, 200_000),
+    }
+    assert_ne!(files.summary(id).unwrap_or_else(|e| panic!("{e}")).status, FileStatus::Validating);
+
+    files.close(id).unwrap_or_else(|e| panic!("{e}"));
+    let not_open = |r: Result<(), CoreError>| matches!(r, Err(CoreError::FileNotOpen { .. }));
+    assert!(not_open(files.close(id)));
+    assert!(not_open(files.cancel(id)));
+    assert!(matches!(files.rows(id, 0, 10, &RowFilter::default()), Err(CoreError::FileNotOpen { .. })));
+    assert!(matches!(files.set_period(&catalog, 4242, "2026-11"), Err(CoreError::FileNotOpen { .. })));
+}

@@ -1,0 +1,155 @@
+//! The desktop app's database side against a real PostgreSQL server: the lazy
+//! session (offline, sign-in, roles through `pg_has_role`), submit from a
+//! file, the queue and a request's page, versions, the calendar, the
+//! row-count history and the audit log, and their failure paths.
+
+mod support;
+
+use citizen_core::desktop::loads::{self, AuditFilter, DbSession};
+use citizen_core::desktop::settings::Settings;
+use citizen_core::error::{CoreError, Refusal};
+use citizen_core::pipeline;
+use support::{welfare_csv, TestDb};
+
+fn settings(url: String, user: Option<&str>) -> Settings {
+    Settings { database_url: Some(url), user: user.map(str::to_owned), ..Settings::default() }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_offline() {
+    let session = DbSession::default();
+    let settings = settings("postgres://clerk:clerk@127.0.0.1:9/none?connect_timeout=1".to_owned(), None);
+    let status = session.status(&settings).await;
+    assert!(!status.connected);
+    assert_eq!(status.mode, "server");
+    assert_eq!(status.user, None);
+    assert!(status.roles.is_empty());
+    assert!(status.message.is_some_and(|m| !m.is_empty()));
+    assert!(session.database(&settings).await.is_err());
+}
+
+#[tokio::test]
+async fn sign_in_connects_as_the_login_with_its_roles() {
+    let db = TestDb::new().await;
+    let session = DbSession::default();
+
+    let status = session.status(&settings(db.url("clerk"), None)).await;
+    assert!(status.connected, "{status:?}");
+    assert_eq!(status.user.as_deref(), Some("clerk"));
+    assert!(status.roles.contains(&"citizen_clerk".to_owned()), "{status:?}");
+    assert!(!status.roles.contains(&"citizen_supervisor".to_owned()), "{status:?}");
+    assert!(status.roles.iter().all(|r| r.starts_with("citizen_")), "{status:?}");
+
+    // The login typed at sign-in replaces the one in the URL.
+    let as_supervisor = settings(db.url("clerk"), Some("supervisor"));
+    let status = session.sign_in(&as_supervisor, "supervisor").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.user.as_deref(), Some("supervisor"));
+    assert!(status.roles.contains(&"citizen_supervisor".to_owned()), "{status:?}");
+    assert!(!status.roles.contains(&"citizen_clerk".to_owned()), "{status:?}");
+
+    let both = session.sign_in(&settings(db.url("clerk"), Some("clerk_supervisor")), "clerk_supervisor").await;
+    let both = both.unwrap_or_else(|e| panic!("{e}"));
+    assert!(both.roles.contains(&"citizen_clerk".to_owned()) && both.roles.contains(&"citizen_supervisor".to_owned()));
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_leaves_the_session_offline() {
+    let db = TestDb::new().await;
+    let session = DbSession::default();
+    let wrong = settings(db.url("clerk"), Some("clerk"));
+    let error = session.sign_in(&wrong, "not-the-password").await.expect_err("wrong password");
+    assert!(!error.code().is_empty());
+    let status = session.status(&wrong).await;
+    assert!(!status.connected, "{status:?}");
+    assert!(status.message.is_some());
+}
+
+#[tokio::test]
+async fn submit_queue_detail_approve_versions_calendar_and_audit() {
+    let db = TestDb::new().await;
+    let clerk = db.login("clerk").await;
+    let supervisor = db.login("supervisor").await;
+    let file = db.write("welfare_2026-10.csv", &welfare_csv(25, |_| "פעיל"));
+
+    let submitted = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "2026-10")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(submitted.staged_rows, 25);
+
+    let pending = loads::requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pending.len(), 1);
+    assert_eq!((pending[0].request_id, pending[0].rows), (submitted.request_id, 25));
+    assert_eq!(pending[0].submitted_by, "clerk");
+    assert!(loads::requests(&supervisor, Some("approved")).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+
+    let detail =
+        loads::request_detail(&supervisor, &db.catalog, submitted.request_id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(detail.request.dataset, "welfare_patients");
+    assert_eq!(detail.preview.added, 25);
+    assert_eq!(detail.preview.removed, 0);
+    assert!(detail.report.is_some_and(|r| r.rows == 25));
+    assert!(detail.history.is_empty());
+
+    let approved =
+        pipeline::approve(&supervisor, submitted.request_id, Some("ok")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((approved.version, approved.rows), (1, 25));
+
+    let versions = loads::versions(&supervisor, "welfare_patients", "2026-10").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(versions.len(), 1);
+    assert!(versions[0].active);
+    assert_eq!((versions[0].version, versions[0].rows), (1, 25));
+    assert_eq!(versions[0].submitted_by, "clerk");
+    assert_eq!(versions[0].approved_by.as_deref(), Some("supervisor"));
+
+    let history = loads::row_count_history(&supervisor, "welfare_patients").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].period.as_str(), history[0].rows), ("2026-10", 25));
+
+    let calendar = loads::calendar(&supervisor, &db.catalog, 3).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(calendar.periods.contains(&"2026-10".to_owned()), "{:?}", calendar.periods);
+    assert_eq!(calendar.datasets.len(), db.catalog.contracts.len());
+    assert_eq!(calendar.cells.len(), calendar.datasets.len() * calendar.periods.len());
+    let cell = calendar
+        .cells
+        .iter()
+        .find(|c| c.dataset == "welfare_patients" && c.period == "2026-10")
+        .unwrap_or_else(|| panic!("no cell"));
+    assert_eq!((cell.version, cell.rows), (Some(1), Some(25)));
+    assert!(calendar.cells.iter().filter(|c| c.version.is_some()).count() == 1);
+
+    let everything = loads::audit(&supervisor, &AuditFilter::default(), 100).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(everything.len() >= 2, "{everything:?}");
+    assert!(everything.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let by_supervisor = AuditFilter { actor: Some("supervisor".to_owned()), ..AuditFilter::default() };
+    let mine = loads::audit(&supervisor, &by_supervisor, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!mine.is_empty() && mine.iter().all(|a| a.actor == "supervisor"));
+    let nobody = AuditFilter { actor: Some("nobody".to_owned()), ..AuditFilter::default() };
+    assert!(loads::audit(&supervisor, &nobody, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let limited = loads::audit(&supervisor, &AuditFilter::default(), 1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(limited.len(), 1);
+}
+
+#[tokio::test]
+async fn failure_paths_are_clear_errors() {
+    let db = TestDb::new().await;
+    let clerk = db.login("clerk").await;
+    let supervisor = db.login("supervisor").await;
+
+    match loads::request_detail(&supervisor, &db.catalog, 999_999).await {
+        Err(CoreError::Refused { reason: Refusal::NotFound, .. }) => {}
+        other => panic!("expected not found, got {other:?}"),
+    }
+    let file = db.write("welfare.csv", &welfare_csv(3, |_| "פעיל"));
+    let bad_period = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "Q9").await;
+    assert_eq!(bad_period.map(|s| s.request_id).expect_err("bad period").code(), "bad_period");
+    let unknown = loads::submit(&clerk, &db.catalog, &file, "no_such_dataset", "2026-10").await;
+    assert!(unknown.is_err());
+    // A clerk cannot approve.
+    let submitted = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "2026-11")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = pipeline::approve(&clerk, submitted.request_id, None).await;
+    assert!(matches!(refused, Err(CoreError::Refused { .. })), "{refused:?}");
+    let bad_filter = AuditFilter { from: Some("not a date".to_owned()), ..AuditFilter::default() };
+    assert!(loads::audit(&supervisor, &bad_filter, 10).await.is_err());
+}

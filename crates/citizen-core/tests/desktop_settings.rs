@@ -1,0 +1,47 @@
+//! The desktop settings file: round trip through `$XDG_CONFIG_HOME`, defaults
+//! when missing or corrupt, refusal of unknown values, and never a password.
+//! Its own binary: it points `XDG_CONFIG_HOME` at a temporary directory.
+
+use citizen_core::desktop::settings::{load_settings, save_settings, settings_path, Settings};
+
+#[test]
+fn settings_round_trip_in_the_config_dir_without_a_password() {
+    let config = tempfile::tempdir().expect("temp dir");
+    std::env::set_var("XDG_CONFIG_HOME", config.path());
+    let path = settings_path();
+    assert_eq!(path, config.path().join("citizen-db").join("settings.json"));
+
+    // Missing file: the defaults.
+    assert_eq!(load_settings(), Settings::default());
+    assert_eq!((Settings::default().language.as_str(), Settings::default().theme.as_str()), ("he", "system"));
+
+    let wanted = Settings {
+        database_url: Some("postgres://db.example/citizen".to_owned()),
+        user: Some("clerk".to_owned()),
+        language: "en".to_owned(),
+        theme: "dark".to_owned(),
+    };
+    save_settings(&wanted).expect("save");
+    assert_eq!(load_settings(), wanted);
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert!(text.contains("\"databaseUrl\""), "{text}");
+    assert!(!text.to_lowercase().contains("password"), "{text}");
+    assert!(!path.with_extension("json.tmp").exists());
+
+    // Unknown values are refused and leave the file alone.
+    let bad = Settings { language: "fr".to_owned(), ..wanted.clone() };
+    assert_eq!(save_settings(&bad).expect_err("bad language").code(), "settings");
+    let bad = Settings { theme: "neon".to_owned(), ..wanted.clone() };
+    assert_eq!(save_settings(&bad).expect_err("bad theme").code(), "settings");
+    assert_eq!(load_settings(), wanted);
+
+    // A corrupt file gives the defaults rather than stopping the app.
+    std::fs::write(&path, "{ not json").expect("corrupt");
+    assert_eq!(load_settings(), Settings::default());
+
+    // An unwritable directory is a clear error.
+    let blocked = config.path().join("blocked");
+    std::fs::write(&blocked, "a file, not a directory").expect("file");
+    std::env::set_var("XDG_CONFIG_HOME", &blocked);
+    assert_eq!(save_settings(&wanted).expect_err("cannot write").code(), "settings");
+}
