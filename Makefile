@@ -13,13 +13,17 @@ UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.con
 # its prerequisites running in the order written.
 .NOTPARALLEL:
 
-.PHONY: setup system-deps build run test fmt-check lint test-rust test-ui smoke bench bundle
+.PHONY: setup system-deps e2e-deps build run test fmt-check lint test-rust test-ui smoke e2e bench bundle
 
-## setup: install missing system packages, the UI's npm packages, and build ui/dist
-setup: system-deps $(UI_DIST)
+## setup: install missing system packages, tauri-driver, the UI's npm packages, and build ui/dist
+setup: system-deps e2e-deps $(UI_DIST)
 
 system-deps:
 	@scripts/setup-system.sh
+
+# tauri-driver for the end-to-end tests (cargo install, only when missing).
+e2e-deps: system-deps
+	@scripts/setup-e2e.sh
 
 # npm ci only when node_modules is missing or older than the manifest or lock file.
 # (ui/package.json holds vite at 8.3.x: 8.4.0 lists an optional dependency that
@@ -47,8 +51,8 @@ run: build
 	target/debug/citizen-db contracts apply
 	$(APP)
 
-## test: formatting, lints, Rust tests, UI type check and tests, and the app smoke test
-test: setup fmt-check lint test-rust test-ui smoke
+## test: formatting, lints, Rust tests, UI type check and tests, the app smoke test and the end-to-end tests
+test: setup fmt-check lint test-rust test-ui smoke e2e
 
 fmt-check:
 	cargo fmt --all --check
@@ -56,8 +60,9 @@ fmt-check:
 lint: $(UI_DIST)
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# The end-to-end tests need the built app and a display server: they run in `e2e`.
 test-rust: $(UI_DIST)
-	cargo test --workspace
+	cargo test --workspace --exclude citizen-e2e
 
 test-ui: $(NODE_STAMP)
 	cd ui && npm run typecheck
@@ -66,6 +71,12 @@ test-ui: $(NODE_STAMP)
 smoke: $(UI_DIST)
 	cargo build -p citizen-app
 	scripts/app-smoke.sh
+
+## e2e: the end-to-end tests: the real app in its WebKit window under Xvfb, through
+## tauri-driver, over a fresh embedded database (screenshots in target/e2e-screenshots/)
+e2e: $(UI_DIST) e2e-deps
+	cargo build -p citizen-app -p citizen-cli
+	cargo test -p citizen-e2e -- --test-threads=1
 
 ## bench: the benchmarks (scripts/bench.sh)
 bench:
