@@ -169,21 +169,6 @@ struct Component {
     sets: u64,
 }
 
-/// The uniqueness sets of SPEC §3: the keys together, then each unique column
-/// (a unique column that is the whole key is one set, not two).
-fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
-    let mut sets = Vec::new();
-    if !contract.keys.is_empty() {
-        sets.push(contract.keys.clone());
-    }
-    for (index, column) in contract.columns.iter().enumerate() {
-        if column.unique && contract.keys != [index] {
-            sets.push(vec![index]);
-        }
-    }
-    sets
-}
-
 /// Groups sets that share a column.
 fn components(sets: &[Vec<usize>]) -> Vec<Component> {
     let mut groups: Vec<(Vec<usize>, u64)> = Vec::new();
@@ -235,7 +220,7 @@ struct Generator<'c> {
 impl<'c> Generator<'c> {
     fn new(contract: &'c Contract, spec: &SampleSpec) -> Result<Generator<'c>, String> {
         let xlsx = spec.format == SampleFormat::Xlsx;
-        let sets = unique_sets(contract);
+        let sets = crate::validate::unique_sets(contract);
         let keyed: HashSet<usize> = sets.iter().flatten().copied().collect();
         let mut columns: Vec<ColumnGen<'c>> = contract
             .columns

@@ -156,7 +156,7 @@ struct BatchOutcome {
 }
 
 /// The uniqueness sets of a contract: the keys together, then each unique column.
-fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
+pub fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
     let mut sets = Vec::new();
     if !contract.keys.is_empty() {
         sets.push(contract.keys.clone());
