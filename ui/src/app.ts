@@ -1,9 +1,11 @@
 // The window shell: sidebar navigation, offline banner, notices, and the
 // current screen. Takes the backend as a parameter so it runs in tests.
+import { toLanguage, toTheme, type Theme } from "./appearance";
+import type { Backend, Settings } from "./backend";
 import type { AppContext, NoticeKind, Screen } from "./context";
 import { h, mount } from "./dom";
+import type { DropSource } from "./drop";
 import { setLanguage, t, translateError, type MessageKey } from "./i18n";
-import type { Backend, DropSource, Settings } from "./model";
 import { activityScreen } from "./screens/activity";
 import { approvalsScreen } from "./screens/approvals";
 import { LoadState } from "./screens/load-state";
@@ -29,7 +31,7 @@ const FACTORIES: Record<Route, (ctx: AppContext) => Screen> = {
 
 export const DEFAULT_SETTINGS: Settings = { databaseUrl: null, user: null, language: "he", theme: "system" };
 
-export function applyTheme(theme: Settings["theme"], doc: Document = document): void {
+export function applyTheme(theme: Theme, doc: Document = document): void {
   if (theme === "system") delete doc.documentElement.dataset["theme"];
   else doc.documentElement.dataset["theme"] = theme;
 }
@@ -81,8 +83,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     },
     async applySettings(next: Settings) {
       ctx.settings = next;
-      setLanguage(next.language);
-      applyTheme(next.theme);
+      setLanguage(toLanguage(next.language));
+      applyTheme(toTheme(next.theme));
       renderShell();
     },
   };
@@ -149,8 +151,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     show(route);
   }
 
-  setLanguage(settings.language);
-  applyTheme(settings.theme);
+  setLanguage(toLanguage(settings.language));
+  applyTheme(toTheme(settings.theme));
   mount(root, h("div", { class: "shell" }, nav, h("div", { class: "main-column" }, banner, main)), notices);
   renderShell();
   await ctx.refreshStatus();

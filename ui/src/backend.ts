@@ -1,7 +1,8 @@
 // Every command of docs/app-api.md, typed with the bindings generated from the
 // Rust types (`bindings/`, ts-rs; a Rust test fails when they are stale), and
 // `tauriBackend`, the implementation over Tauri's `invoke` and `Channel`.
-// Every promise rejects with an `ErrorPayload` ({ code, message, params }).
+// Every promise rejects with an `ErrorPayload` ({ code, message, params });
+// `isErrorPayload` recognises one.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ApproveEvent } from "./bindings/ApproveEvent";
 import type { Approved } from "./bindings/Approved";
@@ -46,6 +47,15 @@ export type {
   VersionView,
   VersionsCalendar,
 };
+
+/** Whether a rejected value is an `ErrorPayload` from a command. */
+export function isErrorPayload(value: unknown): value is ErrorPayload {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  return typeof record["code"] === "string" && typeof record["message"] === "string";
+}
 
 /** The id the app gives an opened file. */
 export type FileId = number;

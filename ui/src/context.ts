@@ -1,7 +1,11 @@
-// What every screen gets from the shell.
-import type { Backend, ConnectionStatus, DropSource, Settings } from "./model";
-import { SUPERVISOR_ROLE } from "./model";
+// What every screen gets from the shell, and the role checks the screens make
+// on the connection status.
+import type { Backend, ConnectionStatus, Settings } from "./backend";
+import type { DropSource } from "./drop";
 import type { LoadState } from "./screens/load-state";
+
+/** The database role that may approve, reject and roll back. */
+export const SUPERVISOR_ROLE = "citizen_supervisor";
 
 export type NoticeKind = "info" | "success" | "error";
 

@@ -5,7 +5,9 @@
 import { h } from "./dom";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { formatNumber, t } from "./i18n";
-import type { ColumnMapping, GridPage, GridRow } from "./model";
+import type { GridPage } from "./backend";
+import type { ColumnMapping } from "./bindings/ColumnMapping";
+import type { GridRowView } from "./bindings/GridRowView";
 
 export interface GridOptions {
   columns: readonly ColumnMapping[];
@@ -13,7 +15,7 @@ export interface GridOptions {
   rowHeight?: number;
   pageSize?: number;
   buffer?: number;
-  onRowSelect?: (row: GridRow, position: number) => void;
+  onRowSelect?: (row: GridRowView, position: number) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -28,7 +30,7 @@ export class VirtualGrid {
   private readonly spacer: HTMLElement;
   private readonly body: HTMLElement;
   private readonly status: HTMLElement;
-  private readonly cache = new Map<number, GridRow[]>();
+  private readonly cache = new Map<number, GridRowView[]>();
   private readonly pending = new Set<number>();
   private readonly rowHeight: number;
   private readonly pageSize: number;
@@ -130,7 +132,7 @@ export class VirtualGrid {
   }
 
   /** The row at a view position, when its page is loaded. */
-  rowAt(position: number): GridRow | undefined {
+  rowAt(position: number): GridRowView | undefined {
     return this.cache.get(Math.floor(position / this.pageSize))?.[position % this.pageSize];
   }
 
@@ -201,8 +203,8 @@ export class VirtualGrid {
         ),
       );
     });
-    // whole-row issues (index outside the columns, e.g. duplicate_key without a cell)
-    const rowIssues = data.issues.filter((i) => i.index < 0 || i.index >= this.options.columns.length);
+    // whole-row issues (no column index, or one outside the columns, e.g. duplicate_key)
+    const rowIssues = data.issues.filter((i) => i.index === null || i.index < 0 || i.index >= this.options.columns.length);
     if (rowIssues.length > 0) el.title = rowIssues.map((i) => i.message).join("\n");
     el.addEventListener("click", () => {
       this.select(position);

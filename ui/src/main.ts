@@ -1,7 +1,8 @@
 // Entry point of the web view: starts the app shell over the Tauri backend.
 import "./style.css";
 import { startApp } from "./app";
-import { tauriBackend, tauriDrop } from "./tauri-backend";
+import { tauriBackend } from "./backend";
+import { tauriDrop } from "./drop";
 
 const root = document.querySelector<HTMLElement>("#app");
 if (root !== null) {

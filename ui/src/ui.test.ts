@@ -1,14 +1,15 @@
 // Unit tests of the screens' view logic, with a fake backend (no Tauri).
 import { beforeEach, describe, expect, it } from "vitest";
 import { startApp } from "./app";
+import { toLanguage, toTheme } from "./appearance";
+import type { Backend, FileEvent, FileSummary, GridPage, OpenedFile, RequestView } from "./backend";
 import { linePoints, niceMax, scale, barChart } from "./charts";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { catalogs, formatNumber, issueCodeLabel, setLanguage, t, translateError } from "./i18n";
 import { en } from "./i18n/en";
 import { he } from "./i18n/he";
-import type { Backend, FileEvent, FileSummary, GridPage, RequestRow } from "./model";
 import { auditFilter } from "./screens/activity";
-import { canApprove } from "./screens/approvals";
+import { canApprove, sampleChanges } from "./screens/approvals";
 import { codesByCount, displayStatus, LoadState, reportName, submitBlock } from "./screens/load-state";
 import { rowSeries } from "./screens/versions";
 
@@ -44,6 +45,12 @@ describe("i18n", () => {
     expect(translateError({ code: "four_eyes", message: "x", params: {} })).toContain("סירב");
     expect(issueCodeLabel("israeli_id")).toBe("מספר זהות לא תקין");
     expect(issueCodeLabel("new_code")).toBe("new_code");
+  });
+  it("reads the language and theme of the settings, with defaults for unknown values", () => {
+    expect(toLanguage("en")).toBe("en");
+    expect(toLanguage("fr")).toBe("he");
+    expect(toTheme("dark")).toBe("dark");
+    expect(toTheme("sepia")).toBe("system");
   });
   it("formats numbers per language and interpolates", () => {
     setLanguage("en");
@@ -120,12 +127,23 @@ describe("load state", () => {
 });
 
 describe("other screens' logic", () => {
-  const request: RequestRow = { requestId: 3, dataset: "d", period: "2026-11", fileName: "f", status: "pending", submittedBy: "dana", submittedAt: "2026-11-02T10:00:00Z", rows: 5 };
+  const request: RequestView = {
+    requestId: 3, dataset: "d", period: "2026-11", fileName: "f", status: "pending", submittedBy: "dana", submittedAt: "2026-11-02T10:00:00Z",
+    decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null,
+  };
   it("never offers approve on one's own submission", () => {
     expect(canApprove(request, "Dana", true, true)).toBe("four_eyes");
     expect(canApprove(request, "eli", true, true)).toBeNull();
     expect(canApprove(request, "eli", false, true)).toBe("missing_role");
     expect(canApprove(request, "eli", true, false)).toBe("offline");
+  });
+  it("lists the changed cells of a preview sample row", () => {
+    const row = { key: "1", before: { name: "Dana", age: 30, city: null }, after: { name: "Dana", age: 31, city: "Haifa" } };
+    expect(sampleChanges(row)).toEqual([
+      { column: "age", before: "30", after: "31" },
+      { column: "city", before: null, after: "Haifa" },
+    ]);
+    expect(sampleChanges({ key: "2", before: null, after: { name: "Eli" } })).toEqual([{ column: "name", before: null, after: "Eli" }]);
   });
   it("builds audit filters and row series", () => {
     expect(auditFilter({ actor: " dana ", dataset: "", action: "", from: "2026-01-01", to: "" })).toEqual({ actor: "dana", dataset: null, action: null, from: "2026-01-01", to: null });
@@ -137,6 +155,7 @@ describe("other screens' logic", () => {
 function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
   let onEvent: ((e: FileEvent) => void) | null = null;
   const fetched: number[] = [];
+  const status = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null };
   const rows = (start: number, count: number): GridPage => ({
     total: 1000,
     start,
@@ -146,6 +165,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
       issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, message: "bad id" }] : [],
     })),
   });
+  const opened = (id: number, period: string | null): OpenedFile => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid" });
   const nope = (): Promise<never> => Promise.reject({ code: "unreachable", message: "offline", params: {} });
   return {
     fetched,
@@ -156,8 +176,8 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
       setTimeout(() => onEvent?.({ kind: "done", fileId: 1, summary }), 0);
       return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" }];
     },
-    setFileDataset: async () => undefined,
-    setFilePeriod: async (id, period) => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid" }),
+    setFileDataset: async (id) => ({ ...opened(id, "2026-11"), status: "validating" }),
+    setFilePeriod: async (id, period) => opened(id, period),
     cancelValidation: async () => undefined,
     closeFile: async () => undefined,
     fileSummary: async () => summary,
@@ -169,10 +189,15 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     nextIssue: async () => ({ position: 0, row: 2 }),
     exportReport: async () => undefined,
     pickSavePath: async () => null,
-    connectionStatus: async () => ({ mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null }),
-    signIn: async () => undefined,
+    connectionStatus: async () => status,
+    signIn: async () => status,
     submitFile: nope,
-    listRequests: async () => [{ requestId: 7, dataset: "d", period: "2026-11", fileName: "f.csv", status: "pending", submittedBy: "eli", submittedAt: "2026-11-02T10:00:00Z", rows: 5 }],
+    listRequests: async () => [
+      {
+        requestId: 7, dataset: "d", period: "2026-11", fileName: "f.csv", status: "pending", submittedBy: "eli", submittedAt: "2026-11-02T10:00:00Z",
+        decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null,
+      },
+    ],
     requestDetail: nope,
     approveRequest: nope,
     rejectRequest: nope,

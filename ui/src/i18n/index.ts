@@ -1,7 +1,7 @@
 // Message catalogs, the current language, and Intl formatting. Every string
 // the UI shows comes from `he.ts` / `en.ts` through `t`.
-import type { ErrorPayload, Language } from "../model";
-import { isErrorPayload } from "../types";
+import type { Language } from "../appearance";
+import { isErrorPayload, type ErrorPayload } from "../backend";
 import { en, type MessageKey } from "./en";
 import { he } from "./he";
 

@@ -3,7 +3,7 @@ import type { AppContext, Screen } from "../context";
 import { isOnline } from "../context";
 import { h, mount } from "../dom";
 import { formatDateTime, t } from "../i18n";
-import type { AuditFilter, AuditRow } from "../model";
+import type { AuditFilter, AuditView } from "../backend";
 import { errorBox, loading, screenHead, table } from "./common";
 
 /** A filter from form values: blanks become null. */
@@ -42,7 +42,7 @@ export function activityScreen(ctx: AppContext): Screen {
     mount(body, loading());
     try {
       const filter = auditFilter({ actor: fields.actor.value, dataset: fields.dataset.value, action: fields.action.value, from: fields.from.value, to: fields.to.value });
-      const rows: AuditRow[] = await ctx.backend.auditLog(filter, 500);
+      const rows: AuditView[] = await ctx.backend.auditLog(filter, 500);
       mount(
         body,
         table(

@@ -4,13 +4,43 @@ import { lineChart } from "../charts";
 import { isOnline, isSupervisor, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { formatDateTime, formatNumber, issueCodeLabel, statusLabel, t, translateError, tx } from "../i18n";
-import type { RequestDetail, RequestRow } from "../model";
+import type { RequestDetail, RequestView } from "../backend";
+import type { ChangedRowView } from "../bindings/ChangedRowView";
 import { errorBox, loading, screenHead, table } from "./common";
 
 export const APPROVE_STEPS = ["land", "validate", "stage", "transform", "publish"] as const;
 
+/** One changed cell of a sample row: its column and its text before and after (null for no value). */
+export interface SampleChange {
+  column: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** The columns of a row (a JSON object from the database); none when it is not an object. */
+function jsonRow(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** A JSON cell value as text; null for SQL NULL or a missing column. */
+function cellText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/** The cells that differ between a sample row's `before` and `after`. */
+export function sampleChanges(row: ChangedRowView): SampleChange[] {
+  const before = jsonRow(row.before);
+  const after = jsonRow(row.after);
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .map((column) => ({ column, before: cellText(before[column]), after: cellText(after[column]) }))
+    .filter((change) => change.before !== change.after);
+}
+
 /** May the signed-in user approve this request? (not their own, supervisor, online, pending) */
-export function canApprove(request: RequestRow, user: string | null, supervisor: boolean, online: boolean): string | null {
+export function canApprove(request: RequestView, user: string | null, supervisor: boolean, online: boolean): string | null {
   if (!online) return "offline";
   if (!supervisor) return "missing_role";
   if (request.status !== "pending") return "not_pending";
@@ -18,8 +48,8 @@ export function canApprove(request: RequestRow, user: string | null, supervisor:
   return null;
 }
 
-function warningsText(request: RequestRow): string {
-  return (request.warnings ?? []).map((w) => issueCodeLabel(w.code)).join(", ");
+function warningsText(request: RequestView): string {
+  return request.warnings.map((w) => issueCodeLabel(w.code)).join(", ");
 }
 
 export function approvalsScreen(ctx: AppContext): Screen {
@@ -58,13 +88,13 @@ export function approvalsScreen(ctx: AppContext): Screen {
           { "data-testid": `request-row-${r.requestId}`, tabindex: 0, class: "clickable" },
           h("td", { class: "num" }, r.requestId),
           h("td", { dir: "ltr" }, r.dataset),
-          h("td", { dir: "ltr" }, r.period ?? "—"),
+          h("td", { dir: "ltr" }, r.period),
           h("td", { dir: "auto" }, r.fileName),
           h("td", null, r.submittedBy),
           h("td", null, formatDateTime(r.submittedAt)),
           h("td", { class: "num" }, formatNumber(r.rows)),
           h("td", null, h("span", { class: `badge ${r.status === "pending" ? "info" : r.status === "rejected" || r.status === "failed" ? "error" : "ok"}` }, statusLabel(r.status))),
-          h("td", null, r.warnings && r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map((w) => w.message).join("\n") }, warningsText(r)) : ""),
+          h("td", null, r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map((w) => w.message).join("\n") }, warningsText(r)) : ""),
         );
         const openIt = (): void => void showDetail(r.requestId);
         tr.addEventListener("click", openIt);
@@ -117,8 +147,8 @@ export function approvalsScreen(ctx: AppContext): Screen {
       steps.hidden = false;
       progress.hidden = false;
       try {
-        const result = await ctx.backend.approveRequest(request.requestId, note.value.trim(), (step) => {
-          const index = APPROVE_STEPS.indexOf(step as (typeof APPROVE_STEPS)[number]);
+        const result = await ctx.backend.approveRequest(request.requestId, note.value.trim() || null, (event) => {
+          const index = APPROVE_STEPS.findIndex((step) => step === event.step);
           progress.value = index + 1;
           steps.querySelectorAll("li").forEach((li, i) => {
             li.className = i < index ? "done" : i === index ? "current" : "";
@@ -162,19 +192,18 @@ export function approvalsScreen(ctx: AppContext): Screen {
           h(
             "tbody",
             null,
-            ...preview.sample.flatMap((row) => {
-              const columns = Object.keys({ ...row.before, ...row.after }).filter((c) => (row.before[c] ?? null) !== (row.after[c] ?? null));
-              return columns.map((c, i) =>
+            ...preview.sample.flatMap((row) =>
+              sampleChanges(row).map((change, i) =>
                 h(
                   "tr",
                   null,
                   h("td", { dir: "ltr" }, i === 0 ? row.key : ""),
-                  h("td", { dir: "ltr" }, c),
-                  h("td", { class: "before", dir: "auto" }, row.before[c] ?? "∅"),
-                  h("td", { class: "after", dir: "auto" }, row.after[c] ?? "∅"),
+                  h("td", { dir: "ltr" }, change.column),
+                  h("td", { class: "before", dir: "auto" }, change.before ?? "∅"),
+                  h("td", { class: "after", dir: "auto" }, change.after ?? "∅"),
                 ),
-              );
-            }),
+              ),
+            ),
           ),
         )
       : h("p", { class: "muted" }, t("approvals.noSample"));
@@ -199,24 +228,34 @@ export function approvalsScreen(ctx: AppContext): Screen {
             steps,
             refusal,
           )
-        : h("div", { class: "card" }, h("p", null, statusLabel(request.status), request.decidedBy ? ` · ${request.decidedBy}` : "", request.decisionNote ? ` · ${request.decisionNote}` : ""));
+        : h(
+            "div",
+            { class: "card" },
+            h("p", null, statusLabel(request.status), request.decidedBy ? ` · ${request.decidedBy}` : "", request.decisionNote ? ` · ${request.decisionNote}` : ""),
+            request.error ? h("p", { class: "alert error", dir: "auto" }, request.error) : null,
+          );
+
+    // the stored report when there is one, else the counts the request itself carries
+    const validation = report
+      ? [stat(t("summary.rows"), report.rows), stat(t("summary.valid"), report.valid_rows, "ok"), stat(t("summary.invalid"), report.invalid_rows, "error"), stat(t("summary.warnings"), report.warnings, "warn")]
+      : [stat(t("summary.rows"), request.rows), stat(t("summary.invalid"), request.invalidRows, "error")];
 
     mount(
       body,
       h(
         "div",
         { class: "request" },
-        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, `${request.dataset} · ${request.period ?? "—"} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
+        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, `${request.dataset} · ${request.period} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
         h("h3", null, t("approvals.validation")),
-        h("div", { class: "cards" }, stat(t("summary.rows"), report.rows), stat(t("summary.valid"), report.valid_rows, "ok"), stat(t("summary.invalid"), report.invalid_rows, "error"), stat(t("summary.warnings"), report.warnings, "warn")),
-        (request.warnings ?? []).length ? h("ul", { class: "alert warn" }, ...(request.warnings ?? []).map((w) => h("li", null, issueCodeLabel(w.code), ": ", w.message))) : null,
+        h("div", { class: "cards" }, ...validation),
+        request.warnings.length ? h("ul", { class: "alert warn" }, ...request.warnings.map((w) => h("li", null, issueCodeLabel(w.code), ": ", w.message))) : null,
         h("h3", null, t("approvals.changes")),
         h("div", { class: "cards" }, stat(t("approvals.added"), preview.added, "ok"), stat(t("approvals.removed"), preview.removed, "error"), stat(t("approvals.changed"), preview.changed, "warn")),
         preview.changedColumns.length ? h("p", null, t("approvals.changedColumns"), " ", ...preview.changedColumns.map((c) => h("code", { class: "chip", dir: "ltr" }, c))) : null,
         sample,
         h("h3", null, t("approvals.history")),
         history.length
-          ? h("div", { class: "card chart-card" }, lineChart(history.map((p) => ({ label: p.period, value: p.rows })), { title: t("approvals.history"), format: formatNumber, highlight: request.period ?? "" }))
+          ? h("div", { class: "card chart-card" }, lineChart(history.map((p) => ({ label: p.period, value: p.rows })), { title: t("approvals.history"), format: formatNumber, highlight: request.period }))
           : h("p", { class: "muted" }, t("approvals.noHistory")),
         decision,
       ),

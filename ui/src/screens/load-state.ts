@@ -1,6 +1,6 @@
 // The Load screen's state, kept outside the DOM so it survives re-rendering
 // (language change, switching screens) and can be tested on its own.
-import type { ErrorPayload, FileEvent, FileId, FileSummary, OpenedFile, RowFilter } from "../model";
+import type { ErrorPayload, FileEvent, FileId, FileSummary, OpenedFile, RowFilter } from "../backend";
 
 export interface FileEntry {
   file: OpenedFile;

@@ -6,7 +6,8 @@ import { isOnline, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { VirtualGrid } from "../grid";
 import { formatNumber, hasKey, issueCodeLabel, language, t, translateError } from "../i18n";
-import type { ContractSummary, FileEvent, FileId, Issue, RowFilter } from "../model";
+import type { ContractSummary, FileEvent, FileId, RowFilter } from "../backend";
+import type { Issue } from "../bindings/Issue";
 import { codesByCount, displayStatus, reportName, submitBlock, type FileEntry } from "./load-state";
 
 const ISSUE_PAGE = 200;

@@ -2,7 +2,7 @@
 import type { AppContext, Screen } from "../context";
 import { h, select } from "../dom";
 import { t, translateError } from "../i18n";
-import type { Language, Settings, Theme } from "../model";
+import type { Settings } from "../backend";
 import { screenHead } from "./common";
 
 export function settingsScreen(ctx: AppContext): Screen {
@@ -80,11 +80,11 @@ export function settingsScreen(ctx: AppContext): Screen {
     current.theme,
   );
   lang.addEventListener("change", async () => {
-    current.language = lang.value as Language;
+    current.language = lang.value;
     await save();
   });
   theme.addEventListener("change", async () => {
-    current.theme = theme.value as Theme;
+    current.theme = theme.value;
     await save();
   });
   const look = h(

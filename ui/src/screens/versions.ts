@@ -4,11 +4,12 @@ import { lineChart } from "../charts";
 import { isOnline, isSupervisor, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { formatDateTime, formatNumber, language, t, translateError } from "../i18n";
-import type { VersionsCalendar } from "../model";
+import type { VersionsCalendar } from "../backend";
+import type { CalendarCell } from "../bindings/CalendarCell";
 import { confirmDialog, errorBox, loading, screenHead, table } from "./common";
 
 /** Cell lookup "dataset|period" → cell. */
-export function cellIndex(calendar: VersionsCalendar): Map<string, VersionsCalendar["cells"][number]> {
+export function cellIndex(calendar: VersionsCalendar): Map<string, CalendarCell> {
   return new Map(calendar.cells.map((c) => [`${c.dataset}|${c.period}`, c]));
 }
 
@@ -104,7 +105,7 @@ export function versionsScreen(ctx: AppContext): Screen {
           h("td", { class: "num" }, `v${v.version}`),
           h("td", null, v.active ? h("span", { class: "badge ok" }, t("versions.active")) : ""),
           h("td", { class: "num" }, formatNumber(v.rows)),
-          h("td", null, v.submittedBy ?? ""),
+          h("td", null, v.submittedBy),
           h("td", null, v.approvedBy ?? ""),
           h("td", null, formatDateTime(v.activatedAt ?? v.createdAt)),
           h(
