@@ -63,7 +63,7 @@ impl CellRef<'_> {
     pub fn is_empty(&self) -> bool {
         match self {
             CellRef::Empty => true,
-            CellRef::Text(s) => s.trim().is_empty(),
+            CellRef::Text(s) => trim_text(s).is_empty(),
             _ => false,
         }
     }
@@ -85,6 +85,29 @@ impl CellRef<'_> {
             }
             CellRef::Error(e) => (*e).to_owned(),
         }
+    }
+}
+
+/// `str::trim` with a shortcut: a cell that starts and ends with a printable
+/// ASCII character or a Hebrew letter (U+05xx, none of them white space) is
+/// returned as it is, without decoding characters from either end.
+#[inline]
+pub fn trim_text(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let solid_start = match bytes.first() {
+        Some(&b) => (b > b' ' && b < 0x80) || b == 0xD7,
+        None => return text,
+    };
+    let len = bytes.len();
+    let solid_end = match bytes[len - 1] {
+        b if b > b' ' && b < 0x80 => true,
+        b if (0x80..0xC0).contains(&b) => len >= 2 && bytes[len - 2] == 0xD7,
+        _ => false,
+    };
+    if solid_start && solid_end {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -360,6 +383,22 @@ pub fn pick_header_row(rows: &[Vec<CellRef<'_>>], score: HeaderScore<'_>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_text_agrees_with_str_trim() {
+        let pieces = [
+            "", " ", "\t", "\u{a0}", "\u{200f}", "\u{2003}", "\u{3000}", "a", "Z9", "א", "שלום", "\u{5c0}", "é", "\n",
+            "-",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}{c}");
+                    assert_eq!(trim_text(&text), text.trim(), "{text:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn text_rows_keep_ragged_rows_apart() {

@@ -12,6 +12,7 @@ use crate::error::CoreError;
 use crate::readers::{open_table, Batch, CellRef, ReadError, Table};
 use crate::report::{Issue, IssueCode, Report, Severity, Status};
 use header::{header_score, map_headers, HeaderMap};
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -304,7 +305,8 @@ where
 fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch: &Batch) -> BatchOutcome {
     let mut outcome = BatchOutcome { rows: batch.len() as u64, ..Default::default() };
     let mut breaches = Vec::new();
-    let mut normalised: Vec<Option<String>> = vec![None; contract.columns.len()];
+    let in_a_set: Vec<bool> = (0..contract.columns.len()).map(|i| sets.iter().any(|s| s.contains(&i))).collect();
+    let mut normalised: Vec<Option<Cow<'_, str>>> = vec![None; contract.columns.len()];
     for i in 0..batch.len() {
         let row = batch.row_numbers[i];
         let mut row_invalid = false;
@@ -345,8 +347,8 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                     for breach in breaches.drain(..) {
                         report(breach.code, format!("{} {}", column.name, breach.message), &mut outcome);
                     }
-                    if sets.iter().any(|s| s.contains(&index)) {
-                        normalised[index] = Some(parsed.text.into_owned());
+                    if in_a_set[index] {
+                        normalised[index] = Some(parsed.text);
                     }
                 }
             }
@@ -365,7 +367,7 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
 
 /// A 128-bit hash of a key's normalised values (two SipHash runs with distinct
 /// prefixes), so memory per distinct key stays fixed whatever the key's length.
-fn key_hash(set: &[usize], normalised: &[Option<String>]) -> Option<u128> {
+fn key_hash(set: &[usize], normalised: &[Option<Cow<'_, str>>]) -> Option<u128> {
     let mut low = DefaultHasher::new();
     let mut high = DefaultHasher::new();
     0u8.hash(&mut low);

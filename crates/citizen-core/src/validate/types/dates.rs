@@ -3,11 +3,12 @@
 //! `format`. The default forms are parsed by hand for speed; a differential
 //! test checks them against chrono's parser.
 
+use crate::readers::trim_text;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Parses a date in the default forms; `None` when it is not one.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let b = text.trim().as_bytes();
+    let b = trim_text(text).as_bytes();
     let (year, month, day) = match b.len() {
         10 if b[4] == b'-' && b[7] == b'-' => (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?),
         8..=10 => {
@@ -29,10 +30,10 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// Parses a date-time: a default date form, optionally followed by a space or
 /// `T` and `HH:MM` or `HH:MM:SS`. A date alone means midnight.
 pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
-    let trimmed = text.trim();
+    let trimmed = trim_text(text);
     let split = trimmed.find([' ', 'T']);
     let (date_part, time_part) = match split {
-        Some(at) => (&trimmed[..at], Some(trimmed[at + 1..].trim())),
+        Some(at) => (&trimmed[..at], Some(trim_text(&trimmed[at + 1..]))),
         None => (trimmed, None),
     };
     let date = parse_date(date_part)?;
@@ -70,12 +71,12 @@ fn num(digits: &[u8]) -> Option<u32> {
 
 /// Parses with a contract's explicit chrono format.
 pub fn parse_date_with(text: &str, format: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), format).ok()
+    NaiveDate::parse_from_str(trim_text(text), format).ok()
 }
 
 /// Parses a date-time with a contract's explicit chrono format.
 pub fn parse_datetime_with(text: &str, format: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
+    let text = trim_text(text);
     NaiveDateTime::parse_from_str(text, format)
         .ok()
         .or_else(|| NaiveDate::parse_from_str(text, format).ok().map(|d| d.and_time(NaiveTime::MIN)))

@@ -1,6 +1,9 @@
 //! Israeli ID numbers (teudat zehut): 5–9 digits, left-padded to 9, with the
 //! Ministry of Interior check digit.
 
+use crate::readers::trim_text;
+use std::borrow::Cow;
+
 /// Why a value is not a valid Israeli ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdProblem {
@@ -22,10 +25,11 @@ impl IdProblem {
     }
 }
 
-/// Validates an ID and returns it padded to 9 digits. A dash before the check
-/// digit ("12345678-2") and surrounding spaces are accepted.
-pub fn normalise_israeli_id(raw: &str) -> Result<String, IdProblem> {
-    let trimmed = raw.trim();
+/// Validates an ID and returns it padded to 9 digits (borrowed when it is
+/// written that way already). A dash before the check digit ("12345678-2") and
+/// surrounding spaces are accepted.
+pub fn normalise_israeli_id(raw: &str) -> Result<Cow<'_, str>, IdProblem> {
+    let trimmed = trim_text(raw);
     let mut digits = [0u8; 9];
     let mut count = 0usize;
     for (index, byte) in trimmed.bytes().enumerate() {
@@ -52,7 +56,10 @@ pub fn normalise_israeli_id(raw: &str) -> Result<String, IdProblem> {
     if !check_digit_ok(&padded) {
         return Err(IdProblem::CheckDigit);
     }
-    Ok(String::from_utf8_lossy(&padded).into_owned())
+    if trimmed.as_bytes() == padded {
+        return Ok(Cow::Borrowed(trimmed));
+    }
+    Ok(Cow::Owned(padded.iter().map(|&d| char::from(d)).collect()))
 }
 
 /// The Ministry of Interior algorithm: weights 1,2,1,2,…; two-digit products

@@ -2,11 +2,12 @@
 //! text form (what is staged into PostgreSQL) or says why it cannot.
 
 pub mod dates;
+pub mod email;
 pub mod israeli_id;
 pub mod phone;
 
 use crate::contract::ColumnType;
-use crate::readers::{format_number, CellRef};
+use crate::readers::{format_number, trim_text, CellRef};
 use crate::report::IssueCode;
 use chrono::{NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
@@ -49,7 +50,7 @@ pub fn parse_cell<'a>(
         ColumnType::Code => match cell {
             CellRef::Number(n) if n.fract() != 0.0 => Err(type_problem("expected a code without decimals")),
             CellRef::Text(s) => {
-                let trimmed = s.trim();
+                let trimmed = trim_text(s);
                 match trimmed.strip_suffix(".0") {
                     Some(whole) if !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit()) => {
                         Ok(plain(Cow::Borrowed(whole)))
@@ -62,7 +63,7 @@ pub fn parse_cell<'a>(
         ColumnType::Integer => {
             let value = match cell {
                 CellRef::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
-                CellRef::Text(s) => parse_integer(s.trim()),
+                CellRef::Text(s) => parse_integer(trim_text(s)),
                 _ => None,
             };
             let value = value.ok_or_else(|| type_problem("expected a whole number"))?;
@@ -71,12 +72,12 @@ pub fn parse_cell<'a>(
         ColumnType::Decimal => {
             let value = match cell {
                 CellRef::Number(n) => Some(n),
-                CellRef::Text(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
+                CellRef::Text(s) => trim_text(s).parse::<f64>().ok().filter(|v| v.is_finite()),
                 _ => None,
             };
             let value = value.ok_or_else(|| type_problem("expected a number such as 12.5"))?;
             let text = match cell {
-                CellRef::Text(s) => Cow::Borrowed(s.trim()),
+                CellRef::Text(s) => Cow::Borrowed(trim_text(s)),
                 _ => Cow::Owned(format_number(value)),
             };
             Ok(Parsed { text, typed: Typed::Number(value) })
@@ -85,7 +86,7 @@ pub fn parse_cell<'a>(
             let value = match cell {
                 CellRef::Bool(b) => Some(b),
                 CellRef::Number(n) if n == 1.0 || n == 0.0 => Some(n == 1.0),
-                CellRef::Text(s) => parse_boolean(s.trim()),
+                CellRef::Text(s) => parse_boolean(trim_text(s)),
                 _ => None,
             };
             let value = value.ok_or_else(|| type_problem("expected yes/no (כן/לא, true/false, 1/0)"))?;
@@ -128,10 +129,14 @@ pub fn parse_cell<'a>(
             Ok(Parsed { text: Cow::Owned(text), typed: Typed::DateTime(at) })
         }
         ColumnType::IsraeliId => {
-            let raw = text_of(cell);
-            israeli_id::normalise_israeli_id(&raw)
-                .map(|id| plain(Cow::Owned(id)))
-                .map_err(|p| TypeProblem { code: IssueCode::IsraeliId, message: p.message().into() })
+            let problem =
+                |p: israeli_id::IdProblem| TypeProblem { code: IssueCode::IsraeliId, message: p.message().into() };
+            match text_of(cell) {
+                Cow::Borrowed(raw) => israeli_id::normalise_israeli_id(raw).map(plain).map_err(problem),
+                Cow::Owned(raw) => {
+                    israeli_id::normalise_israeli_id(&raw).map(|id| plain(Cow::Owned(id.into_owned()))).map_err(problem)
+                }
+            }
         }
         ColumnType::Phone => {
             let raw = text_of(cell);
@@ -142,15 +147,13 @@ pub fn parse_cell<'a>(
         }
         ColumnType::Email => {
             let raw = text_of(cell);
-            let trimmed = raw.trim();
-            if email_address::EmailAddress::parse_with_options(trimmed, email_options()).is_ok() {
-                Ok(plain(Cow::Owned(trimmed.to_owned())))
-            } else {
-                Err(TypeProblem {
+            if !email::is_valid_email(&raw) {
+                return Err(TypeProblem {
                     code: IssueCode::Email,
                     message: "not a valid e-mail address (name@example.org)".into(),
-                })
+                });
             }
+            Ok(plain(raw))
         }
     }
 }
@@ -179,10 +182,6 @@ fn push_two(text: &mut String, separator: u8, value: u32) {
     text.push(char::from(b'0' + (value % 10) as u8));
 }
 
-fn email_options() -> email_address::Options {
-    email_address::Options::default().without_display_text().without_domain_literal().with_required_tld()
-}
-
 fn plain(text: Cow<'_, str>) -> Parsed<'_> {
     Parsed { text, typed: Typed::None }
 }
@@ -190,7 +189,7 @@ fn plain(text: Cow<'_, str>) -> Parsed<'_> {
 /// The cell as text, trimmed; numbers as written.
 fn text_of(cell: CellRef<'_>) -> Cow<'_, str> {
     match cell {
-        CellRef::Text(s) => Cow::Borrowed(s.trim()),
+        CellRef::Text(s) => Cow::Borrowed(trim_text(s)),
         other => Cow::Owned(other.display()),
     }
 }

@@ -4,6 +4,7 @@
 //! proves the fast path agrees with the library on every input it accepts, and
 //! anything else goes to the library.
 
+use crate::readers::trim_text;
 use phonenumber::country::Id::IL;
 use phonenumber::{Mode, Type};
 use serde::Serialize;
@@ -42,7 +43,7 @@ pub fn normalise_phone(raw: &str) -> Option<Phone> {
 
 /// The library alone: parse with region IL, require a valid number.
 pub fn by_library(raw: &str) -> Option<Phone> {
-    let number = phonenumber::parse(Some(IL), raw.trim()).ok()?;
+    let number = phonenumber::parse(Some(IL), trim_text(raw)).ok()?;
     if !phonenumber::is_valid(&number) {
         return None;
     }
@@ -76,11 +77,21 @@ fn landline_prefix_ok(first: u8, second: u8) -> bool {
     }
 }
 
+/// Where the fast path is with a leading parenthesised area code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paren {
+    None,
+    Open,
+    Closed,
+}
+
 fn fast_path(raw: &str) -> Option<Phone> {
-    let text = raw.trim();
+    let text = trim_text(raw);
     let mut digits = [0u8; 16];
     let mut count = 0usize;
     let mut plus = false;
+    // An area code in parentheses at the start, digits only: `(03) 123-4567`.
+    let mut paren = Paren::None;
     for (index, byte) in text.bytes().enumerate() {
         match byte {
             b'0'..=b'9' => {
@@ -91,9 +102,14 @@ fn fast_path(raw: &str) -> Option<Phone> {
                 count += 1;
             }
             b'+' if index == 0 => plus = true,
-            b' ' | b'-' => {}
+            b'(' if index == 0 => paren = Paren::Open,
+            b')' if paren == Paren::Open && count > 0 => paren = Paren::Closed,
+            b' ' | b'-' if paren != Paren::Open => {}
             _ => return None,
         }
+    }
+    if paren == Paren::Open {
+        return None;
     }
     let all = &digits[..count];
     let national = if plus {
@@ -144,6 +160,15 @@ mod tests {
             format!("0{}", &national[1..]),
             format!("+0{national}"),
             format!("00{national}"),
+            format!("(0{head}) {tail}"),
+            format!("(0{head}){tail}"),
+            format!("(0{head}) {}-{}", &tail[..3], &tail[3..]),
+            format!("({head}) {tail}"),
+            format!("(0{head} {tail}"),
+            format!("0{head}) {tail}"),
+            format!("(0{head}-{tail})"),
+            format!("(0) {national}"),
+            format!("() 0{national}"),
         ]
     }
 
@@ -184,6 +209,7 @@ mod tests {
         assert_eq!(landline.as_ref().map(|p| p.e164.as_str()), Some("+97231234567"));
         assert_eq!(landline.map(|p| p.kind), Some(PhoneKind::Landline));
         assert_eq!(normalise_phone("(03) 123-4567").map(|p| p.e164), Some("+97231234567".to_owned()));
+        assert!(fast_path("(04) 751-5149").is_some(), "the parenthesised area code takes the fast path");
     }
 
     #[test]
