@@ -236,6 +236,32 @@ fn header_texts(record: &StringRecord) -> Vec<String> {
     headers
 }
 
+/// Where a record's fields go, one after the other.
+trait RecordSink {
+    /// A new record begins (a reused record forgets the previous one).
+    fn start_record(&mut self);
+    fn field(&mut self, text: &str);
+}
+
+impl RecordSink for StringRecord {
+    fn start_record(&mut self) {
+        self.clear();
+    }
+    fn field(&mut self, text: &str) {
+        self.push_field(text);
+    }
+}
+
+/// Fields go straight into the batch: no copy through a `StringRecord`.
+impl RecordSink for TextRows {
+    fn start_record(&mut self) {
+        self.start_row();
+    }
+    fn field(&mut self, text: &str) {
+        self.push_field(text);
+    }
+}
+
 /// True when every field is empty or whitespace.
 fn is_blank(record: &StringRecord) -> bool {
     record.iter().all(|field| field.chars().all(char::is_whitespace))
@@ -374,8 +400,9 @@ impl RecordReader {
         Ok(self.next_record_into(&mut record)?.map(|row| (row, record)))
     }
 
-    /// Like `next_record`, filling `record` (its allocation is reused).
-    fn next_record_into(&mut self, record: &mut StringRecord) -> Result<Option<u64>, ReadError> {
+    /// Like `next_record`, handing the fields to `record` (a reused
+    /// `StringRecord`, or a batch being filled).
+    fn next_record_into(&mut self, record: &mut impl RecordSink) -> Result<Option<u64>, ReadError> {
         if self.done {
             return Ok(None);
         }
@@ -403,7 +430,7 @@ impl RecordReader {
         }
         let row = self.row + 1 + blank_lines;
         self.row = row;
-        record.clear();
+        record.start_record();
         if !self.plain_line(row, record)? {
             self.parsed_record(row, record)?;
         }
@@ -412,7 +439,7 @@ impl RecordReader {
 
     /// The record at `pos` when it is one line without quotes that ends inside
     /// the buffer, split at the delimiters; `None` to leave it to the parser.
-    fn plain_line(&mut self, row: u64, record: &mut StringRecord) -> Result<bool, ReadError> {
+    fn plain_line(&mut self, row: u64, record: &mut impl RecordSink) -> Result<bool, ReadError> {
         let bytes = self.buf.get(self.pos..self.end).unwrap_or_default();
         let Some(len) = scan_plain_line(bytes, &self.scan, &mut self.delimiters) else {
             return Ok(false);
@@ -424,10 +451,10 @@ impl RecordReader {
         };
         let mut start = 0;
         for &delimiter in &self.delimiters {
-            record.push_field(text.get(start..delimiter).unwrap_or_default());
+            record.field(text.get(start..delimiter).unwrap_or_default());
             start = delimiter + 1;
         }
-        record.push_field(text.get(start..).unwrap_or_default());
+        record.field(text.get(start..).unwrap_or_default());
         // Consume the line break too; for `\r\n` the `\n` is skipped next time.
         self.last_byte = bytes[len];
         self.pos += len + 1;
@@ -436,7 +463,7 @@ impl RecordReader {
 
     /// The record at `pos` parsed by `csv_core`: quoted fields, line breaks in
     /// quotes, records that cross the buffer's end or lack a final line break.
-    fn parsed_record(&mut self, row: u64, record: &mut StringRecord) -> Result<(), ReadError> {
+    fn parsed_record(&mut self, row: u64, record: &mut impl RecordSink) -> Result<(), ReadError> {
         let (mut outlen, mut endlen) = (0usize, 0usize);
         loop {
             if self.pos == self.end && !self.source_eof {
@@ -475,19 +502,21 @@ impl RecordReader {
 
     /// Copies the fields `csv_core` parsed into a record of their own, checking
     /// UTF-8 once per record (each field must also be valid on its own).
-    fn build(&mut self, row: u64, outlen: usize, endlen: usize, record: &mut StringRecord) -> Result<(), ReadError> {
+    fn build(&mut self, row: u64, outlen: usize, endlen: usize, record: &mut impl RecordSink) -> Result<(), ReadError> {
         let out = self.out.get(..outlen).unwrap_or_default();
         let ends = self.ends.get(..endlen).unwrap_or_default();
         if let Ok(text) = std::str::from_utf8(out) {
             let mut start = 0;
+            let mut fields = 0;
             for &end in ends {
                 let Some(field) = text.get(start..end) else {
                     break;
                 };
-                record.push_field(field);
+                record.field(field);
+                fields += 1;
                 start = end;
             }
-            if record.len() == ends.len() {
+            if fields == ends.len() {
                 return Ok(());
             }
         }
@@ -547,7 +576,23 @@ impl Iterator for CsvBatches {
                     self.scratch = record;
                     Ok(Some(row))
                 }
-                None => self.records.next_record_into(&mut self.scratch),
+                None => match self.records.next_record_into(&mut rows) {
+                    Ok(Some(row)) => {
+                        if rows.last_row_is_blank() {
+                            rows.pop_row();
+                        } else {
+                            row_numbers.push(row);
+                        }
+                        continue;
+                    }
+                    other => {
+                        // A record cut short by an error leaves a partial row behind.
+                        if row_numbers.len() < rows.len() {
+                            rows.pop_row();
+                        }
+                        other
+                    }
+                },
             };
             match next {
                 Ok(Some(row)) => {

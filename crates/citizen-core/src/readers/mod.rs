@@ -201,11 +201,37 @@ impl TextRows {
 
     /// Appends a row made of `fields`.
     pub fn push_row<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
-        self.row_starts.push(self.field_ends.len() as u32);
+        self.start_row();
         for field in fields {
-            self.text.push_str(field);
-            self.field_ends.push(self.text.len() as u32);
+            self.push_field(field);
         }
+    }
+
+    /// Begins a row; `push_field` then adds its fields.
+    pub fn start_row(&mut self) {
+        self.row_starts.push(self.field_ends.len() as u32);
+    }
+
+    /// Adds a field to the row begun last.
+    pub fn push_field(&mut self, field: &str) {
+        self.text.push_str(field);
+        self.field_ends.push(self.text.len() as u32);
+    }
+
+    /// True when the last row's fields are all empty or whitespace.
+    pub fn last_row_is_blank(&self) -> bool {
+        let Some(&first) = self.row_starts.last() else { return false };
+        let start = if first == 0 { 0 } else { self.field_ends[first as usize - 1] as usize };
+        self.text.get(start..).is_some_and(|text| text.chars().all(char::is_whitespace))
+    }
+
+    /// Removes the last row.
+    pub fn pop_row(&mut self) {
+        let Some(first) = self.row_starts.pop() else { return };
+        let first = first as usize;
+        let start = if first == 0 { 0 } else { self.field_ends[first - 1] as usize };
+        self.field_ends.truncate(first);
+        self.text.truncate(start);
     }
 
     pub fn len(&self) -> usize {

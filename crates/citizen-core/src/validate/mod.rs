@@ -19,6 +19,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
+use types::TextNeed;
 
 /// Called with the number of rows checked so far (progress bars).
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -136,13 +137,11 @@ pub fn validate_file(path: &Path, contract: &Contract, options: &ValidateOptions
     validate_file_detailed(path, contract, options).report
 }
 
-/// One row's key hashes, for duplicate detection in file order.
+/// One row, for duplicate detection in file order; its key hashes are in
+/// `BatchOutcome::key_hashes`.
 struct KeyEntry {
     row: u64,
     row_invalid: bool,
-    /// One hash per uniqueness set (the contract keys, then each unique column);
-    /// `None` where a key cell is empty or invalid.
-    hashes: Vec<Option<u128>>,
 }
 
 /// What a worker found in one batch.
@@ -153,6 +152,10 @@ struct BatchOutcome {
     warnings: u64,
     issues: Vec<(Issue, usize)>,
     keys: Vec<KeyEntry>,
+    /// One hash per uniqueness set (the contract keys, then each unique column)
+    /// per entry of `keys`, row after row; `None` where a key cell is empty or
+    /// invalid. One flat vector, so a row costs no allocation.
+    key_hashes: Vec<Option<u128>>,
     invalid_row_numbers: Vec<u64>,
 }
 
@@ -306,6 +309,20 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
     let mut outcome = BatchOutcome { rows: batch.len() as u64, ..Default::default() };
     let mut breaches = Vec::new();
     let in_a_set: Vec<bool> = (0..contract.columns.len()).map(|i| sets.iter().any(|s| s.contains(&i))).collect();
+    let needs: Vec<TextNeed> = contract
+        .columns
+        .iter()
+        .zip(&in_a_set)
+        .map(
+            |(column, &keyed)| {
+                if keyed || rules::reads_text(column) {
+                    TextNeed::Normalised
+                } else {
+                    TextNeed::AsWritten
+                }
+            },
+        )
+        .collect();
     let mut normalised: Vec<Option<Cow<'_, str>>> = vec![None; contract.columns.len()];
     for i in 0..batch.len() {
         let row = batch.row_numbers[i];
@@ -339,7 +356,7 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                 }
                 continue;
             }
-            match types::parse_cell(column.column_type, column.format.as_deref(), cell) {
+            match types::check_cell(column.column_type, column.format.as_deref(), cell, needs[index]) {
                 Err(problem) => report(problem.code, format!("{}: {}", column.name, problem.message), &mut outcome),
                 Ok(parsed) => {
                     breaches.clear();
@@ -358,8 +375,8 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
             outcome.invalid_row_numbers.push(row);
         }
         if !sets.is_empty() {
-            let hashes = sets.iter().map(|set| key_hash(set, &normalised)).collect();
-            outcome.keys.push(KeyEntry { row, row_invalid, hashes });
+            outcome.key_hashes.extend(sets.iter().map(|set| key_hash(set, &normalised)));
+            outcome.keys.push(KeyEntry { row, row_invalid });
         }
     }
     outcome
@@ -482,9 +499,10 @@ impl<'a> Merger<'a> {
         for (issue, _) in &batch_issues {
             *self.summary.entry(issue.code).or_default() += 1;
         }
-        for entry in outcome.keys {
+        let per_row = self.sets.len().max(1);
+        for (entry, hashes) in outcome.keys.iter().zip(outcome.key_hashes.chunks(per_row)) {
             let mut newly_invalid = false;
-            for (set_index, hash) in entry.hashes.iter().enumerate() {
+            for (set_index, hash) in hashes.iter().enumerate() {
                 let Some(hash) = hash else { continue };
                 let first = *self.first_seen[set_index].entry(*hash).or_insert(entry.row);
                 if first == entry.row {

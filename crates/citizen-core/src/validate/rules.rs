@@ -12,6 +12,12 @@ pub struct RuleBreach {
     pub message: String,
 }
 
+/// Whether any rule of `column` looks at the normalised text (not only at the
+/// typed value): validation skips building that text when none does.
+pub fn reads_text(column: &Column) -> bool {
+    column.pattern.is_some() || column.allowed.is_some() || column.min_length.is_some() || column.max_length.is_some()
+}
+
 /// Checks every rule of `column` on a parsed value; returns each one broken.
 pub fn check_rules(column: &Column, parsed: &Parsed<'_>, breaches: &mut Vec<RuleBreach>) {
     let text = parsed.text.as_ref();

@@ -39,12 +39,35 @@ fn type_problem(message: impl Into<Cow<'static, str>>) -> TypeProblem {
     TypeProblem { code: IssueCode::Type, message: message.into() }
 }
 
+/// What a caller needs of `Parsed::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextNeed {
+    /// The normalised form (E.164 phones, ISO dates, padded IDs): for staging,
+    /// keys and the rules that read text.
+    Normalised,
+    /// Only whether the cell parses and its typed value; `text` may then be the
+    /// cell as written, which saves building a string per cell.
+    AsWritten,
+}
+
 /// Parses a non-empty cell as `column_type`; `format` overrides date forms.
 pub fn parse_cell<'a>(
     column_type: ColumnType,
     format: Option<&str>,
     cell: CellRef<'a>,
 ) -> Result<Parsed<'a>, TypeProblem> {
+    check_cell(column_type, format, cell, TextNeed::Normalised)
+}
+
+/// Checks a non-empty cell as `column_type`, building the normalised text only
+/// when `need` asks for it; the verdict and `typed` never depend on `need`.
+pub fn check_cell<'a>(
+    column_type: ColumnType,
+    format: Option<&str>,
+    cell: CellRef<'a>,
+    need: TextNeed,
+) -> Result<Parsed<'a>, TypeProblem> {
+    let as_written = need == TextNeed::AsWritten;
     match column_type {
         ColumnType::Text => Ok(plain(text_of(cell))),
         ColumnType::Code => match cell {
@@ -67,7 +90,8 @@ pub fn parse_cell<'a>(
                 _ => None,
             };
             let value = value.ok_or_else(|| type_problem("expected a whole number"))?;
-            Ok(Parsed { text: Cow::Owned(value.to_string()), typed: Typed::Number(value as f64) })
+            let text = if as_written { text_of(cell) } else { Cow::Owned(value.to_string()) };
+            Ok(Parsed { text, typed: Typed::Number(value as f64) })
         }
         ColumnType::Decimal => {
             let value = match cell {
@@ -105,7 +129,8 @@ pub fn parse_cell<'a>(
                 Some(f) => type_problem(format!("expected a date in the form {f}")),
                 None => type_problem("expected a date such as 31/12/2026 or 2026-12-31"),
             })?;
-            Ok(Parsed { text: Cow::Owned(iso_date(date)), typed: Typed::Date(date) })
+            let text = if as_written { text_of(cell) } else { Cow::Owned(iso_date(date)) };
+            Ok(Parsed { text, typed: Typed::Date(date) })
         }
         ColumnType::Datetime => {
             let at = match cell {
@@ -120,6 +145,9 @@ pub fn parse_cell<'a>(
                 Some(f) => type_problem(format!("expected a date and time in the form {f}")),
                 None => type_problem("expected a date and time such as 31/12/2026 14:30"),
             })?;
+            if as_written {
+                return Ok(Parsed { text: text_of(cell), typed: Typed::DateTime(at) });
+            }
             let mut text = iso_date(at.date());
             let time = at.time();
             use chrono::Timelike;
@@ -140,10 +168,14 @@ pub fn parse_cell<'a>(
         }
         ColumnType::Phone => {
             let raw = text_of(cell);
-            phone::normalise_phone(&raw).map(|p| plain(Cow::Owned(p.e164))).ok_or(TypeProblem {
+            let problem = TypeProblem {
                 code: IssueCode::Phone,
                 message: "not a valid Israeli phone number (e.g. 050-2345678 or 03-1234567)".into(),
-            })
+            };
+            if as_written {
+                return if phone::is_valid_phone(&raw) { Ok(plain(raw)) } else { Err(problem) };
+            }
+            phone::normalise_phone(&raw).map(|p| plain(Cow::Owned(p.e164))).ok_or(problem)
         }
         ColumnType::Email => {
             let raw = text_of(cell);
@@ -248,6 +280,49 @@ mod tests {
         assert_eq!(text(ColumnType::Email, "a.b@example.org"), Ok("a.b@example.org".to_owned()));
         assert_eq!(text(ColumnType::Email, "a.b@"), Err(IssueCode::Email));
         assert_eq!(text(ColumnType::Email, "Name <a@b.org>"), Err(IssueCode::Email));
+    }
+
+    #[test]
+    fn the_verdict_never_depends_on_the_text_asked_for() {
+        let types = [
+            ColumnType::Text,
+            ColumnType::Code,
+            ColumnType::Integer,
+            ColumnType::Decimal,
+            ColumnType::Boolean,
+            ColumnType::Date,
+            ColumnType::Datetime,
+            ColumnType::IsraeliId,
+            ColumnType::Phone,
+            ColumnType::Email,
+        ];
+        let values = [
+            "42",
+            " 42.0 ",
+            "4.5",
+            "כן",
+            "31/12/2026",
+            "2026-12-31 10:00",
+            "123456782",
+            "12345678-2",
+            "123456789",
+            "052-3456789",
+            "(03) 123-4567",
+            "+972 50 234 5678",
+            "12",
+            "a.b@example.org",
+            "a@b",
+            "x",
+            "",
+        ];
+        for column_type in types {
+            for value in values {
+                let normalised = check_cell(column_type, None, CellRef::Text(value), TextNeed::Normalised);
+                let as_written = check_cell(column_type, None, CellRef::Text(value), TextNeed::AsWritten);
+                assert_eq!(normalised.as_ref().map(|p| p.typed), as_written.as_ref().map(|p| p.typed));
+                assert_eq!(normalised.map_err(|p| p.code).err(), as_written.map_err(|p| p.code).err());
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub fn normalise_phone(raw: &str) -> Option<Phone> {
     fast_path(raw).or_else(|| by_library(raw))
 }
 
+/// Whether `raw` is a valid number, without building its E.164 form.
+pub fn is_valid_phone(raw: &str) -> bool {
+    fast_national(raw).is_some() || by_library(raw).is_some()
+}
+
 /// The library alone: parse with region IL, require a valid number.
 pub fn by_library(raw: &str) -> Option<Phone> {
     let number = phonenumber::parse(Some(IL), trim_text(raw)).ok()?;
@@ -86,6 +91,17 @@ enum Paren {
 }
 
 fn fast_path(raw: &str) -> Option<Phone> {
+    let (digits, national, kind) = fast_national(raw)?;
+    let national = digits.get(national)?;
+    let mut e164 = String::with_capacity(4 + national.len());
+    e164.push_str("+972");
+    e164.extend(national.iter().map(|&d| d as char));
+    Some(Phone { e164, kind })
+}
+
+/// The fast path's verdict: the digits read, where the national number lies
+/// among them, and its kind.
+fn fast_national(raw: &str) -> Option<([u8; 16], std::ops::Range<usize>, PhoneKind)> {
     let text = trim_text(raw);
     let mut digits = [0u8; 16];
     let mut count = 0usize;
@@ -112,25 +128,23 @@ fn fast_path(raw: &str) -> Option<Phone> {
         return None;
     }
     let all = &digits[..count];
-    let national = if plus {
-        all.strip_prefix(b"972")?
-    } else if let Some(rest) = all.strip_prefix(b"0") {
+    let start = if plus {
+        all.strip_prefix(b"972")?;
+        3
+    } else {
+        let rest = all.strip_prefix(b"0")?;
         if rest.first() == Some(&b'0') {
             return None;
         }
-        rest
-    } else {
-        return None;
+        1
     };
+    let national = &all[start..];
     let kind = match national.len() {
         9 if national[0] == b'5' && mobile_prefix_ok(national[1], national[2]) => PhoneKind::Mobile,
         8 if landline_prefix_ok(national[0], national[1]) => PhoneKind::Landline,
         _ => return None,
     };
-    let mut e164 = String::with_capacity(4 + national.len());
-    e164.push_str("+972");
-    e164.extend(national.iter().map(|&d| d as char));
-    Some(Phone { e164, kind })
+    Some((digits, start..count, kind))
 }
 
 #[cfg(test)]
