@@ -12,8 +12,8 @@ use super::{
 use crate::contract::config::SheetConfig;
 use crate::contract::SourceOptions;
 use calamine::{
-    open_workbook, Data, ExcelDateTime, Ods, OdsError, Range, Reader, Sheet, SheetType, SheetVisible, Sheets, Xls,
-    XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
+    open_workbook, Data, DataRef, ExcelDateTime, Ods, OdsError, Range, Reader, Sheet, SheetType, SheetVisible, Sheets,
+    Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::fs::File;
@@ -26,9 +26,35 @@ use std::path::Path;
 /// worksheet; the header row is `options.header_row` or the best scoring of the
 /// first [`HEADER_SEARCH_ROWS`] rows of the data.
 pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    let (workbook, sheet) = open_sheet(path, options)?;
+    match workbook {
+        Sheets::Xlsx(xlsx) => super::xlsx_stream::open(xlsx, sheet, options.header_row, score),
+        other => open_range(other, sheet, options, score),
+    }
+}
+
+/// Opens the workbook and picks the sheet to read.
+fn open_sheet(path: &Path, options: &SourceOptions) -> Result<(Workbook, String), ReadError> {
     // calamine parses untrusted bytes; a panic in it must not take the caller down.
-    let loaded = catch_unwind(AssertUnwindSafe(|| load(path, options.sheet.as_ref())));
-    let (sheet, range) = loaded.unwrap_or_else(|_| Err(damaged("the workbook could not be read")))?;
+    let opened = catch_unwind(AssertUnwindSafe(|| {
+        let workbook = open_workbook_any(path)?;
+        let sheet = choose_sheet(workbook.sheets_metadata(), options.sheet.as_ref())?;
+        Ok((workbook, sheet))
+    }));
+    opened.unwrap_or_else(|_| Err(damaged("the workbook could not be read")))
+}
+
+/// Reads the sheet whole as one range (xls, xlsb, ods; xlsx streams).
+fn open_range(
+    mut workbook: Workbook,
+    sheet: String,
+    options: &SourceOptions,
+    score: HeaderScore<'_>,
+) -> Result<Table, ReadError> {
+    let read = catch_unwind(AssertUnwindSafe(|| {
+        workbook.worksheet_range(&sheet).map_err(|e| damaged(&format!("sheet '{sheet}' could not be read ({e})")))
+    }));
+    let range = read.unwrap_or_else(|_| Err(damaged("the workbook could not be read")))?;
     let Some(used) = used_area(&range) else {
         return Err(ReadError::Empty { message: format!("sheet '{sheet}' is empty") });
     };
@@ -42,6 +68,14 @@ pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Res
         headers: header.headers,
         batches: Box::new(ExcelBatches { range, next: header.first_data, end: used.rows, width: used.cols, start_row }),
     })
+}
+
+/// Opens an .xlsx sheet through the range path, for the differential test
+/// against the streaming path.
+#[cfg(test)]
+pub(super) fn open_as_range(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    let (workbook, sheet) = open_sheet(path, options)?;
+    open_range(workbook, sheet, options, score)
 }
 
 /// The workbook formats calamine reads.
@@ -70,19 +104,10 @@ enum OpenError {
     Other(String),
 }
 
-type Workbook = Sheets<BufReader<File>>;
-
-/// Opens the workbook and reads the chosen sheet whole.
-fn load(path: &Path, wanted: Option<&SheetConfig>) -> Result<(String, Range<Data>), ReadError> {
-    let mut workbook = open_workbook_any(path)?;
-    let name = choose_sheet(workbook.sheets_metadata(), wanted)?;
-    let range =
-        workbook.worksheet_range(&name).map_err(|e| damaged(&format!("sheet '{name}' could not be read ({e})")))?;
-    Ok((name, range))
-}
+pub(super) type Workbook = Sheets<BufReader<File>>;
 
 /// A workbook calamine could not parse: `what` failed.
-fn damaged(what: &str) -> ReadError {
+pub(super) fn damaged(what: &str) -> ReadError {
     unreadable(format!("{what}: the workbook seems damaged; open it in Excel and save it again"))
 }
 
@@ -293,6 +318,22 @@ pub fn convert(data: &Data) -> Cell {
     }
 }
 
+/// [`convert`] for the borrowed cells of calamine's streaming cell reader.
+pub fn convert_ref(data: &DataRef<'_>) -> Cell {
+    match data {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => excel_datetime(dt),
+        DataRef::DateTimeIso(s) => iso_datetime(s),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
 /// An Excel date/time serial: a date-time from its own epoch (1900 or 1904,
 /// Excel's 1900 leap-year bug included); a time of day alone (serial below 1)
 /// and a duration become text such as `10:30:00`.
@@ -393,7 +434,7 @@ fn find_header(
 }
 
 /// Header texts as shown, without the empty cells that trail them.
-fn header_texts(cells: &[Cell]) -> Vec<String> {
+pub(super) fn header_texts(cells: &[Cell]) -> Vec<String> {
     let mut headers: Vec<String> = cells.iter().map(|c| c.as_ref().display()).collect();
     while headers.last().is_some_and(|h| h.trim().is_empty()) {
         headers.pop();
@@ -438,7 +479,7 @@ impl Iterator for ExcelBatches {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rust_xlsxwriter::{ExcelDateTime as XlsxDate, Format as XlsxFormat, Formula, Workbook};
     use std::io::Write;
@@ -447,7 +488,7 @@ mod tests {
     /// Header names the test contract knows.
     const KNOWN: &[&str] = &["id", "code", "amount", "date", "active", "total", "name"];
 
-    fn score(row: &[CellRef<'_>]) -> usize {
+    pub(in crate::readers) fn score(row: &[CellRef<'_>]) -> usize {
         row.iter().filter(|c| matches!(c, CellRef::Text(t) if KNOWN.contains(&t.trim()))).count()
     }
 
@@ -503,6 +544,101 @@ mod tests {
             Err(other) => panic!("expected unreadable, got {other:?}"),
             Ok(table) => panic!("expected unreadable, got a table with headers {:?}", table.headers),
         }
+    }
+
+    /// Workbooks of many shapes, each with the options to open it with, for
+    /// the differential test of the streaming path (the directory keeps them).
+    pub(in crate::readers) fn workbooks() -> (tempfile::TempDir, Vec<(&'static str, PathBuf, SourceOptions)>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Vec::new();
+        let mut add = |name: &'static str, workbook: &mut Workbook, options: SourceOptions| {
+            let path = dir.path().join(format!("{name}.xlsx"));
+            workbook.save(&path).unwrap();
+            out.push((name, path, options));
+        };
+        let date_format = XlsxFormat::new().set_num_format("dd/mm/yyyy");
+        let bold = XlsxFormat::new().set_bold();
+
+        let mut typed = Workbook::new();
+        let sheet = typed.add_worksheet();
+        for (col, header) in ["id", "code", "amount", "date", "active", "total", "bad"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *header).unwrap();
+        }
+        for row in 1..40u32 {
+            sheet.write_string(row, 0, format!("0{row:08}")).unwrap();
+            sheet.write_number(row, 1, f64::from(row * 7)).unwrap();
+            sheet.write_number(row, 2, f64::from(row) / 4.0).unwrap();
+            let day = XlsxDate::from_ymd(2024, 1, (row % 28 + 1) as u8).unwrap();
+            sheet.write_datetime_with_format(row, 3, day, &date_format).unwrap();
+            sheet.write_boolean(row, 4, row % 2 == 0).unwrap();
+            sheet.write_formula(row, 5, Formula::new(format!("=B{}*2", row + 1)).set_result("1")).unwrap();
+            if row % 5 == 0 {
+                sheet.write_formula(row, 6, Formula::new("=NA()").set_result("#N/A")).unwrap();
+            }
+        }
+        add("typed", &mut typed, SourceOptions::default());
+
+        let mut offset = Workbook::new();
+        let sheet = offset.add_worksheet();
+        sheet.write_string(2, 2, "id").unwrap();
+        sheet.write_string(2, 3, "name").unwrap();
+        sheet.write_string(3, 2, "1").unwrap();
+        sheet.write_string(3, 3, "Dana").unwrap();
+        sheet.write_string(5, 2, "2").unwrap();
+        sheet.write_string(6, 3, "   ").unwrap();
+        sheet.write_blank(40, 20, &bold).unwrap();
+        sheet.write_blank(3, 9, &bold).unwrap();
+        sheet.write_string(7, 5, " ").unwrap();
+        add("offset", &mut offset, SourceOptions::default());
+
+        let mut title = Workbook::new();
+        let sheet = title.add_worksheet();
+        sheet.write_string(0, 0, "Monthly report - May").unwrap();
+        sheet.write_string(2, 0, "id").unwrap();
+        sheet.write_string(2, 1, "name").unwrap();
+        sheet.write_number(3, 0, 7.0).unwrap();
+        sheet.write_string(3, 1, "Yossi").unwrap();
+        add("title", &mut title, SourceOptions::default());
+        add("title-forced", &mut title, SourceOptions { header_row: Some(1), ..Default::default() });
+        add("title-beyond", &mut title, SourceOptions { header_row: Some(30), ..Default::default() });
+        add("title-above", &mut title, SourceOptions { header_row: Some(2), ..Default::default() });
+
+        let mut low = Workbook::new();
+        let sheet = low.add_worksheet();
+        sheet.write_string(40, 1, "id").unwrap();
+        sheet.write_string(41, 1, "1").unwrap();
+        sheet.write_string(45, 1, "2").unwrap();
+        add("header-below-the-window", &mut low, SourceOptions::default());
+        add("forced-above-the-data", &mut low, SourceOptions { header_row: Some(2), ..Default::default() });
+
+        let mut many = Workbook::new();
+        let sheet = many.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(0, 1, "name").unwrap();
+        for i in 1..=20_000u32 {
+            sheet.write_number(i, 0, f64::from(i)).unwrap();
+            if i % 3 != 0 {
+                sheet.write_string(i, 1, format!("name {}", i % 97)).unwrap();
+            }
+        }
+        add("many", &mut many, SourceOptions::default());
+
+        let mut empty = Workbook::new();
+        empty.add_worksheet();
+        add("empty", &mut empty, SourceOptions::default());
+
+        let mut blank = Workbook::new();
+        let sheet = blank.add_worksheet();
+        sheet.write_string(3, 3, "  ").unwrap();
+        sheet.write_blank(5, 5, &bold).unwrap();
+        add("whitespace-only", &mut blank, SourceOptions::default());
+
+        let mut header_only = Workbook::new();
+        let sheet = header_only.add_worksheet();
+        sheet.write_string(0, 0, "id").unwrap();
+        sheet.write_string(0, 1, "name").unwrap();
+        add("header-only", &mut header_only, SourceOptions::default());
+        (dir, out)
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Readers turn a CSV or spreadsheet file into a header row plus a stream of row
 //! batches, whatever the format, encoding or delimiter. One variant per format:
-//! `csv` (streamed, never whole in memory) and `excel` (calamine: xlsx, xlsm,
-//! xls, xlsb, ods).
+//! `csv` (streamed, never whole in memory), `excel` (calamine: xls, xlsb, ods
+//! read as one range) and `xlsx_stream` (xlsx and xlsm, streamed).
 
 pub mod csv;
 pub mod encoding;
 pub mod excel;
+pub mod xlsx_stream;
 
 use crate::contract::SourceOptions;
 use crate::report::IssueCode;

@@ -93,7 +93,7 @@ mod tests {
             domain.push_str(pick(state, &labels));
         }
         let mut text = format!("{local}@{domain}");
-        if lcg(state) % 2 == 0 {
+        if lcg(state).is_multiple_of(2) {
             let mut at = (lcg(state) % (text.len() as u64 + 1)) as usize;
             while !text.is_char_boundary(at) {
                 at -= 1;

@@ -1,0 +1,362 @@
+//! The streaming path for .xlsx/.xlsm sheets: a thread parses the sheet's XML
+//! with calamine's cell reader and hands rows over as it goes, so validation
+//! runs on the other cores while the file is still being read, and the sheet
+//! is never held whole in memory. Other workbook formats go through
+//! `excel.rs`, which reads the sheet as one range; a differential test proves
+//! both paths give the same table.
+
+use super::excel::{convert_ref, damaged, header_texts};
+use super::{
+    pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS, HEADER_SEARCH_ROWS,
+};
+use calamine::{DataRef, Xlsx};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::BufReader;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+/// A sheet row: its 0-based spreadsheet index and its cells from column A.
+type Row = (u32, Vec<Cell>);
+
+/// Rows sent over the channel at a time: a small first chunk so the header is
+/// found (and the app shows rows) at once, then whole batches.
+const FIRST_CHUNK_ROWS: usize = 64;
+const CHUNK_ROWS: usize = BATCH_ROWS;
+
+/// Chunks in flight between the parsing thread and the batches: enough to keep
+/// both sides busy, few enough to keep memory flat.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// Opens `sheet` of an .xlsx workbook as a streamed table.
+pub fn open(
+    workbook: Xlsx<BufReader<File>>,
+    sheet: String,
+    forced_header: Option<u64>,
+    score: HeaderScore<'_>,
+) -> Result<Table, ReadError> {
+    let mut rows = RowStream::spawn(workbook, sheet.clone());
+    let header = find_header(&mut rows, forced_header, score, &sheet)?;
+    Ok(Table {
+        sheet: Some(sheet),
+        encoding: None,
+        delimiter: None,
+        header_row: header.row,
+        headers: header.headers,
+        batches: Box::new(StreamBatches { rows, offset: header.offset }),
+    })
+}
+
+/// The rows the parsing thread sends, with a look-ahead buffer for the header search.
+struct RowStream {
+    receiver: Receiver<Result<Vec<Row>, ReadError>>,
+    buffered: VecDeque<Row>,
+    error: Option<ReadError>,
+    ended: bool,
+}
+
+impl RowStream {
+    fn spawn(workbook: Xlsx<BufReader<File>>, sheet: String) -> RowStream {
+        let (sender, receiver) = sync_channel(CHUNKS_IN_FLIGHT);
+        std::thread::spawn(move || {
+            // calamine parses untrusted bytes; a panic in it must end the
+            // stream with an error, not take the process down.
+            let failure_sender = sender.clone();
+            let outcome = catch_unwind(AssertUnwindSafe(move || parse_sheet(workbook, &sheet, &sender)));
+            if outcome.is_err() {
+                let _ = failure_sender.send(Err(damaged("the workbook could not be read")));
+            }
+        });
+        RowStream { receiver, buffered: VecDeque::new(), error: None, ended: false }
+    }
+
+    /// Receives one more chunk into the buffer; false at the end or on error.
+    fn fill(&mut self) -> bool {
+        if self.ended {
+            return false;
+        }
+        match self.receiver.recv() {
+            Ok(Ok(chunk)) => {
+                self.buffered.extend(chunk);
+                true
+            }
+            Ok(Err(error)) => {
+                self.error = Some(error);
+                self.ended = true;
+                false
+            }
+            Err(_) => {
+                self.ended = true;
+                false
+            }
+        }
+    }
+
+    /// The next row, or the error that ended the sheet.
+    fn next_row(&mut self) -> Option<Result<Row, ReadError>> {
+        loop {
+            if let Some(row) = self.buffered.pop_front() {
+                return Some(Ok(row));
+            }
+            if !self.fill() {
+                return self.error.take().map(Err);
+            }
+        }
+    }
+
+    /// The buffered row at `index`, receiving more as needed.
+    fn peek(&mut self, index: usize) -> Option<&Row> {
+        while self.buffered.len() <= index {
+            if !self.fill() {
+                return None;
+            }
+        }
+        self.buffered.get(index)
+    }
+}
+
+/// Runs on the parsing thread: every non-empty cell of the sheet, grouped into
+/// rows, sent in chunks. Stops early when the reader is dropped.
+fn parse_sheet(mut workbook: Xlsx<BufReader<File>>, sheet: &str, sender: &SyncSender<Result<Vec<Row>, ReadError>>) {
+    let failed = |error: calamine::XlsxError| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
+    let mut cells = match workbook.worksheet_cells_reader(sheet) {
+        Ok(cells) => cells,
+        Err(error) => {
+            let _ = sender.send(Err(failed(error)));
+            return;
+        }
+    };
+    let mut chunk: Vec<Row> = Vec::with_capacity(FIRST_CHUNK_ROWS);
+    let mut chunk_rows = FIRST_CHUNK_ROWS;
+    let mut current: Option<Row> = None;
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(error) => {
+                chunk.extend(current.take());
+                if !chunk.is_empty() && sender.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                    return;
+                }
+                let _ = sender.send(Err(failed(error)));
+                return;
+            }
+        };
+        let (row, col) = cell.get_position();
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        if current.as_ref().is_some_and(|(index, _)| *index != row) {
+            chunk.extend(current.take());
+            if chunk.len() == chunk_rows {
+                chunk_rows = CHUNK_ROWS;
+                if sender.send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_rows)))).is_err() {
+                    return;
+                }
+            }
+        }
+        let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
+        let col = col as usize;
+        if values.len() <= col {
+            values.resize(col + 1, Cell::Empty);
+        }
+        values[col] = convert_ref(value);
+    }
+    chunk.extend(current.take());
+    if !chunk.is_empty() {
+        let _ = sender.send(Ok(chunk));
+    }
+}
+
+/// Where the header is and which column the table starts at.
+struct Header {
+    /// 1-based spreadsheet row of the header.
+    row: u64,
+    headers: Vec<String>,
+    /// Leading columns with no cell in the rows searched for the header: left
+    /// out, as the range path leaves them out.
+    offset: usize,
+}
+
+fn is_blank(cells: &[Cell]) -> bool {
+    cells.iter().all(|c| c.as_ref().is_empty())
+}
+
+/// Finds the header row as the range path does: the row `forced` names, else
+/// the best scoring of the first rows from the first one holding a cell, else
+/// the first non-empty row below them. Rows before the header are consumed.
+fn find_header(
+    rows: &mut RowStream,
+    forced: Option<u64>,
+    score: HeaderScore<'_>,
+    sheet: &str,
+) -> Result<Header, ReadError> {
+    let empty = || ReadError::Empty { message: format!("sheet '{sheet}' is empty") };
+    let Some(&(start, _)) = rows.peek(0) else {
+        return Err(rows.error.take().unwrap_or_else(empty));
+    };
+    // The rows of the search window, by their offset from the first one.
+    let mut window = 0usize;
+    while rows.peek(window).is_some_and(|(index, _)| ((*index - start) as usize) < HEADER_SEARCH_ROWS) {
+        window += 1;
+    }
+    if let Some(error) = rows.error.take() {
+        return Err(error);
+    }
+    let offset = rows
+        .buffered
+        .iter()
+        .take(window)
+        .filter_map(|(_, cells)| cells.iter().position(|c| *c != Cell::Empty))
+        .min()
+        .unwrap_or(0);
+    let shift = |cells: &[Cell]| cells.get(offset..).unwrap_or_default().to_vec();
+    if let Some(n) = forced {
+        if n <= u64::from(start) {
+            // The header row lies above every cell of the sheet: it is empty.
+            return Ok(Header { row: n, headers: Vec::new(), offset });
+        }
+        let wanted = n - 1;
+        let mut last_with_data = None;
+        loop {
+            match rows.peek(0) {
+                Some((index, cells)) if u64::from(*index) < wanted => {
+                    if !is_blank(cells) {
+                        last_with_data = Some(*index);
+                    }
+                    rows.buffered.pop_front();
+                }
+                Some((index, cells)) if u64::from(*index) == wanted => {
+                    let headers = header_texts(&shift(cells));
+                    rows.buffered.pop_front();
+                    return Ok(Header { row: n, headers, offset });
+                }
+                Some(_) => return Ok(Header { row: n, headers: Vec::new(), offset }),
+                None => {
+                    if let Some(error) = rows.error.take() {
+                        return Err(error);
+                    }
+                    let Some(last) = last_with_data else { return Err(empty()) };
+                    return Err(ReadError::Empty {
+                        message: format!(
+                            "sheet '{sheet}' ends at row {}, before row {n}, where the contract says \
+                             the header row is",
+                            u64::from(last) + 1
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let mut candidates: Vec<Vec<Cell>> = Vec::new();
+    for (index, cells) in rows.buffered.iter().take(window) {
+        let at = (*index - start) as usize;
+        candidates.resize(at, Vec::new());
+        candidates.push(shift(cells));
+    }
+    let chosen = {
+        let refs: Vec<Vec<CellRef<'_>>> = candidates.iter().map(|r| r.iter().map(Cell::as_ref).collect()).collect();
+        pick_header_row(&refs, score)
+    };
+    if let Some(at) = chosen {
+        let row = start + at as u32;
+        let headers = header_texts(&candidates[at]);
+        while rows.buffered.front().is_some_and(|(index, _)| *index <= row) {
+            rows.buffered.pop_front();
+        }
+        return Ok(Header { row: u64::from(row) + 1, headers, offset });
+    }
+    // Nothing in the first rows: the header is the first non-empty row below.
+    loop {
+        match rows.next_row() {
+            Some(Ok((index, cells))) if !is_blank(&cells) => {
+                return Ok(Header { row: u64::from(index) + 1, headers: header_texts(&shift(&cells)), offset })
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return Err(error),
+            None => return Err(empty()),
+        }
+    }
+}
+
+/// The data rows after the header, in batches; blank rows are skipped.
+struct StreamBatches {
+    rows: RowStream,
+    offset: usize,
+}
+
+impl Iterator for StreamBatches {
+    type Item = Result<Batch, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut row_numbers = Vec::new();
+        let mut data = Vec::new();
+        while data.len() < BATCH_ROWS {
+            match self.rows.next_row() {
+                Some(Ok((index, mut cells))) => {
+                    cells.drain(..self.offset.min(cells.len()));
+                    while cells.last().is_some_and(|c| *c == Cell::Empty) {
+                        cells.pop();
+                    }
+                    if is_blank(&cells) {
+                        continue;
+                    }
+                    row_numbers.push(u64::from(index) + 1);
+                    data.push(cells);
+                }
+                Some(Err(error)) => {
+                    if data.is_empty() {
+                        return Some(Err(error));
+                    }
+                    // Report it after the rows read before it.
+                    self.rows.error = Some(error);
+                    break;
+                }
+                None => break,
+            }
+        }
+        if data.is_empty() {
+            return None;
+        }
+        Some(Ok(Batch { row_numbers, data: BatchData::Cells(data) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::excel::open_as_range;
+    use super::super::excel::tests::{score, workbooks};
+    use super::*;
+
+    /// Sheet, header row, headers, and each row's number and cells.
+    type Contents = (Option<String>, u64, Vec<String>, Vec<(u64, Vec<Cell>)>);
+
+    /// Header, row numbers and cells (trailing empty cells dropped) of a table.
+    fn contents(table: Result<Table, ReadError>) -> Result<Contents, ReadError> {
+        let table = table?;
+        let mut rows = Vec::new();
+        for batch in table.batches {
+            let batch = batch?;
+            let BatchData::Cells(data) = batch.data else { panic!("spreadsheets give cells") };
+            for (number, mut cells) in batch.row_numbers.into_iter().zip(data) {
+                while cells.last().is_some_and(|c| c.as_ref().is_empty()) {
+                    cells.pop();
+                }
+                rows.push((number, cells));
+            }
+        }
+        Ok((table.sheet, table.header_row, table.headers, rows))
+    }
+
+    #[test]
+    fn streaming_gives_the_same_table_as_the_range() {
+        let (_dir, workbooks) = workbooks();
+        assert!(workbooks.len() >= 10);
+        for (name, path, options) in &workbooks {
+            let streamed = contents(super::super::excel::open(path, options, &score));
+            let ranged = contents(open_as_range(path, options, &score));
+            assert_eq!(streamed, ranged, "{name}");
+        }
+    }
+}
