@@ -52,6 +52,9 @@ export function barChart(data: readonly Datum[], options: BarOptions): SVGSVGEle
   const max = niceMax(Math.max(0, ...data.map((d) => d.value)));
   const format = options.format ?? String;
   const svg = s("svg", {
+    // Geometric anchors: an RTL page would otherwise flip `start`/`end` and push
+    // the labels out of the picture. Hebrew text still reads right to left.
+    direction: "ltr",
     class: "chart bar-chart",
     viewBox: `0 0 ${width} ${height}`,
     width,

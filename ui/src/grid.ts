@@ -4,7 +4,7 @@
 // message in `title`.
 import { h } from "./dom";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
-import { formatNumber, t } from "./i18n";
+import { formatNumber, issueMessage, t } from "./i18n";
 import type { GridPage } from "./backend";
 import type { ColumnMapping } from "./bindings/ColumnMapping";
 import type { GridRowView } from "./bindings/GridRowView";
@@ -196,7 +196,7 @@ export class VirtualGrid {
             role: "gridcell",
             dir: "auto",
             "data-testid": `grid-cell-${data.row}-${index}`,
-            title: issues.length > 0 ? issues.map((i) => i.message).join("\n") : value,
+            title: issues.length > 0 ? issues.map(issueMessage).join("\n") : value,
             "aria-invalid": severity === "error" ? "true" : null,
           },
           value,
@@ -205,7 +205,7 @@ export class VirtualGrid {
     });
     // whole-row issues (no column index, or one outside the columns, e.g. duplicate_key)
     const rowIssues = data.issues.filter((i) => i.index === null || i.index < 0 || i.index >= this.options.columns.length);
-    if (rowIssues.length > 0) el.title = rowIssues.map((i) => i.message).join("\n");
+    if (rowIssues.length > 0) el.title = rowIssues.map(issueMessage).join("\n");
     el.addEventListener("click", () => {
       this.select(position);
       this.options.onRowSelect?.(data, position);

@@ -5,7 +5,7 @@ import { toLanguage, toTheme } from "./appearance";
 import type { Backend, FileEvent, FileSummary, GridPage, OpenedFile, RequestView } from "./backend";
 import { linePoints, niceMax, scale, barChart } from "./charts";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
-import { catalogs, formatNumber, issueCodeLabel, setLanguage, t, translateError } from "./i18n";
+import { catalogs, formatNumber, issueCodeLabel, issueKey, issueMessage, setLanguage, t, translateError } from "./i18n";
 import { en } from "./i18n/en";
 import { he } from "./i18n/he";
 import { auditFilter } from "./screens/activity";
@@ -45,6 +45,22 @@ describe("i18n", () => {
     expect(translateError({ code: "four_eyes", message: "x", params: {} })).toContain("סירב");
     expect(issueCodeLabel("israeli_id")).toBe("מספר זהות לא תקין");
     expect(issueCodeLabel("new_code")).toBe("new_code");
+  });
+  it("says issues in the user's language from their code and params", () => {
+    const issue = { code: "min_length", column: "first_name", value: "א", message: "first_name is 1 characters long; at least 2 expected", params: { length: "1", limit: "2" } };
+    setLanguage("he");
+    expect(issueMessage(issue)).toBe("first_name באורך 1 תווים; נדרשים לפחות 2.");
+    setLanguage("en");
+    expect(issueMessage(issue)).toBe("first_name is 1 characters long; at least 2 expected.");
+    expect(issueKey({ ...issue, code: "type", params: { expected: "date", format: "%d/%m/%Y" } })).toBe("issue.type.date_format");
+    expect(issueKey({ ...issue, code: "israeli_id", params: { reason: "check_digit" } })).toBe("issue.israeli_id.check_digit");
+    // A code or parameter this UI does not know keeps the report's own message.
+    expect(issueMessage({ ...issue, code: "type", params: { expected: "colour" } })).toBe(issue.message);
+    expect(issueMessage({ ...issue, code: "something_new", params: {} })).toBe(issue.message);
+    const expected = ["code", "integer", "decimal", "boolean", "date", "datetime"];
+    for (const kind of expected) expect(Object.keys(en)).toContain(`issue.type.${kind}`);
+    for (const code of ISSUE_CODES.filter((c) => c !== "type" && c !== "israeli_id")) expect(Object.keys(en)).toContain(`issue.${code}`);
+    setLanguage("he");
   });
   it("reads the language and theme of the settings, with defaults for unknown values", () => {
     expect(toLanguage("en")).toBe("en");
@@ -162,7 +178,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     rows: Array.from({ length: Math.min(count, 1000 - start) }, (_, i) => ({
       row: start + i + 2,
       cells: [`id${start + i}`, `name${start + i}`],
-      issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, message: "bad id" }] : [],
+      issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, column: "citizen_id", value: "id0", message: "bad id" }] : [],
     })),
   });
   const opened = (id: number, period: string | null): OpenedFile => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid" });

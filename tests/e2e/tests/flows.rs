@@ -66,29 +66,59 @@ async fn screen_tour(run: &Run, tag: &str, request_id: u64) -> R<()> {
     let app = run.app()?;
     app.nav("load").await?;
     app.wait(&format!("file-row-{FIXED_FILE}")).await?;
-    app.wait("grid").await?;
+    // The file with errors, so the shot shows highlighted cells and the chart.
+    app.click_css(
+        &format!("[data-testid=\"file-row-{ERRORS_FILE}\"] td.file-name"),
+        &format!("file-row-{ERRORS_FILE}"),
+    )
+    .await?;
+    app.wait_js(
+        &format!(
+            "const h = document.querySelector('.detail-head h2'); return !!h && h.textContent === {ERRORS_FILE:?} && !!document.querySelector('[data-testid=\"grid\"] .cell-error');"
+        ),
+        &format!("the grid of {ERRORS_FILE} with its errors"),
+        WAIT,
+    )
+    .await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-1-load")).await?;
 
     app.nav("approvals").await?;
     app.wait(&format!("request-row-{request_id}")).await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-2-approvals")).await?;
     app.click_css(&format!("[data-testid=\"request-row-{request_id}\"] td"), &format!("request-row-{request_id}"))
         .await?;
     app.wait("btn-approve").await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-3-request")).await?;
 
     app.nav("versions").await?;
     app.wait(&format!("cell-{DATASET}-{PERIOD}")).await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-4-versions")).await?;
 
     app.nav("activity").await?;
     app.wait_css("main table tbody tr", "the activity log's rows", WAIT).await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-5-activity")).await?;
 
     app.nav("settings").await?;
     app.wait("lang-select").await?;
+    scroll_to_top(app).await?;
     run.shot(&format!("{tag}-6-settings")).await?;
     Ok(())
+}
+
+/// Scrolls the window and every scrolled container back to the top, so a
+/// screenshot shows a screen as it opens.
+async fn scroll_to_top(app: &App) -> R<()> {
+    app.js(
+        "window.scrollTo(0, 0); for (const e of document.querySelectorAll('*')) { if (e.scrollTop > 0 && !e.closest('[data-testid=\"grid\"]')) e.scrollTop = 0; } return true;",
+        vec![],
+    )
+    .await
+    .map(|_| ())
 }
 
 async fn set_language(app: &App, lang: &str) -> R<()> {

@@ -4,4 +4,8 @@ import type { Severity } from "./Severity";
 /**
  * An issue placed on a cell of the grid (`index` = file column).
  */
-export type CellIssue = { index: number | null, code: string, severity: Severity, message: string, };
+export type CellIssue = { index: number | null, code: string, severity: Severity, 
+/**
+ * Contract column, value and parameters: what the UI translates the message from.
+ */
+column: string | null, value: string | null, message: string, params?: { [key in string]: string }, };

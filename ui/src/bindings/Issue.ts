@@ -25,4 +25,10 @@ value: string | null,
 /**
  * Human explanation in English; the UI translates by `code` and `params`.
  */
-message: string, };
+message: string, 
+/**
+ * The figures and names the message quotes (a limit, the first row of a
+ * duplicate, the expected form...), so the UI can say it in the user's
+ * language. Which names a code carries is listed in `docs/app-api.md`.
+ */
+params?: { [key in string]: string }, };

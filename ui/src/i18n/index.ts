@@ -47,6 +47,40 @@ export function issueCodeLabel(code: string): string {
   return hasKey(key) ? t(key) : code;
 }
 
+/** What an issue message is made from: a report `Issue` or a grid `CellIssue`. */
+export interface IssueText {
+  code: string;
+  column: string | null;
+  value: string | null;
+  message: string;
+  header?: string | null;
+  params?: { [key in string]?: string };
+}
+
+/** The catalog key for an issue: by code, refined by `expected`/`format` for
+ * `type`, by `reason` for `israeli_id`, by `detail` for file-level failures. */
+export function issueKey(issue: IssueText): string {
+  const params = issue.params ?? {};
+  switch (issue.code) {
+    case "type":
+      return `issue.type.${params["expected"] ?? ""}${params["format"] ? "_format" : ""}`;
+    case "israeli_id":
+      return `issue.israeli_id.${params["reason"] ?? ""}`;
+    case "empty_file":
+      return params["detail"] ? "issue.empty_file_detail" : "issue.empty_file";
+    default:
+      return `issue.${issue.code}`;
+  }
+}
+
+/** An issue's message in the current language; the English message from the
+ * report when the catalog has no entry for it (a newer core than this UI). */
+export function issueMessage(issue: IssueText): string {
+  const key = issueKey(issue);
+  if (!hasKey(key)) return issue.message;
+  return t(key, { ...issue.params, column: issue.column ?? "", header: issue.header ?? "", value: issue.value ?? "" });
+}
+
 /** Translation of a dataset/file status. */
 export function statusLabel(status: string): string {
   const key = `status.${status}`;

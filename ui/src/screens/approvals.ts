@@ -3,7 +3,7 @@
 import { lineChart } from "../charts";
 import { isOnline, isSupervisor, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
-import { formatDateTime, formatNumber, issueCodeLabel, statusLabel, t, translateError, tx } from "../i18n";
+import { formatDateTime, formatNumber, issueCodeLabel, issueMessage, statusLabel, t, translateError, tx } from "../i18n";
 import type { RequestDetail, RequestView } from "../backend";
 import type { ChangedRowView } from "../bindings/ChangedRowView";
 import { errorBox, loading, screenHead, table } from "./common";
@@ -94,7 +94,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
           h("td", null, formatDateTime(r.submittedAt)),
           h("td", { class: "num" }, formatNumber(r.rows)),
           h("td", null, h("span", { class: `badge ${r.status === "pending" ? "info" : r.status === "rejected" || r.status === "failed" ? "error" : "ok"}` }, statusLabel(r.status))),
-          h("td", null, r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map((w) => w.message).join("\n") }, warningsText(r)) : ""),
+          h("td", null, r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map(issueMessage).join("\n") }, warningsText(r)) : ""),
         );
         const openIt = (): void => void showDetail(r.requestId);
         tr.addEventListener("click", openIt);
@@ -248,7 +248,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
         h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, `${request.dataset} · ${request.period} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
         h("h3", null, t("approvals.validation")),
         h("div", { class: "cards" }, ...validation),
-        request.warnings.length ? h("ul", { class: "alert warn" }, ...request.warnings.map((w) => h("li", null, issueCodeLabel(w.code), ": ", w.message))) : null,
+        request.warnings.length ? h("ul", { class: "alert warn" }, ...request.warnings.map((w) => h("li", null, issueCodeLabel(w.code), ": ", issueMessage(w)))) : null,
         h("h3", null, t("approvals.changes")),
         h("div", { class: "cards" }, stat(t("approvals.added"), preview.added, "ok"), stat(t("approvals.removed"), preview.removed, "error"), stat(t("approvals.changed"), preview.changed, "warn")),
         preview.changedColumns.length ? h("p", null, t("approvals.changedColumns"), " ", ...preview.changedColumns.map((c) => h("code", { class: "chip", dir: "ltr" }, c))) : null,

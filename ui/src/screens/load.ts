@@ -5,7 +5,7 @@ import { barChart } from "../charts";
 import { isOnline, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { VirtualGrid } from "../grid";
-import { formatNumber, hasKey, issueCodeLabel, language, t, translateError } from "../i18n";
+import { formatNumber, hasKey, issueCodeLabel, issueMessage, language, t, translateError } from "../i18n";
 import type { ContractSummary, FileEvent, FileId, RowFilter } from "../backend";
 import type { Issue } from "../bindings/Issue";
 import { codesByCount, displayStatus, reportName, submitBlock, type FileEntry } from "./load-state";
@@ -417,13 +417,13 @@ export function loadScreen(ctx: AppContext): Screen {
     const where = issue.row === null ? t("issues.file") : t("issues.row", { row: issue.row });
     const item = h(
       "li",
-      { class: `issue ${issue.severity}`, tabindex: issue.row === null ? null : 0, title: issue.message },
+      { class: `issue ${issue.severity}`, tabindex: issue.row === null ? null : 0, title: issueMessage(issue) },
       h("span", { class: `dot ${issue.severity}`, "aria-hidden": "true" }),
       h(
         "div",
         null,
         h("div", { class: "issue-head" }, h("strong", null, issueCodeLabel(issue.code)), " ", h("span", { class: "muted small" }, where, issue.header ? ` · ${issue.header}` : "")),
-        h("div", { class: "issue-msg", dir: "auto" }, issue.message),
+        h("div", { class: "issue-msg", dir: "auto" }, issueMessage(issue)),
       ),
     );
     if (issue.row !== null) {
@@ -480,7 +480,7 @@ export function loadScreen(ctx: AppContext): Screen {
     try {
       const result = await ctx.backend.submitFile(entry.file.id, entry.file.period);
       ctx.notify(t("load.submitted", { id: result.requestId, rows: result.stagedRows }), "success");
-      for (const w of result.warnings) ctx.notify(w.message, "info");
+      for (const w of result.warnings) ctx.notify(issueMessage(w), "info");
     } catch (error) {
       ctx.notify(translateError(error), "error");
     }

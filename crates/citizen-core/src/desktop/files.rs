@@ -114,7 +114,13 @@ pub struct CellIssue {
     pub index: Option<usize>,
     pub code: String,
     pub severity: Severity,
+    /// Contract column, value and parameters: what the UI translates the message from.
+    pub column: Option<String>,
+    pub value: Option<String>,
     pub message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<BTreeMap<String, String>>"))]
+    pub params: BTreeMap<String, String>,
 }
 
 /// A grid row with its issues.
@@ -474,7 +480,10 @@ impl OpenedFiles {
                                     index: issue.column.as_deref().and_then(|c| column_index(checked, c)),
                                     code: issue.code.as_str().to_owned(),
                                     severity: issue.severity,
+                                    column: issue.column.clone(),
+                                    value: issue.value.clone(),
                                     message: issue.message.clone(),
+                                    params: issue.params.clone(),
                                 }
                             })
                             .collect()

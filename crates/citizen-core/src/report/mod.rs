@@ -105,6 +105,17 @@ pub struct Issue {
     pub value: Option<String>,
     /// Human explanation in English; the UI translates by `code` and `params`.
     pub message: String,
+    /// The figures and names the message quotes (a limit, the first row of a
+    /// duplicate, the expected form...), so the UI can say it in the user's
+    /// language. Which names a code carries is listed in `docs/app-api.md`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<BTreeMap<String, String>>"))]
+    pub params: BTreeMap<String, String>,
+}
+
+/// Issue parameters from name/value pairs.
+pub fn params<const N: usize>(pairs: [(&str, String); N]) -> BTreeMap<String, String> {
+    pairs.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }
 
 /// The SPEC §4 report for one file.
@@ -129,7 +140,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report for a file that could not be read, carrying one file-level issue.
+    /// A report for a file that could not be read, carrying one file-level
+    /// issue; the English reason goes in `params.detail` too.
     pub fn unusable(file: &str, dataset: Option<&str>, code: IssueCode, message: String) -> Report {
         let mut summary = BTreeMap::new();
         summary.insert(code, 1);
@@ -151,6 +163,7 @@ impl Report {
                 code,
                 severity: Severity::Error,
                 value: None,
+                params: params([("detail", message.clone())]),
                 message,
             }],
             issues_truncated: false,

@@ -4,7 +4,7 @@
 
 use crate::contract::{normalise_header, Contract};
 use crate::readers::CellRef;
-use crate::report::{Issue, IssueCode, Severity};
+use crate::report::{params, Issue, IssueCode, Severity};
 
 /// Where each contract column comes from in the file.
 #[derive(Debug, Clone)]
@@ -56,6 +56,7 @@ pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
                     written[column].as_deref().unwrap_or_default(),
                     header
                 ),
+                params: params([("first_header", written[column].clone().unwrap_or_default())]),
             }),
             Some(column) => {
                 sources[column] = Some(file_index);
@@ -72,6 +73,7 @@ pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
                     "header '{header}' is not part of dataset {}; it will not be loaded",
                     contract.dataset
                 ),
+                params: params([("dataset", contract.dataset.clone())]),
             }),
         }
     }
@@ -89,6 +91,7 @@ pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
             severity: if needed { Severity::Error } else { Severity::Warning },
             value: None,
             message: format!("column '{}' is missing; add a column headed '{accepted}'", column.name),
+            params: params([("accepted", column.headers.join(", "))]),
         });
     }
     HeaderMap { sources, written, issues }

@@ -10,7 +10,7 @@ pub mod types;
 use crate::contract::{Catalog, Contract, SourceOptions};
 use crate::error::CoreError;
 use crate::readers::{open_table, Batch, CellRef, ReadError, Table};
-use crate::report::{Issue, IssueCode, Report, Severity, Status};
+use crate::report::{params, Issue, IssueCode, Report, Severity, Status};
 use header::{header_score, map_headers, HeaderMap};
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
@@ -20,6 +20,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use types::TextNeed;
+
+/// An issue's message parameters.
+type Params = BTreeMap<String, String>;
 
 /// Called with the number of rows checked so far (progress bars).
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -331,7 +334,7 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
             normalised[index] = None;
             let Some(source) = map.sources[index] else { continue };
             let cell = batch.cell(i, source);
-            let mut report = |code: IssueCode, message: String, outcome: &mut BatchOutcome| {
+            let mut report = |code: IssueCode, message: String, params: Params, outcome: &mut BatchOutcome| {
                 if column.severity == Severity::Error {
                     row_invalid = true;
                 } else {
@@ -346,23 +349,29 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                         severity: column.severity,
                         value: (!cell.is_empty()).then(|| cell.display()),
                         message,
+                        params,
                     },
                     index,
                 ));
             };
             if cell.is_empty() {
                 if column.required {
-                    report(IssueCode::Required, format!("{} is required but empty", column.name), &mut outcome);
+                    let message = format!("{} is required but empty", column.name);
+                    report(IssueCode::Required, message, Params::new(), &mut outcome);
                 }
                 continue;
             }
             match types::check_cell(column.column_type, column.format.as_deref(), cell, needs[index]) {
-                Err(problem) => report(problem.code, format!("{}: {}", column.name, problem.message), &mut outcome),
+                Err(problem) => {
+                    let message = format!("{}: {}", column.name, problem.message);
+                    report(problem.code, message, problem.params, &mut outcome)
+                }
                 Ok(parsed) => {
                     breaches.clear();
                     rules::check_rules(column, &parsed, &mut breaches);
                     for breach in breaches.drain(..) {
-                        report(breach.code, format!("{} {}", column.name, breach.message), &mut outcome);
+                        let message = format!("{} {}", column.name, breach.message);
+                        report(breach.code, message, breach.params, &mut outcome);
                     }
                     if in_a_set[index] {
                         normalised[index] = Some(parsed.text);
@@ -518,6 +527,7 @@ impl<'a> Merger<'a> {
                     severity: Severity::Error,
                     value: None,
                     message: format!("the same {} as row {first}; each must appear once", names.join(" + ")),
+                    params: params([("first_row", first.to_string()), ("columns", names.join(" + "))]),
                 };
                 *self.summary.entry(IssueCode::DuplicateKey).or_default() += 1;
                 batch_issues.push((issue, set[0]));
@@ -534,8 +544,8 @@ impl<'a> Merger<'a> {
         }
     }
 
-    fn file_issue(&mut self, code: IssueCode, severity: Severity, message: String) {
-        let issue = Issue { row: None, column: None, header: None, code, severity, value: None, message };
+    fn file_issue(&mut self, code: IssueCode, severity: Severity, message: String, params: Params) {
+        let issue = Issue { row: None, column: None, header: None, code, severity, value: None, message, params };
         self.count(&issue);
         self.header_issues.push(issue);
     }
@@ -553,6 +563,7 @@ impl<'a> Merger<'a> {
                 severity: Severity::Error,
                 value: None,
                 message: error.to_string(),
+                params: params([("detail", error.to_string())]),
             };
             self.count(&issue);
             self.header_issues.push(issue);
@@ -561,12 +572,14 @@ impl<'a> Merger<'a> {
                 IssueCode::EmptyFile,
                 Severity::Error,
                 "the file has a header row but no data rows".to_owned(),
+                Params::new(),
             );
         } else if let Some(min) = contract.min_rows.filter(|m| self.rows < *m) {
             self.file_issue(
                 IssueCode::MinRows,
                 Severity::Error,
                 format!("the file has {} data rows; at least {min} expected", self.rows),
+                params([("rows", self.rows.to_string()), ("min", min.to_string())]),
             );
         }
         if let (Some(previous), Some(limit)) = (options.previous_rows, contract.max_row_change) {
@@ -582,6 +595,12 @@ impl<'a> Merger<'a> {
                             change * 100.0,
                             limit * 100.0
                         ),
+                        params([
+                            ("rows", self.rows.to_string()),
+                            ("previous", previous.to_string()),
+                            ("change", format!("{:+.0}", change * 100.0)),
+                            ("limit", format!("{:.0}", limit * 100.0)),
+                        ]),
                     );
                 }
             }

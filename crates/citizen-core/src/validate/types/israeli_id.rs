@@ -14,6 +14,16 @@ pub enum IdProblem {
 }
 
 impl IdProblem {
+    /// A stable name for the UI's translation (`params.reason`).
+    pub fn reason(self) -> &'static str {
+        match self {
+            IdProblem::NotDigits => "not_digits",
+            IdProblem::Length => "length",
+            IdProblem::AllZeros => "all_zeros",
+            IdProblem::CheckDigit => "check_digit",
+        }
+    }
+
     /// English explanation for reports.
     pub fn message(self) -> &'static str {
         match self {

@@ -8,9 +8,10 @@ pub mod phone;
 
 use crate::contract::ColumnType;
 use crate::readers::{format_number, trim_text, CellRef};
-use crate::report::IssueCode;
+use crate::report::{params, IssueCode};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// A typed value after parsing, used by the `min`/`max` rules.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,15 +29,26 @@ pub struct Parsed<'a> {
     pub typed: Typed,
 }
 
-/// A cell that did not parse: the code and an English reason.
+/// A cell that did not parse: the code, an English reason, and what the
+/// reason quotes for the UI's translation (see `Issue::params`): `expected`
+/// (and `format`) for `type`, `reason` for `israeli_id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeProblem {
     pub code: IssueCode,
     pub message: Cow<'static, str>,
+    pub params: BTreeMap<String, String>,
 }
 
-fn type_problem(message: impl Into<Cow<'static, str>>) -> TypeProblem {
-    TypeProblem { code: IssueCode::Type, message: message.into() }
+/// A `type` problem: the cell is not the `expected` kind of value.
+fn type_problem(expected: &str, message: impl Into<Cow<'static, str>>) -> TypeProblem {
+    TypeProblem { code: IssueCode::Type, message: message.into(), params: params([("expected", expected.to_owned())]) }
+}
+
+/// A `type` problem for a date or date-time in a declared `format`.
+fn format_problem(expected: &str, format: &str, message: String) -> TypeProblem {
+    let mut problem = type_problem(expected, message);
+    problem.params.insert("format".to_owned(), format.to_owned());
+    problem
 }
 
 /// What a caller needs of `Parsed::text`.
@@ -71,7 +83,7 @@ pub fn check_cell<'a>(
     match column_type {
         ColumnType::Text => Ok(plain(text_of(cell))),
         ColumnType::Code => match cell {
-            CellRef::Number(n) if n.fract() != 0.0 => Err(type_problem("expected a code without decimals")),
+            CellRef::Number(n) if n.fract() != 0.0 => Err(type_problem("code", "expected a code without decimals")),
             CellRef::Text(s) => {
                 let trimmed = trim_text(s);
                 match trimmed.strip_suffix(".0") {
@@ -89,7 +101,7 @@ pub fn check_cell<'a>(
                 CellRef::Text(s) => parse_integer(trim_text(s)),
                 _ => None,
             };
-            let value = value.ok_or_else(|| type_problem("expected a whole number"))?;
+            let value = value.ok_or_else(|| type_problem("integer", "expected a whole number"))?;
             let text = if as_written { text_of(cell) } else { Cow::Owned(value.to_string()) };
             Ok(Parsed { text, typed: Typed::Number(value as f64) })
         }
@@ -99,7 +111,7 @@ pub fn check_cell<'a>(
                 CellRef::Text(s) => trim_text(s).parse::<f64>().ok().filter(|v| v.is_finite()),
                 _ => None,
             };
-            let value = value.ok_or_else(|| type_problem("expected a number such as 12.5"))?;
+            let value = value.ok_or_else(|| type_problem("decimal", "expected a number such as 12.5"))?;
             let text = match cell {
                 CellRef::Text(s) => Cow::Borrowed(trim_text(s)),
                 _ => Cow::Owned(format_number(value)),
@@ -113,7 +125,7 @@ pub fn check_cell<'a>(
                 CellRef::Text(s) => parse_boolean(trim_text(s)),
                 _ => None,
             };
-            let value = value.ok_or_else(|| type_problem("expected yes/no (כן/לא, true/false, 1/0)"))?;
+            let value = value.ok_or_else(|| type_problem("boolean", "expected yes/no (כן/לא, true/false, 1/0)"))?;
             Ok(plain(Cow::Borrowed(if value { "true" } else { "false" })))
         }
         ColumnType::Date => {
@@ -126,8 +138,8 @@ pub fn check_cell<'a>(
                 _ => None,
             };
             let date = date.ok_or_else(|| match format {
-                Some(f) => type_problem(format!("expected a date in the form {f}")),
-                None => type_problem("expected a date such as 31/12/2026 or 2026-12-31"),
+                Some(f) => format_problem("date", f, format!("expected a date in the form {f}")),
+                None => type_problem("date", "expected a date such as 31/12/2026 or 2026-12-31"),
             })?;
             let text = if as_written { text_of(cell) } else { Cow::Owned(iso_date(date)) };
             Ok(Parsed { text, typed: Typed::Date(date) })
@@ -142,8 +154,8 @@ pub fn check_cell<'a>(
                 _ => None,
             };
             let at = at.ok_or_else(|| match format {
-                Some(f) => type_problem(format!("expected a date and time in the form {f}")),
-                None => type_problem("expected a date and time such as 31/12/2026 14:30"),
+                Some(f) => format_problem("datetime", f, format!("expected a date and time in the form {f}")),
+                None => type_problem("datetime", "expected a date and time such as 31/12/2026 14:30"),
             })?;
             if as_written {
                 return Ok(Parsed { text: text_of(cell), typed: Typed::DateTime(at) });
@@ -157,8 +169,11 @@ pub fn check_cell<'a>(
             Ok(Parsed { text: Cow::Owned(text), typed: Typed::DateTime(at) })
         }
         ColumnType::IsraeliId => {
-            let problem =
-                |p: israeli_id::IdProblem| TypeProblem { code: IssueCode::IsraeliId, message: p.message().into() };
+            let problem = |p: israeli_id::IdProblem| TypeProblem {
+                code: IssueCode::IsraeliId,
+                message: p.message().into(),
+                params: params([("reason", p.reason().to_owned())]),
+            };
             match text_of(cell) {
                 Cow::Borrowed(raw) => israeli_id::normalise_israeli_id(raw).map(plain).map_err(problem),
                 Cow::Owned(raw) => {
@@ -171,6 +186,7 @@ pub fn check_cell<'a>(
             let problem = TypeProblem {
                 code: IssueCode::Phone,
                 message: "not a valid Israeli phone number (e.g. 050-2345678 or 03-1234567)".into(),
+                params: BTreeMap::new(),
             };
             if as_written {
                 return if phone::is_valid_phone(&raw) { Ok(plain(raw)) } else { Err(problem) };
@@ -183,6 +199,7 @@ pub fn check_cell<'a>(
                 return Err(TypeProblem {
                     code: IssueCode::Email,
                     message: "not a valid e-mail address (name@example.org)".into(),
+                    params: BTreeMap::new(),
                 });
             }
             Ok(plain(raw))
