@@ -62,21 +62,29 @@ fn answer_save_dialog(run: &Run, path: &Path) -> R<()> {
 }
 
 /// Screenshots of every screen, in the current language (`tag`).
-async fn screen_tour(run: &Run, tag: &str, request_id: u64) -> R<()> {
+async fn screen_tour(run: &Run, tag: &str, request_id: u64, errors_file: &Path) -> R<()> {
     let app = run.app()?;
     app.nav("load").await?;
     app.wait(&format!("file-row-{FIXED_FILE}")).await?;
-    // The file with errors, so the shot shows highlighted cells and the chart.
-    app.click_css(
-        &format!("[data-testid=\"file-row-{ERRORS_FILE}\"] td.file-name"),
-        &format!("file-row-{ERRORS_FILE}"),
-    )
-    .await?;
+    // The file with errors, so the shot shows highlighted cells and the chart
+    // (opened in this session when the supervisor has not opened it yet).
+    let present = app
+        .js(&format!("return !!document.querySelector('[data-testid=\"file-row-{ERRORS_FILE}\"]');"), vec![])
+        .await?;
+    if present == json!(true) {
+        app.click_css(
+            &format!("[data-testid=\"file-row-{ERRORS_FILE}\"] td.file-name"),
+            &format!("file-row-{ERRORS_FILE}"),
+        )
+        .await?;
+    } else {
+        open_file(app, errors_file).await?;
+    }
     app.wait_js(
         &format!(
-            "const h = document.querySelector('.detail-head h2'); return !!h && h.textContent === {ERRORS_FILE:?} && !!document.querySelector('[data-testid=\"grid\"] .cell-error');"
+            "const h = document.querySelector('.detail-head h2'); return !!h && h.textContent === {ERRORS_FILE:?} && !!document.querySelector('[data-testid=\"card-invalid\"]') && !!document.querySelector('[data-testid=\"grid\"]');"
         ),
-        &format!("the grid of {ERRORS_FILE} with its errors"),
+        &format!("the summary and grid of {ERRORS_FILE}"),
         WAIT,
     )
     .await?;
@@ -235,10 +243,10 @@ async fn flows(run: &mut Run) -> R<()> {
         return Err(format!("a fresh app should start in Hebrew, the document language is {lang}"));
     }
     open_file(app, &fixed_file).await?;
-    screen_tour(run, "he", request_id).await?;
+    screen_tour(run, "he", request_id, &errors_file).await?;
     run.step("2. supervisor: every screen in English");
     set_language(run.app()?, "en").await?;
-    screen_tour(run, "en", request_id).await?;
+    screen_tour(run, "en", request_id, &errors_file).await?;
 
     run.step("2. supervisor approves the request");
     let app = run.app()?;
