@@ -48,10 +48,12 @@ describe("i18n", () => {
   });
   it("says issues in the user's language from their code and params", () => {
     const issue = { code: "min_length", column: "first_name", value: "א", message: "first_name is 1 characters long; at least 2 expected", params: { length: "1", limit: "2" } };
+    const plain = (text: string): string => text.replace(/[\u2068\u2069]/g, "");
     setLanguage("he");
-    expect(issueMessage(issue)).toBe("first_name באורך 1 תווים; נדרשים לפחות 2.");
+    expect(plain(issueMessage(issue))).toBe("first_name באורך 1 תווים; נדרשים לפחות 2.");
+    expect(issueMessage(issue)).toContain("\u2068first_name\u2069");
     setLanguage("en");
-    expect(issueMessage(issue)).toBe("first_name is 1 characters long; at least 2 expected.");
+    expect(plain(issueMessage(issue))).toBe("first_name is 1 characters long; at least 2 expected.");
     expect(issueKey({ ...issue, code: "type", params: { expected: "date", format: "%d/%m/%Y" } })).toBe("issue.type.date_format");
     expect(issueKey({ ...issue, code: "israeli_id", params: { reason: "check_digit" } })).toBe("issue.israeli_id.check_digit");
     // A code or parameter this UI does not know keeps the report's own message.

@@ -78,7 +78,16 @@ export function issueKey(issue: IssueText): string {
 export function issueMessage(issue: IssueText): string {
   const key = issueKey(issue);
   if (!hasKey(key)) return issue.message;
-  return t(key, { ...issue.params, column: issue.column ?? "", header: issue.header ?? "", value: issue.value ?? "" });
+  const quoted: Record<string, string> = {};
+  const values = { ...issue.params, column: issue.column ?? "", header: issue.header ?? "", value: issue.value ?? "" };
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) quoted[name] = isolate(value);
+  return t(key, quoted);
+}
+
+/** Wraps quoted text in Unicode first-strong isolates, so a column name or a
+ * date inside a Hebrew sentence keeps its own direction and its place. */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
 }
 
 /** Translation of a dataset/file status. */
