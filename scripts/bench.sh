@@ -50,6 +50,7 @@ fi
 
 say "building citizen-db (release)"
 cargo build --release -p citizen-cli
+cargo build --release -p citizen-core --example first_rows
 
 if [[ "${BENCH_SKIP_PYTHON:-0}" != 1 && ! -f $VENV/.installed ]]; then
   say "setting up the Python venv for the old approach in $VENV (once)"
@@ -208,6 +209,8 @@ for kind in csv xlsx; do
 done
 echo
 echo "Reports equal to the generator's manifests: CSV ${R[csv.agrees]:-n/a}; xlsx ${R[xlsx.agrees]:-n/a}"
+echo "The app's view of the xlsx (validation with the grid's row store, as the Load screen runs it):"
+echo "  $("$ROOT/target/release/examples/first_rows" "$CONTRACTS" "$DATASET" "$XLSX" 2>&1)"
 echo "Ratios use pandas' in-script time (no interpreter start or imports) against our whole process."
 echo
 

@@ -14,6 +14,7 @@ import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { FileEvent } from "./bindings/FileEvent";
 import type { FileSummary } from "./bindings/FileSummary";
 import type { GridPage } from "./bindings/GridPage";
+import type { GridRowView } from "./bindings/GridRowView";
 import type { IssuePage } from "./bindings/IssuePage";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
@@ -36,6 +37,7 @@ export type {
   FileEvent,
   FileSummary,
   GridPage,
+  GridRowView,
   IssuePage,
   NextIssue,
   OpenedFile,

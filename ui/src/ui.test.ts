@@ -129,6 +129,8 @@ describe("load state", () => {
     state.add([{ id: 1, name: "welfare.csv", dataset: null, period: null, status: "validating" }]);
     state.apply({ kind: "progress", fileId: 1, rowsDone: 500 });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "validating", rowsDone: 500 });
+    state.apply({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [] }] });
+    expect(state.files[0]!.preview?.rows[0]?.cells).toEqual(["123456782", "דנה"]);
     state.apply({ kind: "done", fileId: 1, summary });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "errors", count: 10 });
     expect(submitBlock(state.files[0], true)).toBe("errors");
@@ -136,7 +138,7 @@ describe("load state", () => {
     expect(state.files[0]!.file.status).toBe("needs_dataset");
   });
   it("blocks submit offline and orders codes", () => {
-    const entry = { file: { id: 1, name: "a", dataset: "d", period: "p", status: "valid" as const }, summary: { ...summary, status: "valid" as const, submitBlockedReason: null }, rowsDone: 0, error: null };
+    const entry = { file: { id: 1, name: "a", dataset: "d", period: "p", status: "valid" as const }, summary: { ...summary, status: "valid" as const, submitBlockedReason: null }, rowsDone: 0, error: null, preview: null };
     expect(submitBlock(entry, false)).toBe("offline");
     expect(submitBlock(entry, true)).toBeNull();
     expect(codesByCount(summary.summary).map((c) => c.code)).toEqual(["israeli_id", "required", "unknown_column"]);

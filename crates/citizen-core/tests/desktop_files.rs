@@ -36,7 +36,7 @@ fn outcome(receiver: &mpsc::Receiver<FileEvent>) -> Result<FileSummary, ErrorPay
         match receiver.recv_timeout(Duration::from_secs(60)) {
             Ok(FileEvent::Done { summary, .. }) => return Ok(*summary),
             Ok(FileEvent::Failed { error, .. }) => return Err(error),
-            Ok(FileEvent::Progress { .. }) => {}
+            Ok(FileEvent::Progress { .. } | FileEvent::Preview { .. }) => {}
             Err(e) => panic!("no final event: {e}"),
         }
     }
@@ -117,4 +117,37 @@ fn validation_can_be_cancelled_and_unknown_ids_are_clear_errors() {
     assert!(not_open(files.cancel(id)));
     assert!(matches!(files.rows(id, 0, 10, &RowFilter::default()), Err(CoreError::FileNotOpen { .. })));
     assert!(matches!(files.set_period(&catalog, 4242, "2026-11"), Err(CoreError::FileNotOpen { .. })));
+}
+
+#[test]
+fn the_first_rows_are_shown_before_validation_ends() {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    let workbook = dir.path().join("welfare_2026-10.xlsx");
+    let spec = SampleSpec { rows: 20_000, seed: 4, errors_per_code: 2, format: SampleFormat::Xlsx };
+    write_sample(contract, &spec, &workbook).unwrap_or_else(|e| panic!("{e}"));
+
+    let files = Arc::new(OpenedFiles::default());
+    let (sink, receiver) = events();
+    let opened = files.open(&catalog, std::slice::from_ref(&workbook), sink);
+    let id = opened[0].id;
+    let (headers, preview) = loop {
+        match receiver.recv_timeout(Duration::from_secs(60)) {
+            Ok(FileEvent::Preview { headers, rows, .. }) => break (headers, rows),
+            Ok(FileEvent::Progress { .. }) => {}
+            Ok(other) => panic!("the preview comes before the outcome, got {other:?}"),
+            Err(e) => panic!("no preview: {e}"),
+        }
+    };
+    let summary = outcome(&receiver).unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(summary.rows, 20_000);
+    assert_eq!(headers, summary.columns.iter().map(|c| c.header.clone()).collect::<Vec<_>>());
+    assert_eq!(preview.len(), 50);
+    // The preview shows the same rows and cells as the grid does afterwards.
+    let page = files.rows(id, 0, 50, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
+    let shown = |rows: &[citizen_core::desktop::files::GridRowView]| {
+        rows.iter().map(|r| (r.row, r.cells.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(shown(&preview), shown(&page.rows));
 }

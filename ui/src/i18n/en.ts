@@ -46,6 +46,7 @@ export const en = {
   "load.close": "Close {name}",
   "load.validating": "Validating",
   "load.rowsDone": "{count} rows",
+  "load.preview": "The first {count} rows, as read; their issues show when validation ends.",
   "load.validatingRows": "Validating… {count} rows checked.",
   "load.errors": "{count} errors",
   "load.chooseDataset": "This file was not recognised. Choose its dataset in the list above.",

@@ -48,6 +48,7 @@ export const he: Record<MessageKey, string> = {
   "load.close": "סגירת {name}",
   "load.validating": "בבדיקה",
   "load.rowsDone": "{count} שורות",
+  "load.preview": "{count} השורות הראשונות, כפי שנקראו; הבעיות בהן יוצגו בסיום הבדיקה.",
   "load.validatingRows": "בודק… נבדקו {count} שורות.",
   "load.errors": "{count} שגיאות",
   "load.chooseDataset": "הקובץ לא זוהה. בחרו את המאגר שלו ברשימה למעלה.",

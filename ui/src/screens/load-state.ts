@@ -1,12 +1,19 @@
 // The Load screen's state, kept outside the DOM so it survives re-rendering
 // (language change, switching screens) and can be tested on its own.
-import type { ErrorPayload, FileEvent, FileId, FileSummary, OpenedFile, RowFilter } from "../backend";
+import type { ErrorPayload, FileEvent, FileId, FileSummary, GridRowView, OpenedFile, RowFilter } from "../backend";
+
+/** The headers and first rows of a file, shown while it is still validating. */
+export interface FilePreview {
+  headers: string[];
+  rows: GridRowView[];
+}
 
 export interface FileEntry {
   file: OpenedFile;
   summary: FileSummary | null;
   rowsDone: number;
   error: ErrorPayload | null;
+  preview: FilePreview | null;
 }
 
 export type DisplayStatus =
@@ -41,7 +48,7 @@ export class LoadState {
       if (existing) {
         existing.file = file;
       } else {
-        this.files.push({ file, summary: null, rowsDone: 0, error: null });
+        this.files.push({ file, summary: null, rowsDone: 0, error: null, preview: null });
       }
     }
     if (this.selected === null && opened[0]) this.selected = opened[0].id;
@@ -61,6 +68,8 @@ export class LoadState {
     if (event.kind === "progress") {
       entry.rowsDone = event.rowsDone;
       entry.file = { ...entry.file, status: "validating" };
+    } else if (event.kind === "preview") {
+      entry.preview = { headers: event.headers, rows: event.rows };
     } else if (event.kind === "done") {
       entry.summary = event.summary;
       entry.error = null;

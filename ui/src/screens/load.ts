@@ -8,7 +8,7 @@ import { VirtualGrid } from "../grid";
 import { formatNumber, hasKey, issueCodeLabel, issueMessage, language, t, translateError } from "../i18n";
 import type { ContractSummary, FileEvent, FileId, RowFilter } from "../backend";
 import type { Issue } from "../bindings/Issue";
-import { codesByCount, displayStatus, reportName, submitBlock, type FileEntry } from "./load-state";
+import { codesByCount, displayStatus, reportName, submitBlock, type FileEntry, type FilePreview } from "./load-state";
 
 const ISSUE_PAGE = 200;
 
@@ -205,6 +205,31 @@ export function loadScreen(ctx: AppContext): Screen {
     mount(fileList, table);
   }
 
+  /** The file's first rows as read, before its issues are known. */
+  function previewTable(preview: FilePreview): HTMLElement {
+    return h(
+      "div",
+      { class: "card preview", "data-testid": "preview" },
+      h("h3", null, t("load.preview", { count: preview.rows.length })),
+      h(
+        "div",
+        { class: "preview-scroll" },
+        h(
+          "table",
+          { class: "table" },
+          h("thead", null, h("tr", null, h("th", { class: "num" }, "#"), ...preview.headers.map((header) => h("th", { dir: "auto" }, header)))),
+          h(
+            "tbody",
+            null,
+            ...preview.rows.map((row) =>
+              h("tr", null, h("td", { class: "num" }, row.row), ...preview.headers.map((_, i) => h("td", { dir: "auto" }, row.cells[i] ?? ""))),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   function card(label: string, value: number, kind: string, testid: string): HTMLElement {
     return h(
       "div",
@@ -233,7 +258,8 @@ export function loadScreen(ctx: AppContext): Screen {
           : entry.error
             ? translateError(entry.error)
             : t("load.validatingRows", { count: entry.rowsDone });
-      mount(detail, h("div", { class: "empty-state", role: "status" }, message));
+      const preview = entry.preview && !entry.error && entry.file.status === "validating" ? previewTable(entry.preview) : null;
+      mount(detail, h("div", { class: "empty-state", role: "status" }, message), preview);
       return;
     }
     const online = isOnline(ctx);

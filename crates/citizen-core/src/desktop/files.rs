@@ -81,6 +81,9 @@ pub enum FileEvent {
     Done { file_id: u64, summary: Box<FileSummary> },
     #[serde(rename = "failed")]
     Failed { file_id: u64, error: ErrorPayload },
+    /// The file's headers and first rows, as soon as they are read (no issues yet).
+    #[serde(rename = "preview")]
+    Preview { file_id: u64, headers: Vec<String>, rows: Vec<GridRowView> },
 }
 
 /// Which rows the grid shows.
@@ -346,9 +349,15 @@ impl OpenedFiles {
         let Some(dataset) = dataset else { return Ok(None) };
         let contract = catalog.get(&dataset)?;
         let progress_event = on_event.clone();
+        let preview_event = on_event.clone();
         let options = ValidateOptions {
             keep_rows: true,
             progress: Some(Arc::new(move |rows_done| progress_event(FileEvent::Progress { file_id, rows_done }))),
+            preview: Some(Arc::new(move |headers: &[String], rows: Vec<(u64, Vec<String>)>| {
+                let rows =
+                    rows.into_iter().map(|(row, cells)| GridRowView { row, cells, issues: Vec::new() }).collect();
+                preview_event(FileEvent::Preview { file_id, headers: headers.to_vec(), rows })
+            })),
             cancel: Some(cancel.clone()),
             ..ValidateOptions::default()
         };
@@ -631,7 +640,7 @@ mod tests {
             match events.recv_timeout(std::time::Duration::from_secs(60)) {
                 Ok(FileEvent::Done { summary, .. }) => return *summary,
                 Ok(FileEvent::Failed { error, .. }) => panic!("{}", error.message),
-                Ok(FileEvent::Progress { .. }) => {}
+                Ok(FileEvent::Progress { .. } | FileEvent::Preview { .. }) => {}
                 Err(e) => panic!("no event: {e}"),
             }
         }

@@ -27,6 +27,14 @@ type Params = BTreeMap<String, String>;
 /// Called with the number of rows checked so far (progress bars).
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// Called once, as soon as the first rows are read, with the file's headers
+/// and those rows (number and cells as shown): a screen shows the file while
+/// the rest is still being validated.
+pub type Preview = Arc<dyn Fn(&[String], Vec<(u64, Vec<String>)>) + Send + Sync>;
+
+/// Rows handed to `ValidateOptions::preview`.
+pub const PREVIEW_ROWS: usize = 50;
+
 /// Knobs for one validation run.
 #[derive(Clone)]
 pub struct ValidateOptions {
@@ -42,6 +50,8 @@ pub struct ValidateOptions {
     pub progress: Option<Progress>,
     /// Set to stop reading; the validation then ends as cancelled.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Hears the first rows of the file before validation ends.
+    pub preview: Option<Preview>,
 }
 
 impl std::fmt::Debug for ValidateOptions {
@@ -64,6 +74,7 @@ impl Default for ValidateOptions {
             keep_rows: false,
             progress: None,
             cancel: None,
+            preview: None,
         }
     }
 }
@@ -207,6 +218,18 @@ pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, op
         Some(flag) => Box::new(batches.take_while(move |_| !flag.load(Ordering::Relaxed))),
         None => batches,
     };
+    let batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send> = match options.preview.clone() {
+        Some(show) => {
+            let mut show = Some(show);
+            let headers = headers.clone();
+            Box::new(batches.inspect(move |batch| {
+                if let (Some(show), Ok(batch)) = (show.take(), batch) {
+                    show(&headers, first_rows(batch, PREVIEW_ROWS));
+                }
+            }))
+        }
+        None => batches,
+    };
     let keep_rows = store.is_some();
     let read_error = process_in_order(
         batches,
@@ -234,6 +257,13 @@ pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, op
     }
     validation.cancelled = cancel.is_some_and(|flag| flag.load(Ordering::Relaxed));
     validation
+}
+
+/// The first `count` rows of a batch: row number and cells as shown.
+fn first_rows(batch: &Batch, count: usize) -> Vec<(u64, Vec<String>)> {
+    (0..batch.len().min(count))
+        .map(|i| (batch.row_numbers[i], (0..batch.width(i)).map(|col| batch.cell(i, col).display()).collect()))
+        .collect()
 }
 
 /// Runs `work` on every batch on all cores and hands the results to `merge`
