@@ -260,6 +260,34 @@ describe("app shell and Load screen", () => {
     app.dispose();
   });
 
+  it("shows the first rows while a file is still validating, then the grid", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    let send: ((e: FileEvent) => void) | null = null;
+    const backend: Backend = {
+      ...fakeBackend(false),
+      openFiles: async (_paths, cb) => {
+        send = cb;
+        return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" }];
+      },
+    };
+    const app = await startApp(root, backend, null, 0);
+    (root.querySelector("[data-testid=btn-choose]") as HTMLButtonElement).click();
+    await tick(20);
+    expect(send).not.toBeNull();
+    send!({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [] }] });
+    send!({ kind: "progress", fileId: 1, rowsDone: 8192 });
+    await tick(5);
+    const preview = root.querySelector("[data-testid=preview]");
+    expect(preview?.textContent).toContain("דנה");
+    expect(preview?.querySelectorAll("tbody tr").length).toBe(1);
+    send!({ kind: "done", fileId: 1, summary });
+    await tick(20);
+    expect(root.querySelector("[data-testid=preview]")).toBeNull();
+    expect(root.querySelector("[data-testid=grid]")).not.toBeNull();
+    app.dispose();
+  });
+
   it("lists pending requests for supervisors and switches language", async () => {
     const root = document.createElement("div");
     document.body.append(root);
