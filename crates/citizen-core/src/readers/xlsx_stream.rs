@@ -198,7 +198,7 @@ fn find_header(
     };
     // The rows of the search window, by their offset from the first one.
     let mut window = 0usize;
-    while rows.peek(window).is_some_and(|(index, _)| ((*index - start) as usize) < HEADER_SEARCH_ROWS) {
+    while rows.peek(window).is_some_and(|(index, _)| (index.saturating_sub(start) as usize) < HEADER_SEARCH_ROWS) {
         window += 1;
     }
     if let Some(error) = rows.error.take() {
@@ -251,7 +251,7 @@ fn find_header(
     }
     let mut candidates: Vec<Vec<Cell>> = Vec::new();
     for (index, cells) in rows.buffered.iter().take(window) {
-        let at = (*index - start) as usize;
+        let at = index.saturating_sub(start) as usize;
         candidates.resize(at, Vec::new());
         candidates.push(shift(cells));
     }
