@@ -59,6 +59,10 @@ describe("i18n", () => {
     // A code or parameter this UI does not know keeps the report's own message.
     expect(issueMessage({ ...issue, code: "type", params: { expected: "colour" } })).toBe(issue.message);
     expect(issueMessage({ ...issue, code: "something_new", params: {} })).toBe(issue.message);
+    // A report stored before params existed keeps its English message.
+    const stored = { code: "row_change", column: null, value: null, message: "1500 rows against 1000 in the active version" };
+    expect(issueMessage(stored)).toBe(stored.message);
+    expect(issueMessage({ ...issue, params: { length: "1" } })).toBe(issue.message);
     const expected = ["code", "integer", "decimal", "boolean", "date", "datetime"];
     for (const kind of expected) expect(Object.keys(en)).toContain(`issue.type.${kind}`);
     for (const code of ISSUE_CODES.filter((c) => c !== "type" && c !== "israeli_id")) expect(Object.keys(en)).toContain(`issue.${code}`);

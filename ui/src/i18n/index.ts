@@ -79,9 +79,13 @@ export function issueMessage(issue: IssueText): string {
   const key = issueKey(issue);
   if (!hasKey(key)) return issue.message;
   const quoted: Record<string, string> = {};
-  const values = { ...issue.params, column: issue.column ?? "", header: issue.header ?? "", value: issue.value ?? "" };
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) quoted[name] = isolate(value);
-  return t(key, quoted);
+  const values: Record<string, string | null | undefined> = { ...issue.params, column: issue.column, header: issue.header, value: issue.value };
+  for (const [name, value] of Object.entries(values)) if (value !== undefined && value !== null) quoted[name] = isolate(value);
+  // A report stored before issues carried params (or one missing a name the
+  // sentence needs) keeps its own message rather than show a bare `{limit}`.
+  const template = catalogs[current][key];
+  const missing = (template.match(/\{(\w+)\}/g) ?? []).some((hole) => quoted[hole.slice(1, -1)] === undefined);
+  return missing ? issue.message : t(key, quoted);
 }
 
 /** Wraps quoted text in Unicode first-strong isolates, so a column name or a
