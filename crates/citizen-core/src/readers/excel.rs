@@ -6,6 +6,7 @@
 //! files are refused with a message saying what to do.
 
 use super::encoding::binary_kind;
+use super::xlsx_stream::{self, RowStream};
 use super::{
     pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
@@ -26,15 +27,33 @@ use std::path::Path;
 /// worksheet; the header row is `options.header_row` or the best scoring of the
 /// first [`HEADER_SEARCH_ROWS`] rows of the data.
 pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    if is_xlsx_name(path) {
+        let fast = catch_unwind(AssertUnwindSafe(|| super::xlsx_fast::open(path, options.sheet.as_ref())));
+        if let Ok(Some((workbook, sheet))) = fast {
+            let rows = RowStream::spawn(move |sink| workbook.stream(sink));
+            return xlsx_stream::open(rows, sheet, options.header_row, score);
+        }
+    }
     let (workbook, sheet) = open_sheet(path, options)?;
     match workbook {
-        Sheets::Xlsx(xlsx) => super::xlsx_stream::open(xlsx, sheet, options.header_row, score),
+        Sheets::Xlsx(xlsx) => {
+            let name = sheet.clone();
+            let rows = RowStream::spawn(move |sink| xlsx_stream::parse_sheet(xlsx, &name, sink));
+            xlsx_stream::open(rows, sheet, options.header_row, score)
+        }
         other => open_range(other, sheet, options, score),
     }
 }
 
+/// Extensions of the workbooks the fast xlsx path may read.
+const XLSX_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlam", "xltx", "xltm"];
+
+fn is_xlsx_name(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| XLSX_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
 /// Opens the workbook and picks the sheet to read.
-fn open_sheet(path: &Path, options: &SourceOptions) -> Result<(Workbook, String), ReadError> {
+pub(super) fn open_sheet(path: &Path, options: &SourceOptions) -> Result<(Workbook, String), ReadError> {
     // calamine parses untrusted bytes; a panic in it must not take the caller down.
     let opened = catch_unwind(AssertUnwindSafe(|| {
         let workbook = open_workbook_any(path)?;
@@ -120,7 +139,7 @@ fn open_workbook_any(path: &Path) -> Result<Workbook, ReadError> {
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let by_extension = match ext.as_str() {
-        "xlsx" | "xlsm" | "xlam" | "xltx" | "xltm" => Some(Format::Xlsx),
+        x if XLSX_EXTENSIONS.contains(&x) => Some(Format::Xlsx),
         "xls" | "xla" | "xlt" => Some(Format::Xls),
         "xlsb" => Some(Format::Xlsb),
         "ods" => Some(Format::Ods),
@@ -218,7 +237,7 @@ fn try_open(path: &Path, format: Format) -> Result<Workbook, OpenError> {
 /// The sheet to read: by index (0-based, hidden sheets included) or by name
 /// (exact, else ignoring case and surrounding spaces); by default the first
 /// visible worksheet.
-fn choose_sheet(sheets: &[Sheet], wanted: Option<&SheetConfig>) -> Result<String, ReadError> {
+pub(super) fn choose_sheet(sheets: &[Sheet], wanted: Option<&SheetConfig>) -> Result<String, ReadError> {
     if sheets.is_empty() {
         return Err(ReadError::Empty { message: "the workbook has no sheets".to_owned() });
     }
@@ -337,7 +356,7 @@ pub fn convert_ref(data: &DataRef<'_>) -> Cell {
 /// An Excel date/time serial: a date-time from its own epoch (1900 or 1904,
 /// Excel's 1900 leap-year bug included); a time of day alone (serial below 1)
 /// and a duration become text such as `10:30:00`.
-fn excel_datetime(dt: &ExcelDateTime) -> Cell {
+pub(super) fn excel_datetime(dt: &ExcelDateTime) -> Cell {
     let serial = dt.as_f64();
     if !serial.is_finite() {
         return Cell::Number(serial);
@@ -366,7 +385,7 @@ fn clock_text(days: f64) -> String {
 
 /// An ISO 8601 date or date-time (OpenDocument cells) as a date-time; anything
 /// else stays text.
-fn iso_datetime(s: &str) -> Cell {
+pub(super) fn iso_datetime(s: &str) -> Cell {
     let trimmed = s.trim();
     NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN)))

@@ -6,7 +6,9 @@
 pub mod csv;
 pub mod encoding;
 pub mod excel;
+mod xlsx_fast;
 pub mod xlsx_stream;
+mod xml_scan;
 
 use crate::contract::SourceOptions;
 use crate::report::IssueCode;

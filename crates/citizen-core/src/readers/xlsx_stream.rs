@@ -1,7 +1,7 @@
 //! The streaming path for .xlsx/.xlsm sheets: a thread parses the sheet's XML
-//! with calamine's cell reader and hands rows over as it goes, so validation
-//! runs on the other cores while the file is still being read, and the sheet
-//! is never held whole in memory. Other workbook formats go through
+//! (the fast path of `xlsx_fast`, else calamine's cell reader) and hands rows
+//! over as it goes, so validation runs on the other cores while the file is
+//! still being read, and the sheet is never held whole in memory. Other workbook formats go through
 //! `excel.rs`, which reads the sheet as one range; a differential test proves
 //! both paths give the same table.
 
@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// A sheet row: its 0-based spreadsheet index and its cells from column A.
-type Row = (u32, Vec<Cell>);
+pub(super) type Row = (u32, Vec<Cell>);
 
 /// Rows sent over the channel at a time: a small first chunk so the header is
 /// found (and the app shows rows) at once, then whole batches.
@@ -28,14 +28,13 @@ const CHUNK_ROWS: usize = BATCH_ROWS;
 /// both sides busy, few enough to keep memory flat.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// Opens `sheet` of an .xlsx workbook as a streamed table.
+/// Opens `sheet` of an .xlsx workbook as a streamed table, its rows coming from `rows`.
 pub fn open(
-    workbook: Xlsx<BufReader<File>>,
+    mut rows: RowStream,
     sheet: String,
     forced_header: Option<u64>,
     score: HeaderScore<'_>,
 ) -> Result<Table, ReadError> {
-    let mut rows = RowStream::spawn(workbook, sheet.clone());
     let header = find_header(&mut rows, forced_header, score, &sheet)?;
     Ok(Table {
         sheet: Some(sheet),
@@ -47,8 +46,8 @@ pub fn open(
     })
 }
 
-/// The rows the parsing thread sends, with a look-ahead buffer for the header search.
-struct RowStream {
+/// The rows a parsing thread sends, with a look-ahead buffer for the header search.
+pub struct RowStream {
     receiver: Receiver<Result<Vec<Row>, ReadError>>,
     buffered: VecDeque<Row>,
     error: Option<ReadError>,
@@ -56,13 +55,14 @@ struct RowStream {
 }
 
 impl RowStream {
-    fn spawn(workbook: Xlsx<BufReader<File>>, sheet: String) -> RowStream {
+    /// Runs `parse` on its own thread, feeding the stream through a [`RowSink`].
+    pub fn spawn(parse: impl FnOnce(&mut RowSink<'_>) + Send + 'static) -> RowStream {
         let (sender, receiver) = sync_channel(CHUNKS_IN_FLIGHT);
         std::thread::spawn(move || {
-            // calamine parses untrusted bytes; a panic in it must end the
+            // The parsers read untrusted bytes; a panic in one must end the
             // stream with an error, not take the process down.
             let failure_sender = sender.clone();
-            let outcome = catch_unwind(AssertUnwindSafe(move || parse_sheet(workbook, &sheet, &sender)));
+            let outcome = catch_unwind(AssertUnwindSafe(move || parse(&mut RowSink::new(&sender))));
             if outcome.is_err() {
                 let _ = failure_sender.send(Err(damaged("the workbook could not be read")));
             }
@@ -93,7 +93,7 @@ impl RowStream {
     }
 
     /// The next row, or the error that ended the sheet.
-    fn next_row(&mut self) -> Option<Result<Row, ReadError>> {
+    pub(super) fn next_row(&mut self) -> Option<Result<Row, ReadError>> {
         loop {
             if let Some(row) = self.buffered.pop_front() {
                 return Some(Ok(row));
@@ -115,57 +115,89 @@ impl RowStream {
     }
 }
 
-/// Runs on the parsing thread: every non-empty cell of the sheet, grouped into
-/// rows, sent in chunks. Stops early when the reader is dropped.
-fn parse_sheet(mut workbook: Xlsx<BufReader<File>>, sheet: &str, sender: &SyncSender<Result<Vec<Row>, ReadError>>) {
-    let failed = |error: calamine::XlsxError| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
-    let mut cells = match workbook.worksheet_cells_reader(sheet) {
-        Ok(cells) => cells,
-        Err(error) => {
-            let _ = sender.send(Err(failed(error)));
-            return;
+/// Where a parser puts the cells it reads, in sheet order: they are grouped
+/// into rows and the rows sent in chunks.
+pub struct RowSink<'a> {
+    sender: &'a SyncSender<Result<Vec<Row>, ReadError>>,
+    chunk: Vec<Row>,
+    chunk_rows: usize,
+    current: Option<Row>,
+    /// Cells in the last row, to size the next one at once.
+    last_width: usize,
+}
+
+impl<'a> RowSink<'a> {
+    fn new(sender: &'a SyncSender<Result<Vec<Row>, ReadError>>) -> Self {
+        RowSink {
+            sender,
+            chunk: Vec::with_capacity(FIRST_CHUNK_ROWS),
+            chunk_rows: FIRST_CHUNK_ROWS,
+            current: None,
+            last_width: 0,
         }
-    };
-    let mut chunk: Vec<Row> = Vec::with_capacity(FIRST_CHUNK_ROWS);
-    let mut chunk_rows = FIRST_CHUNK_ROWS;
-    let mut current: Option<Row> = None;
-    loop {
-        let cell = match cells.next_cell() {
-            Ok(Some(cell)) => cell,
-            Ok(None) => break,
-            Err(error) => {
-                chunk.extend(current.take());
-                if !chunk.is_empty() && sender.send(Ok(std::mem::take(&mut chunk))).is_err() {
-                    return;
-                }
-                let _ = sender.send(Err(failed(error)));
-                return;
+    }
+
+    /// Adds a cell at its 0-based row and column (a later cell at the same
+    /// place replaces an earlier one); false once the reader has gone.
+    pub fn push(&mut self, row: u32, col: u32, cell: Cell) -> bool {
+        if self.current.as_ref().is_some_and(|(index, _)| *index != row) {
+            if let Some(done) = self.current.take() {
+                self.last_width = done.1.len();
+                self.chunk.push(done);
             }
-        };
-        let (row, col) = cell.get_position();
-        let value = cell.get_value();
-        if matches!(value, DataRef::Empty) {
-            continue;
-        }
-        if current.as_ref().is_some_and(|(index, _)| *index != row) {
-            chunk.extend(current.take());
-            if chunk.len() == chunk_rows {
-                chunk_rows = CHUNK_ROWS;
-                if sender.send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(chunk_rows)))).is_err() {
-                    return;
+            if self.chunk.len() == self.chunk_rows {
+                self.chunk_rows = CHUNK_ROWS;
+                let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(self.chunk_rows));
+                if self.sender.send(Ok(full)).is_err() {
+                    return false;
                 }
             }
         }
-        let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
+        let width = self.last_width;
+        let (_, values) = self.current.get_or_insert_with(|| (row, Vec::with_capacity(width)));
         let col = col as usize;
         if values.len() <= col {
             values.resize(col + 1, Cell::Empty);
         }
-        values[col] = convert_ref(value);
+        values[col] = cell;
+        true
     }
-    chunk.extend(current.take());
-    if !chunk.is_empty() {
-        let _ = sender.send(Ok(chunk));
+
+    /// Sends the rows still held: the sheet has ended.
+    pub fn finish(&mut self) {
+        self.chunk.extend(self.current.take());
+        if !self.chunk.is_empty() {
+            let _ = self.sender.send(Ok(std::mem::take(&mut self.chunk)));
+        }
+    }
+
+    /// Sends the rows read so far, then the error that stopped the sheet.
+    pub fn fail(&mut self, error: ReadError) {
+        self.finish();
+        let _ = self.sender.send(Err(error));
+    }
+}
+
+/// Runs on the parsing thread: calamine's cell reader over the sheet, for
+/// workbooks the fast path leaves to calamine.
+pub fn parse_sheet(mut workbook: Xlsx<BufReader<File>>, sheet: &str, sink: &mut RowSink<'_>) {
+    let failed = |error: calamine::XlsxError| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
+    let mut cells = match workbook.worksheet_cells_reader(sheet) {
+        Ok(cells) => cells,
+        Err(error) => return sink.fail(failed(error)),
+    };
+    loop {
+        match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (row, col) = cell.get_position();
+                let value = cell.get_value();
+                if !matches!(value, DataRef::Empty) && !sink.push(row, col, convert_ref(value)) {
+                    return;
+                }
+            }
+            Ok(None) => return sink.finish(),
+            Err(error) => return sink.fail(failed(error)),
+        }
     }
 }
 

@@ -1,0 +1,622 @@
+//! A small pull scanner for the XML inside .xlsx packages, streamed from any
+//! reader. It reports what the fast xlsx path needs and nothing more: start and
+//! end tags (a self-closing tag gives both, as calamine's reader is configured
+//! to do), text, CDATA and entity references; comments, processing
+//! instructions and doctypes are skipped. Attribute values stay raw; entities
+//! are resolved by the caller through [`resolve_entity`].
+
+use std::io::{ErrorKind, Read};
+
+/// Bytes read from the source at a time.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// What the scanner found next.
+#[derive(Debug, PartialEq)]
+pub(super) enum Event<'a> {
+    Start(Tag<'a>),
+    /// An end tag, by its qualified name.
+    End(&'a [u8]),
+    /// Character data between markup, raw (line ends not yet normalised).
+    Text(&'a [u8]),
+    CData(&'a [u8]),
+    /// An entity or character reference: the name between `&` and `;`.
+    Ref(&'a [u8]),
+    Eof,
+}
+
+/// A start tag: its qualified name and the raw text of its attributes.
+#[derive(Debug, PartialEq)]
+pub(super) struct Tag<'a> {
+    pub name: &'a [u8],
+    attributes: &'a [u8],
+}
+
+impl<'a> Tag<'a> {
+    /// The name without its namespace prefix.
+    pub fn local_name(&self) -> &'a [u8] {
+        local_name(self.name)
+    }
+
+    /// The raw value of the attribute whose key is exactly `key`.
+    pub fn attribute(&self, key: &[u8]) -> Result<Option<&'a [u8]>, ScanError> {
+        for pair in self.attributes() {
+            let (k, v) = pair?;
+            if k == key {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every attribute as a raw key and value.
+    pub fn attributes(&self) -> Attributes<'a> {
+        Attributes { raw: self.attributes, pos: 0 }
+    }
+}
+
+/// The name after the namespace prefix, if any.
+pub(super) fn local_name(name: &[u8]) -> &[u8] {
+    name.iter().rposition(|&b| b == b':').map_or(name, |colon| &name[colon + 1..])
+}
+
+/// Iterates over the attributes of a tag.
+pub(super) struct Attributes<'a> {
+    raw: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<(&'a [u8], &'a [u8]), ScanError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = self.raw;
+        let mut pos = self.pos;
+        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if pos >= raw.len() {
+            self.pos = pos;
+            return None;
+        }
+        // Any error ends the iteration.
+        self.pos = raw.len();
+        let key_start = pos;
+        while pos < raw.len() && raw[pos] != b'=' {
+            pos += 1;
+        }
+        if pos >= raw.len() {
+            return Some(Err(ScanError::Malformed("an attribute without a value")));
+        }
+        let key = raw[key_start..pos].trim_ascii_end();
+        pos += 1;
+        while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let quote = match raw.get(pos) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Some(Err(ScanError::Malformed("an attribute value without quotes"))),
+        };
+        pos += 1;
+        let value_start = pos;
+        while pos < raw.len() && raw[pos] != quote {
+            pos += 1;
+        }
+        let value = &raw[value_start..pos];
+        self.pos = (pos + 1).min(raw.len());
+        Some(Ok((key, value)))
+    }
+}
+
+/// Why the XML could not be scanned.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ScanError {
+    #[error("the XML ends inside {0}")]
+    Truncated(&'static str),
+    #[error("malformed XML: {0}")]
+    Malformed(&'static str),
+    #[error("unknown XML entity '&{0};'")]
+    Entity(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Pulls [`Event`]s from XML read from `R`, holding only a window of it.
+pub(super) struct Scanner<R> {
+    source: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// The name of a self-closing tag whose end is still to be reported.
+    empty_element: Vec<u8>,
+    pending_end: bool,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(source: R) -> Self {
+        Scanner {
+            source,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            empty_element: Vec::new(),
+            pending_end: false,
+        }
+    }
+
+    /// Reads more of the source after the unread bytes; false at its end.
+    fn fill(&mut self) -> Result<bool, ScanError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() - self.end < READ_CHUNK / 2 {
+            self.buf.resize(self.buf.len() + READ_CHUNK, 0);
+        }
+        loop {
+            match self.source.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// A shortcut for the usual small element: when the unread XML is `open`,
+    /// then text free of markup and references, then `close`, all of it in the
+    /// bytes read so far, it is consumed and the text returned. Otherwise
+    /// nothing is consumed and the caller reads events as usual.
+    pub fn simple_element(&mut self, open: &[u8], close: &[u8]) -> Option<&[u8]> {
+        if self.pending_end {
+            return None;
+        }
+        let rest = self.buf[self.pos..self.end].strip_prefix(open)?;
+        let markup = rest.iter().position(|&b| b == b'<' || b == b'&')?;
+        if !rest[markup..].starts_with(close) {
+            return None;
+        }
+        let start = self.pos + open.len();
+        self.pos = start + markup + close.len();
+        Some(&self.buf[start..start + markup])
+    }
+
+    /// The next event.
+    pub fn next(&mut self) -> Result<Event<'_>, ScanError> {
+        if self.pending_end {
+            self.pending_end = false;
+            return Ok(Event::End(&self.empty_element));
+        }
+        loop {
+            if self.pos == self.end && !self.fill()? {
+                return Ok(Event::Eof);
+            }
+            match self.locate()? {
+                Some(Found::Skip(next)) => self.pos = next,
+                Some(found) => return Ok(self.take(found)),
+                None => {
+                    if !self.fill()? {
+                        return self.at_end();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The source ended within the unread bytes: trailing text is text, an
+    /// unfinished tag is an error.
+    fn at_end(&mut self) -> Result<Event<'_>, ScanError> {
+        match self.buf[self.pos] {
+            b'<' => Err(ScanError::Truncated("a tag")),
+            b'&' => Err(ScanError::Truncated("an entity reference")),
+            _ => {
+                let text = &self.buf[self.pos..self.end];
+                self.pos = self.end;
+                Ok(Event::Text(text))
+            }
+        }
+    }
+
+    /// Finds the extent of the next event in the buffer; None if it goes on
+    /// past the bytes read so far.
+    fn locate(&self) -> Result<Option<Found>, ScanError> {
+        let data = &self.buf[self.pos..self.end];
+        let at = self.pos;
+        let found = match data[0] {
+            b'<' => {
+                if data.len() < 2 {
+                    return Ok(None);
+                }
+                match data[1] {
+                    b'/' => find(data, b">").map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
+                    b'?' => find(data, b"?>").map(|i| Found::Skip(at + i + 2)),
+                    b'!' => {
+                        if data.len() < 9 {
+                            return Ok(None);
+                        }
+                        if data.starts_with(b"<!--") {
+                            find(&data[4..], b"-->").map(|i| Found::Skip(at + 4 + i + 3))
+                        } else if data.starts_with(b"<![CDATA[") {
+                            find(&data[9..], b"]]>").map(|i| Found::CData(at + 9, at + 9 + i, at + 9 + i + 3))
+                        } else {
+                            find(data, b">").map(|gt| Found::Skip(at + gt + 1))
+                        }
+                    }
+                    _ => tag_end(data).map(|gt| Found::Start(at, at + gt)),
+                }
+            }
+            b'&' => match data.iter().position(|&b| b == b';') {
+                Some(semicolon) if semicolon > 1 => Some(Found::Ref(at + 1, at + semicolon)),
+                Some(_) => return Err(ScanError::Malformed("an empty entity reference")),
+                None if data.len() > 64 => return Err(ScanError::Malformed("an '&' that starts no entity")),
+                None => None,
+            },
+            _ => data.iter().position(|&b| b == b'<' || b == b'&').map(|i| Found::Text(at, at + i)),
+        };
+        Ok(found)
+    }
+
+    fn take(&mut self, found: Found) -> Event<'_> {
+        match found {
+            Found::Skip(next) => {
+                self.pos = next;
+                Event::Text(&[])
+            }
+            Found::End(start, end, next) => {
+                self.pos = next;
+                Event::End(self.buf[start..end].trim_ascii())
+            }
+            Found::CData(start, end, next) => {
+                self.pos = next;
+                Event::CData(&self.buf[start..end])
+            }
+            Found::Ref(start, end) => {
+                self.pos = end + 1;
+                Event::Ref(&self.buf[start..end])
+            }
+            Found::Text(start, end) => {
+                self.pos = end;
+                Event::Text(&self.buf[start..end])
+            }
+            Found::Start(lt, gt) => {
+                self.pos = gt + 1;
+                let mut inner = &self.buf[lt + 1..gt];
+                let empty = inner.last() == Some(&b'/');
+                if empty {
+                    inner = &inner[..inner.len() - 1];
+                }
+                let name_end = inner.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(inner.len());
+                let (name, attributes) = inner.split_at(name_end);
+                if empty {
+                    self.empty_element.clear();
+                    self.empty_element.extend_from_slice(name);
+                    self.pending_end = true;
+                }
+                Event::Start(Tag { name, attributes })
+            }
+        }
+    }
+}
+
+/// Where an event lies in the buffer (absolute indices).
+enum Found {
+    /// Markup to skip; the index after it.
+    Skip(usize),
+    /// Name start, name end, index after the tag.
+    End(usize, usize, usize),
+    /// Content start, content end, index after the section.
+    CData(usize, usize, usize),
+    /// Name start and the index of the `;`.
+    Ref(usize, usize),
+    Text(usize, usize),
+    /// Indices of `<` and `>`.
+    Start(usize, usize),
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The index of the `>` that closes the start tag at the beginning of `data`,
+/// skipping any `>` inside quoted attribute values.
+fn tag_end(data: &[u8]) -> Option<usize> {
+    let mut quote = 0u8;
+    for (i, &b) in data.iter().enumerate().skip(1) {
+        if quote != 0 {
+            if b == quote {
+                quote = 0;
+            }
+        } else if b == b'>' {
+            return Some(i);
+        } else if b == b'"' || b == b'\'' {
+            quote = b;
+        }
+    }
+    None
+}
+
+/// Appends the text an entity or character reference stands for.
+pub(super) fn resolve_entity(name: &[u8], out: &mut String) -> Result<(), ScanError> {
+    let unknown = || ScanError::Entity(String::from_utf8_lossy(name).into_owned());
+    let text = match name {
+        b"lt" => "<",
+        b"gt" => ">",
+        b"amp" => "&",
+        b"apos" => "'",
+        b"quot" => "\"",
+        [b'#', b'x', hex @ ..] => return push_code_point(hex, 16, out).ok_or_else(unknown),
+        [b'#', decimal @ ..] => return push_code_point(decimal, 10, out).ok_or_else(unknown),
+        _ => return Err(unknown()),
+    };
+    out.push_str(text);
+    Ok(())
+}
+
+fn push_code_point(digits: &[u8], radix: u32, out: &mut String) -> Option<()> {
+    let digits = std::str::from_utf8(digits).ok()?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let code = u32::from_str_radix(digits, radix).ok()?;
+    out.push(char::from_u32(code).filter(|&c| c != '\0')?);
+    Some(())
+}
+
+/// Appends character data with its line ends normalised as XML 1.0 says
+/// (`\r\n` and a lone `\r` become `\n`).
+pub(super) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
+    let text = std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("text that is not UTF-8"))?;
+    if !text.contains('\r') {
+        out.push_str(text);
+        return Ok(());
+    }
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(())
+}
+
+/// An attribute value with its entity references resolved.
+pub(super) fn attribute_text(raw: &[u8]) -> Result<String, ScanError> {
+    let text = std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("an attribute that is not UTF-8"))?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let semicolon = after.find(';').ok_or(ScanError::Malformed("an '&' that starts no entity"))?;
+        resolve_entity(&after.as_bytes()[..semicolon], &mut out)?;
+        rest = &after[semicolon + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Undoes Excel's own escapes: `_xHHHH_` stands for a UTF-16 code unit (two in
+/// a row for a character beyond the BMP; a lone surrogate becomes U+FFFD).
+pub(super) fn unescape_excel(text: String) -> String {
+    let Some(first) = find_excel_escape(&text, 0) else {
+        return text;
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut next = Some(first);
+    while let Some((index, unit)) = next {
+        out.push_str(&text[copied..index]);
+        let mut after = index + EXCEL_ESCAPE_LEN;
+        let c = match unit {
+            0xD800..=0xDBFF => match parse_excel_escape(&text, after) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    after += EXCEL_ESCAPE_LEN;
+                    char::from_u32(0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00))
+                }
+                _ => None,
+            },
+            0xDC00..=0xDFFF => None,
+            _ => char::from_u32(u32::from(unit)),
+        };
+        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        copied = after;
+        next = find_excel_escape(&text, after);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+const EXCEL_ESCAPE_LEN: usize = 7;
+
+fn find_excel_escape(text: &str, mut start: usize) -> Option<(usize, u16)> {
+    while let Some(offset) = text[start..].find('_') {
+        let index = start + offset;
+        if let Some(unit) = parse_excel_escape(text, index) {
+            return Some((index, unit));
+        }
+        start = index + 1;
+    }
+    None
+}
+
+fn parse_excel_escape(text: &str, index: usize) -> Option<u16> {
+    let bytes = text.as_bytes().get(index..index + EXCEL_ESCAPE_LEN)?;
+    if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' || !bytes[2..6].iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(&bytes[2..6]).ok()?, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out one byte at a time, to cross every buffer edge.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn describe<R: Read>(mut scanner: Scanner<R>) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            match scanner.next().expect("well-formed") {
+                Event::Start(tag) => {
+                    let attrs: Vec<String> = tag
+                        .attributes()
+                        .map(|a| a.map(|(k, v)| format!("{}={}", text(k), text(v))).expect("attribute"))
+                        .collect();
+                    out.push(format!("<{} {}>", text(tag.name), attrs.join(",")));
+                }
+                Event::End(name) => out.push(format!("</{}>", text(name))),
+                Event::Text([]) => {}
+                Event::Text(t) => out.push(format!("text {}", text(t))),
+                Event::CData(t) => out.push(format!("cdata {}", text(t))),
+                Event::Ref(r) => out.push(format!("ref {}", text(r))),
+                Event::Eof => return out,
+            }
+        }
+    }
+
+    const SAMPLE: &[u8] = b"<?xml version=\"1.0\"?>\n<!-- a comment with <tags> -->\
+        <x:row r=\"1\" spans='1:2' note=\"a>b\"><c r=\"A1\" t=\"s\"><v>7</v></c><c r=\"B1\"/>\
+        <is><t xml:space=\"preserve\"> a &amp; b&#x5D0;</t><![CDATA[<raw>]]></is></x:row >tail";
+
+    fn expected() -> Vec<String> {
+        [
+            "text \n",
+            "<x:row r=1,spans=1:2,note=a>b>",
+            "<c r=A1,t=s>",
+            "<v >",
+            "text 7",
+            "</v>",
+            "</c>",
+            "<c r=B1>",
+            "</c>",
+            "<is >",
+            "<t xml:space=preserve>",
+            "text  a ",
+            "ref amp",
+            "text  b",
+            "ref #x5D0",
+            "</t>",
+            "cdata <raw>",
+            "</is>",
+            "</x:row>",
+            "text tail",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn scans_tags_text_references_and_sections() {
+        assert_eq!(describe(Scanner::new(SAMPLE)), expected());
+    }
+
+    #[test]
+    fn gives_the_same_events_whatever_the_read_sizes() {
+        assert_eq!(describe(Scanner::new(Trickle(SAMPLE))), expected());
+    }
+
+    #[test]
+    fn takes_a_simple_element_whole_or_not_at_all() {
+        let mut scanner = Scanner::new(&b"<v>12</v></c><v>1&amp;2</v></c><v>3</v> </c>"[..]);
+        scanner.fill().expect("in memory");
+        assert_eq!(scanner.simple_element(b"<v>", b"</v></c>"), Some(&b"12"[..]));
+        assert_eq!(scanner.simple_element(b"<v>", b"</v></c>"), None, "a reference needs events");
+        let mut rest = Vec::new();
+        loop {
+            match scanner.next().expect("well-formed") {
+                Event::Eof => break,
+                Event::End(name) if name == b"c" => {
+                    assert_eq!(scanner.simple_element(b"<v>", b"</v></c>"), None, "space before </c>");
+                    rest.push("</c>".to_owned());
+                }
+                event => rest.push(format!("{event:?}")),
+            }
+        }
+        assert_eq!(rest.len(), 11, "{rest:?}");
+    }
+
+    #[test]
+    fn an_unfinished_tag_is_an_error_not_text() {
+        let mut scanner = Scanner::new(&b"<row><c r=\"A1"[..]);
+        assert!(matches!(scanner.next(), Ok(Event::Start(_))));
+        assert!(matches!(scanner.next(), Err(ScanError::Truncated("a tag"))));
+    }
+
+    #[test]
+    fn attributes_must_be_quoted() {
+        let mut scanner = Scanner::new(&b"<c r=A1>"[..]);
+        let Ok(Event::Start(tag)) = scanner.next() else { panic!("a start tag") };
+        assert!(tag.attribute(b"r").is_err());
+        assert_eq!(tag.local_name(), b"c");
+    }
+
+    #[test]
+    fn resolves_predefined_entities_and_character_references() {
+        let mut out = String::new();
+        for name in ["lt", "gt", "amp", "apos", "quot", "#65", "#x5d0"] {
+            resolve_entity(name.as_bytes(), &mut out).expect("known");
+        }
+        assert_eq!(out, "<>&'\"Aא");
+        for bad in ["nbsp", "#", "#x", "#0", "#xD800", "#x110000", "#12a"] {
+            assert!(resolve_entity(bad.as_bytes(), &mut out).is_err(), "{bad}");
+        }
+        assert_eq!(attribute_text(b"R&amp;D &#1488;").expect("valid"), "R&D א");
+        assert!(attribute_text(b"a & b").is_err());
+    }
+
+    #[test]
+    fn normalises_line_ends() {
+        let mut out = String::new();
+        push_text(b"a\r\nb\rc\nd", &mut out).expect("UTF-8");
+        assert_eq!(out, "a\nb\nc\nd");
+        assert!(push_text(b"\xff", &mut out).is_err());
+    }
+
+    #[test]
+    fn undoes_excel_escapes() {
+        let cases = [
+            ("plain", "plain"),
+            ("a_x000D_b", "a\rb"),
+            ("_x005F_x000D_", "_x000D_"),
+            ("_xD83D__xDCF7_", "\u{1F4F7}"),
+            ("_xD83D_x", "\u{FFFD}x"),
+            ("_xDCF7_", "\u{FFFD}"),
+            ("_x00e9_", "é"),
+            ("_x12_ _xZZZZ_", "_x12_ _xZZZZ_"),
+        ];
+        for (escaped, plain) in cases {
+            assert_eq!(unescape_excel(escaped.to_owned()), plain, "{escaped}");
+        }
+    }
+}
