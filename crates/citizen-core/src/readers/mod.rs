@@ -1,7 +1,9 @@
 //! Readers turn a CSV or spreadsheet file into a header row plus a stream of row
 //! batches, whatever the format, encoding or delimiter. One variant per format:
 //! `csv` (streamed, never whole in memory), `excel` (calamine: xls, xlsb, ods
-//! read as one range) and `xlsx_stream` (xlsx and xlsm, streamed).
+//! read as one range) and `xlsx_stream` (xlsx and xlsm, streamed: parsed by
+//! `xlsx_fast` with the `xml_scan` scanner, or by calamine for packages the
+//! fast path does not know).
 
 pub mod csv;
 pub mod encoding;
@@ -14,6 +16,7 @@ use crate::contract::SourceOptions;
 use crate::report::IssueCode;
 use chrono::NaiveDateTime;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Rows handed to validation at a time: large enough to amortise channel costs,
 /// small enough to keep memory flat.
@@ -37,10 +40,13 @@ pub enum CellRef<'a> {
 }
 
 /// An owned cell, for formats that are not plain text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Cell {
     Empty,
     Text(String),
+    /// Text that many cells share (an xlsx shared string): a copy costs no
+    /// allocation, and none has to be freed on the validating threads.
+    SharedText(Arc<str>),
     Number(f64),
     Bool(bool),
     DateTime(NaiveDateTime),
@@ -53,11 +59,19 @@ impl Cell {
         match self {
             Cell::Empty => CellRef::Empty,
             Cell::Text(s) => CellRef::Text(s),
+            Cell::SharedText(s) => CellRef::Text(s),
             Cell::Number(n) => CellRef::Number(*n),
             Cell::Bool(b) => CellRef::Bool(*b),
             Cell::DateTime(d) => CellRef::DateTime(*d),
             Cell::Error(e) => CellRef::Error(e),
         }
+    }
+}
+
+/// Cells are equal when their values are, however the text is held.
+impl PartialEq for Cell {
+    fn eq(&self, other: &Cell) -> bool {
+        self.as_ref() == other.as_ref()
     }
 }
 

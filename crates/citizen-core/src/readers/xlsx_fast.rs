@@ -18,7 +18,10 @@ use calamine::{ExcelDateTime, ExcelDateTimeType, Sheet, SheetType, SheetVisible}
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use zip::ZipArchive;
 
 type Archive = ZipArchive<BufReader<File>>;
@@ -320,7 +323,7 @@ impl CellType {
 
 /// What cell values are read against.
 struct Book<'a> {
-    strings: &'a [String],
+    strings: &'a [Arc<str>],
     formats: &'a [NumberKind],
     is_1904: bool,
 }
@@ -365,26 +368,22 @@ struct Reader<R> {
 }
 
 impl FastXlsx {
-    /// Runs on the parsing thread: the shared strings, then every cell of the sheet.
-    pub(super) fn stream(mut self, sink: &mut RowSink<'_>) {
+    /// Runs on the parsing thread: the shared strings, then every cell of the
+    /// sheet. Both parts are inflated on a thread of their own meanwhile.
+    pub(super) fn stream(self, sink: &mut RowSink<'_>) {
         let sheet = self.sheet.clone();
         let failed = |error: &dyn std::fmt::Display| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
-        let strings = match self.strings_part.take() {
-            Some(part) => match self.archive.by_name(&part) {
-                Ok(entry) => match shared_strings(entry) {
-                    Ok(strings) => strings,
-                    Err(error) => return sink.fail(failed(&error)),
-                },
-                Err(error) => return sink.fail(failed(&error)),
-            },
+        let parts: Vec<String> = self.strings_part.iter().chain([&self.sheet_part]).cloned().collect();
+        let mut inflated = inflate(self.archive, parts).into_iter();
+        let strings_part = if self.strings_part.is_some() { inflated.next() } else { None };
+        let strings = match strings_part.map(shared_strings) {
+            Some(Ok(strings)) => strings,
+            Some(Err(error)) => return sink.fail(failed(&error)),
             None => Vec::new(),
         };
+        let Some(part) = inflated.next() else { return sink.fail(failed(&"the sheet part is missing")) };
         let book = Book { strings: &strings, formats: &self.formats, is_1904: self.is_1904 };
-        let entry = match self.archive.by_name(&self.sheet_part) {
-            Ok(entry) => entry,
-            Err(error) => return sink.fail(failed(&error)),
-        };
-        let mut reader = Reader { xml: Scanner::new(entry), names: OpenElements::default(), text: String::new() };
+        let mut reader = Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new() };
         match reader.cells(&book, sink) {
             Ok(()) => sink.finish(),
             Err(error) => sink.fail(failed(&error)),
@@ -392,8 +391,89 @@ impl FastXlsx {
     }
 }
 
+/// Bytes inflated per block, and blocks in flight per part.
+const INFLATED_BLOCK: usize = 128 * 1024;
+const BLOCKS_IN_FLIGHT: usize = 8;
+
+/// A part of the package as another thread inflates it, block by block.
+struct Inflated {
+    blocks: Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.block.len() {
+            match self.blocks.recv() {
+                Ok(block) => {
+                    self.block = block?;
+                    self.at = 0;
+                }
+                // The inflating thread is done with this part.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Inflates `parts` one after the other on a thread of its own, so that
+/// decompression overlaps parsing; the parts are read back in the same order.
+fn inflate(mut archive: Archive, parts: Vec<String>) -> Vec<Inflated> {
+    let (senders, readers): (Vec<_>, Vec<_>) = parts
+        .iter()
+        .map(|_| {
+            let (sender, blocks) = sync_channel(BLOCKS_IN_FLIGHT);
+            (sender, Inflated { blocks, block: Vec::new(), at: 0 })
+        })
+        .collect();
+    std::thread::spawn(move || {
+        // zip parses untrusted bytes: a panic ends the parts early (the
+        // parser then reports the XML as cut short) instead of the process.
+        let _ = catch_unwind(AssertUnwindSafe(move || {
+            for (part, sender) in parts.iter().zip(senders) {
+                if !inflate_part(&mut archive, part, &sender) {
+                    return;
+                }
+            }
+        }));
+    });
+    readers
+}
+
+/// Sends one part in blocks; false once the parser has gone.
+fn inflate_part(archive: &mut Archive, part: &str, sender: &SyncSender<std::io::Result<Vec<u8>>>) -> bool {
+    let mut entry = match archive.by_name(part) {
+        Ok(entry) => entry,
+        Err(error) => return sender.send(Err(std::io::Error::other(error))).is_ok(),
+    };
+    loop {
+        let mut block = vec![0; INFLATED_BLOCK];
+        let mut filled = 0;
+        while filled < block.len() {
+            match entry.read(&mut block[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return sender.send(Err(error)).is_ok(),
+            }
+        }
+        if filled == 0 {
+            return true;
+        }
+        block.truncate(filled);
+        if sender.send(Ok(block)).is_err() {
+            return false;
+        }
+    }
+}
+
 /// The shared strings table, in order.
-fn shared_strings(part: impl Read) -> Result<Vec<String>, SheetError> {
+fn shared_strings(part: impl Read) -> Result<Vec<Arc<str>>, SheetError> {
     let mut reader = Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new() };
     let mut strings = Vec::new();
     loop {
@@ -422,7 +502,7 @@ fn shared_strings(part: impl Read) -> Result<Vec<String>, SheetError> {
                     }
                     None => reader.rich_text()?,
                 };
-                strings.push(string);
+                strings.push(Arc::from(string));
             }
             Event::End(name) if local_name(name) == b"sst" => return Ok(strings),
             Event::Eof => return Err(SheetError::Eof("sst")),
@@ -678,7 +758,7 @@ fn value_of(
             }
             let index = text.parse().unwrap_or(0);
             let string = book.strings.get(index).ok_or_else(|| SheetError::MissingString(name(), index))?;
-            Cell::Text(string.clone())
+            Cell::SharedText(Arc::clone(string))
         }
         CellType::Bool => match text.trim() {
             "" => Cell::Empty,
@@ -1138,6 +1218,34 @@ mod tests {
             &Package { sheets: vec![("Data", "", truncated[..truncated.len() - 40].to_owned())], ..Package::default() },
         );
         assert_agree("truncated", &path, &SourceOptions::default());
+        assert!(calamine_rows(&path, &SourceOptions::default()).is_err());
+    }
+
+    #[test]
+    fn a_damaged_sheet_part_is_an_error_not_a_shorter_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rows: String = (1..3000)
+            .map(|r| {
+                format!(
+                    "<row r=\"{r}\"><c r=\"A{r}\"><v>{}</v></c><c r=\"B{r}\" t=\"s\"><v>0</v></c></row>",
+                    r * 7919 % 10007
+                )
+            })
+            .collect();
+        let path = write_package(dir.path(), "damaged", &one_sheet(&rows));
+        let (start, size) = {
+            let mut archive = ZipArchive::new(File::open(&path).expect("opened")).expect("a zip");
+            let entry = archive.by_name("xl/worksheets/sheet1.xml").expect("sheet part");
+            (entry.data_start().expect("data offset"), entry.compressed_size())
+        };
+        let mut bytes = std::fs::read(&path).expect("read");
+        let middle = usize::try_from(start + size / 2).expect("small file");
+        for byte in &mut bytes[middle..middle + 16] {
+            *byte ^= 0x5A;
+        }
+        std::fs::write(&path, bytes).expect("written");
+        let fast = fast_rows(&path, &SourceOptions::default()).expect("the package itself is intact");
+        assert!(fast.is_err(), "{:?}", fast.map(|rows| rows.len()));
         assert!(calamine_rows(&path, &SourceOptions::default()).is_err());
     }
 
