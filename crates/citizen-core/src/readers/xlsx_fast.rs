@@ -69,6 +69,11 @@ pub(super) fn open(path: &Path, wanted: Option<&SheetConfig>) -> Option<(FastXls
     }
     let sheet_part = part_name(&archive, &parts[index])?;
     let strings_part = part_name(&archive, &format!("{xl_path}sharedStrings.xml"));
+    for part in strings_part.iter().chain([&sheet_part]) {
+        if !is_utf8_xml(&mut archive, part) {
+            return None;
+        }
+    }
     let fast = FastXlsx { archive, sheet: name.clone(), sheet_part, strings_part, formats, is_1904 };
     Some((fast, name))
 }
@@ -83,6 +88,24 @@ fn part_name(archive: &Archive, path: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|name| name.replace('\\', "/").eq_ignore_ascii_case(path))
         .map(|name| name.into_owned())
+}
+
+/// Whether a part starts as UTF-8 XML does (the scanner reads nothing else;
+/// calamine also decodes parts written in UTF-16).
+fn is_utf8_xml(archive: &mut Archive, part: &str) -> bool {
+    let Ok(mut entry) = archive.by_name(part) else { return false };
+    let mut head = [0u8; 4];
+    let mut filled = 0;
+    while filled < head.len() {
+        match entry.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(_) => return false,
+        }
+    }
+    let head = &head[..filled];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    head.iter().find(|b| !b.is_ascii_whitespace()).is_none_or(|&b| b == b'<')
 }
 
 /// A small part of the package, whole.
@@ -1000,6 +1023,8 @@ mod tests {
         workbook_pr: &'a str,
         package_rels: bool,
         absolute_targets: bool,
+        /// The first sheet's part as these bytes instead of its text.
+        first_sheet_bytes: Option<Vec<u8>>,
     }
 
     impl Default for Package<'_> {
@@ -1011,6 +1036,7 @@ mod tests {
                 workbook_pr: "",
                 package_rels: true,
                 absolute_targets: false,
+                first_sheet_bytes: None,
             }
         }
     }
@@ -1060,19 +1086,20 @@ mod tests {
         let path = dir.join(format!("{name}.xlsx"));
         let mut zip = zip::ZipWriter::new(File::create(&path).expect("created"));
         let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        let mut part = |name: &str, text: &str| {
+        let mut part = |name: &str, bytes: &[u8]| {
             zip.start_file(name, options).expect("zip entry");
-            zip.write_all(text.as_bytes()).expect("written");
+            zip.write_all(bytes).expect("written");
         };
-        part("[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>");
+        part("[Content_Types].xml", b"<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>");
         if package.package_rels {
             part(
                 "_rels/.rels",
-                &format!(
+                format!(
                     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
                      <Relationship Id=\"rId1\" Type=\"{RELS}/officeDocument\" Target=\"xl/workbook.xml\"/>\
                      </Relationships>"
-                ),
+                )
+                .as_bytes(),
             );
         }
         let prefix = if package.absolute_targets { "/xl/" } else { "" };
@@ -1085,24 +1112,26 @@ mod tests {
             rels.push_str(&format!(
                 "<Relationship Id=\"rId{n}\" Type=\"{RELS}/worksheet\" Target=\"{prefix}worksheets/sheet{n}.xml\"/>"
             ));
-            part(&format!("xl/worksheets/sheet{n}.xml"), xml);
+            let bytes = package.first_sheet_bytes.as_deref().filter(|_| n == 1).unwrap_or(xml.as_bytes());
+            part(&format!("xl/worksheets/sheet{n}.xml"), bytes);
         }
         part(
             "xl/workbook.xml",
-            &format!(
+            format!(
                 "<workbook xmlns=\"{MAIN}\" xmlns:r=\"{RELS}\">{}<sheets>{sheets}</sheets></workbook>",
                 package.workbook_pr
-            ),
+            )
+            .as_bytes(),
         );
         part(
             "xl/_rels/workbook.xml.rels",
-            &format!("<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">{rels}</Relationships>"),
+            format!("<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">{rels}</Relationships>").as_bytes(),
         );
         if let Some(strings) = &package.strings {
-            part("xl/sharedStrings.xml", strings);
+            part("xl/sharedStrings.xml", strings.as_bytes());
         }
         if let Some(styles) = &package.styles {
-            part("xl/styles.xml", styles);
+            part("xl/styles.xml", styles.as_bytes());
         }
         zip.finish().expect("zip finished");
         path
@@ -1264,6 +1293,14 @@ mod tests {
             &Package { sheets: vec![("Data", "invisible", sheet_xml(rows))], ..Package::default() },
         );
         assert!(open(&bad_state, None).is_none());
+        let xml = sheet_xml(rows);
+        let utf16 = xml.encode_utf16().flat_map(u16::to_le_bytes);
+        let wide = write_package(
+            dir.path(),
+            "utf-16",
+            &Package { first_sheet_bytes: Some([0xFF, 0xFE].into_iter().chain(utf16).collect()), ..one_sheet(rows) },
+        );
+        assert!(open(&wide, None).is_none());
     }
 
     #[test]
