@@ -242,13 +242,13 @@ impl<R: Read> Scanner<R> {
                     b'/' => find(data, b">").map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
                     b'?' => find(data, b"?>").map(|i| Found::Skip(at + i + 2)),
                     b'!' => {
-                        if data.len() < 9 {
-                            return Ok(None);
-                        }
                         if data.starts_with(b"<!--") {
                             find(&data[4..], b"-->").map(|i| Found::Skip(at + 4 + i + 3))
                         } else if data.starts_with(b"<![CDATA[") {
                             find(&data[9..], b"]]>").map(|i| Found::CData(at + 9, at + 9 + i, at + 9 + i + 3))
+                        } else if b"<!--".starts_with(data) || b"<![CDATA[".starts_with(data) {
+                            // Too little read yet to tell a comment or a CDATA section.
+                            None
                         } else {
                             find(data, b">").map(|gt| Found::Skip(at + gt + 1))
                         }
@@ -564,6 +564,14 @@ mod tests {
             }
         }
         assert_eq!(rest.len(), 11, "{rest:?}");
+    }
+
+    #[test]
+    fn a_short_comment_at_the_very_end_is_skipped() {
+        for source in [&b"<a/><!---->"[..], b"<a/><!DOCTYPE a>"] {
+            assert_eq!(describe(Scanner::new(source)), ["<a >", "</a>"]);
+            assert_eq!(describe(Scanner::new(Trickle(source))), ["<a >", "</a>"]);
+        }
     }
 
     #[test]
