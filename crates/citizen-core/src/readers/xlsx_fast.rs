@@ -344,6 +344,13 @@ impl CellType {
     }
 }
 
+/// What a `<c>` tag says of its cell: where it is, its style and its type.
+struct CellHead {
+    at: (u32, u32),
+    style: Option<usize>,
+    kind: CellType,
+}
+
 /// What cell values are read against.
 struct Book<'a> {
     strings: &'a [Arc<str>],
@@ -576,18 +583,18 @@ impl<R: Read> Reader<R> {
                             _ => {}
                         }
                     }
-                    let kind = CellType::from_attribute(kind);
                     let (row, col) = position.unwrap_or((row_index, col_index));
                     col_index = col;
-                    let simple = if kind.is_plain() { self.xml.simple_element(b"<v>", b"</v></c>") } else { None };
+                    let head = CellHead { at: (row, col), style, kind: CellType::from_attribute(kind) };
+                    let simple = if head.kind.is_plain() { self.xml.simple_element(b"<v>", b"</v></c>") } else { None };
                     let value = match simple {
                         Some([]) => Cell::Empty,
                         Some(raw) => {
                             let text =
                                 std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("text that is not UTF-8"))?;
-                            value_of(book, (row, col), text, style, &kind)?
+                            value_of(book, &head, text)?
                         }
-                        None => self.cell(book, (row, col), style, &kind)?,
+                        None => self.cell(book, &head)?,
                     };
                     col_index += 1;
                     if value != Cell::Empty && !sink.push(row, col, value) {
@@ -610,13 +617,7 @@ impl<R: Read> Reader<R> {
 
     /// The value of one `<c>`: its last `<v>`, `<is>` or `<f>` decides (a
     /// formula alone leaves the cell empty).
-    fn cell(
-        &mut self,
-        book: &Book<'_>,
-        at: (u32, u32),
-        style: Option<usize>,
-        kind: &CellType,
-    ) -> Result<Cell, SheetError> {
+    fn cell(&mut self, book: &Book<'_>, head: &CellHead) -> Result<Cell, SheetError> {
         let mut value = Cell::Empty;
         loop {
             match self.xml.next()? {
@@ -625,15 +626,15 @@ impl<R: Read> Reader<R> {
                     self.names.push(tag.name);
                     value = match local {
                         b"is" => Cell::Text(self.rich_text()?),
-                        b"v" if *kind == CellType::Inline => {
+                        b"v" if head.kind == CellType::Inline => {
                             self.skip_element()?;
                             Cell::Empty
                         }
-                        b"v" if kind.is_plain() => self.plain_value(book, at, style, kind)?,
+                        b"v" if head.kind.is_plain() => self.plain_value(book, head)?,
                         b"v" => {
                             self.element_text()?;
                             let text = std::mem::take(&mut self.text);
-                            let cell = value_of(book, at, &text, style, kind);
+                            let cell = value_of(book, head, &text);
                             self.text = text;
                             cell?
                         }
@@ -652,17 +653,11 @@ impl<R: Read> Reader<R> {
     }
 
     /// A `<v>` of a plain type: its first text, read as is.
-    fn plain_value(
-        &mut self,
-        book: &Book<'_>,
-        at: (u32, u32),
-        style: Option<usize>,
-        kind: &CellType,
-    ) -> Result<Cell, SheetError> {
+    fn plain_value(&mut self, book: &Book<'_>, head: &CellHead) -> Result<Cell, SheetError> {
         let value = match self.xml.next()? {
             Event::Text(raw) => {
                 let text = std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("text that is not UTF-8"))?;
-                value_of(book, at, text, style, kind)?
+                value_of(book, head, text)?
             }
             Event::End(name) if self.names.is_innermost(name) => {
                 self.names.pop();
@@ -766,15 +761,9 @@ fn trimmed_text(mut text: String) -> String {
 }
 
 /// A cell's value from the text of its `<v>`.
-fn value_of(
-    book: &Book<'_>,
-    at: (u32, u32),
-    text: &str,
-    style: Option<usize>,
-    kind: &CellType,
-) -> Result<Cell, SheetError> {
-    let name = || cell_name(at);
-    Ok(match kind {
+fn value_of(book: &Book<'_>, head: &CellHead, text: &str) -> Result<Cell, SheetError> {
+    let name = || cell_name(head.at);
+    Ok(match &head.kind {
         CellType::Shared => {
             if text.is_empty() {
                 return Ok(Cell::Empty);
@@ -803,7 +792,7 @@ fn value_of(
             }
             match text.parse::<f64>() {
                 Ok(number) => {
-                    let format = match style {
+                    let format = match head.style {
                         Some(index) => book.formats.get(index).copied(),
                         None => Some(NumberKind::Plain),
                     };
@@ -817,7 +806,7 @@ fn value_of(
                         _ => Cell::Number(number),
                     }
                 }
-                Err(_) if *kind == CellType::Unstated => Cell::Text(text.to_owned()),
+                Err(_) if head.kind == CellType::Unstated => Cell::Text(text.to_owned()),
                 Err(_) => return Err(SheetError::Value(name(), text.to_owned(), "a number")),
             }
         }
