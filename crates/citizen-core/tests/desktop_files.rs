@@ -30,6 +30,19 @@ fn events() -> (Sink, mpsc::Receiver<FileEvent>) {
     (sink, receiver)
 }
 
+/// Writes a welfare_patients sample of `spec` to `path`.
+fn welfare_sample(catalog: &Catalog, path: &Path, spec: &SampleSpec) {
+    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+    write_sample(contract, spec, path).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Opens one file; its id and the receiver of its events.
+fn open_one(files: &Arc<OpenedFiles>, catalog: &Arc<Catalog>, path: &Path) -> (u64, mpsc::Receiver<FileEvent>) {
+    let (sink, receiver) = events();
+    let opened = files.open(catalog, &[path.to_path_buf()], sink);
+    (opened[0].id, receiver)
+}
+
 /// The final event of a validation: a summary or an error.
 fn outcome(receiver: &mpsc::Receiver<FileEvent>) -> Result<FileSummary, ErrorPayload> {
     loop {
@@ -46,10 +59,8 @@ fn outcome(receiver: &mpsc::Receiver<FileEvent>) -> Result<FileSummary, ErrorPay
 fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() {
     let catalog = catalog();
     let dir = tempfile::tempdir().expect("temp dir");
-    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let good = dir.path().join("welfare.csv");
-    let spec = SampleSpec { rows: 200, seed: 3, errors_per_code: 0, format: SampleFormat::Csv };
-    write_sample(contract, &spec, &good).unwrap_or_else(|e| panic!("{e}"));
+    welfare_sample(&catalog, &good, &SampleSpec { rows: 200, seed: 3, errors_per_code: 0, format: SampleFormat::Csv });
     let odd = dir.path().join("odd.csv");
     std::fs::write(&odd, "alpha,beta\n1,2\n").expect("write");
 
@@ -94,15 +105,15 @@ fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() 
 fn validation_can_be_cancelled_and_unknown_ids_are_clear_errors() {
     let catalog = catalog();
     let dir = tempfile::tempdir().expect("temp dir");
-    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let big = dir.path().join("welfare_2026-11.csv");
-    let spec = SampleSpec { rows: 200_000, seed: 9, errors_per_code: 1, format: SampleFormat::Csv };
-    write_sample(contract, &spec, &big).unwrap_or_else(|e| panic!("{e}"));
+    welfare_sample(
+        &catalog,
+        &big,
+        &SampleSpec { rows: 200_000, seed: 9, errors_per_code: 1, format: SampleFormat::Csv },
+    );
 
     let files = Arc::new(OpenedFiles::default());
-    let (sink, receiver) = events();
-    let opened = files.open(&catalog, std::slice::from_ref(&big), sink);
-    let id = opened[0].id;
+    let (id, receiver) = open_one(&files, &catalog, &big);
     files.cancel(id).unwrap_or_else(|e| panic!("{e}"));
     match outcome(&receiver) {
         Err(error) => assert_eq!(error.code, "cancelled", "{error:?}"),
@@ -123,15 +134,15 @@ fn validation_can_be_cancelled_and_unknown_ids_are_clear_errors() {
 fn the_first_rows_are_shown_before_validation_ends() {
     let catalog = catalog();
     let dir = tempfile::tempdir().expect("temp dir");
-    let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let workbook = dir.path().join("welfare_2026-10.xlsx");
-    let spec = SampleSpec { rows: 20_000, seed: 4, errors_per_code: 2, format: SampleFormat::Xlsx };
-    write_sample(contract, &spec, &workbook).unwrap_or_else(|e| panic!("{e}"));
+    welfare_sample(
+        &catalog,
+        &workbook,
+        &SampleSpec { rows: 20_000, seed: 4, errors_per_code: 2, format: SampleFormat::Xlsx },
+    );
 
     let files = Arc::new(OpenedFiles::default());
-    let (sink, receiver) = events();
-    let opened = files.open(&catalog, std::slice::from_ref(&workbook), sink);
-    let id = opened[0].id;
+    let (id, receiver) = open_one(&files, &catalog, &workbook);
     let (headers, preview) = loop {
         match receiver.recv_timeout(Duration::from_secs(60)) {
             Ok(FileEvent::Preview { headers, rows, .. }) => break (headers, rows),
