@@ -56,6 +56,13 @@ pub fn stage_table(contract: &Contract) -> String {
     format!("stage.{}", quote_ident(&contract.dataset))
 }
 
+/// `stage."request-<id>"`: the partition of `stage.<dataset>` holding one
+/// request's rows. The hyphen keeps it apart from every dataset name, and the
+/// name stays short whatever the dataset is called.
+pub fn stage_partition(request_id: i64) -> String {
+    format!("stage.{}", quote_ident(&format!("request-{request_id}")))
+}
+
 /// Column definitions `"name" type` of the contract's columns.
 pub fn column_definitions(contract: &Contract) -> String {
     contract
