@@ -7,6 +7,7 @@ use super::config::{
 use super::{normalise_header, Bound, Column, Contract, SourceOptions};
 use crate::error::ContractProblem;
 use crate::report::Severity;
+use crate::strategy::{DERIVED_SUFFIXES, MAX_DATASET_LEN, MAX_IDENTIFIER_BYTES, SHARED_CORE_OBJECTS, SYSTEM_COLUMNS};
 use chrono::{NaiveDate, NaiveDateTime};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
@@ -14,7 +15,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// Words PostgreSQL reserves, and names the pipeline adds to every table.
+/// Words PostgreSQL reserves. A column may not be called like one of them,
+/// nor like a `crate::strategy::SYSTEM_COLUMNS` name or a `PIPELINE_NAMES` one.
 const RESERVED_NAMES: &[&str] = &[
     "all",
     "analyse",
@@ -93,13 +95,18 @@ const RESERVED_NAMES: &[&str] = &[
     "where",
     "window",
     "with",
-    "request_id",
-    "version_id",
-    "source_row",
-    "row_hash",
-    "valid_from",
-    "valid_to",
 ];
+
+/// Names the generated SQL gives to columns of its own besides the tables'
+/// `SYSTEM_COLUMNS`: `present` marks the sides of the change preview's full
+/// join (`pipeline/preview.rs`); `row_hash`, `valid_from` and `valid_to` are
+/// kept free for row versioning.
+const PIPELINE_NAMES: &[&str] = &["present", "row_hash", "valid_from", "valid_to"];
+
+/// Whether a column name is taken by SQL or by the tables Citizen DB generates.
+fn is_reserved(name: &str) -> bool {
+    RESERVED_NAMES.contains(&name) || SYSTEM_COLUMNS.contains(&name) || PIPELINE_NAMES.contains(&name)
+}
 
 /// Reads and compiles one contract file body.
 pub fn compile_contract(path: &Path, body: &str) -> Result<Contract, Vec<ContractProblem>> {
@@ -140,38 +147,96 @@ impl Compiler<'_> {
         });
     }
 
-    fn check_identifier(&mut self, name: &Spanned<String>, what: &str) {
+    /// Whether `name` is a safe SQL name of at most `max` characters; says why not.
+    fn check_identifier(&mut self, name: &Spanned<String>, what: &str, max: usize) -> bool {
         let value = name.value.as_str();
         let mut chars = value.chars();
         let starts_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
         let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !starts_ok || !rest_ok || value.len() > 63 {
+        if !starts_ok || !rest_ok {
             self.problem(
                 Some(name.referenced),
                 format!(
-                    "{what} '{value}' is not a safe SQL name: use snake_case, a lower-case letter then letters, digits or _ (at most 63)"
+                    "{what} '{value}' is not a safe SQL name: use snake_case, a lower-case letter then letters, digits or _"
+                ),
+            );
+            return false;
+        }
+        if value.len() > max {
+            self.problem(
+                Some(name.referenced),
+                format!("{what} '{value}' is {} characters long; at most {max} are allowed", value.len()),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn check_column_name(&mut self, name: &Spanned<String>) {
+        if self.check_identifier(name, "column name", MAX_IDENTIFIER_BYTES) && is_reserved(&name.value) {
+            self.problem(
+                Some(name.referenced),
+                format!("column name '{}' is a reserved word in SQL or in Citizen DB; choose another name", name.value),
+            );
+        }
+    }
+
+    /// A dataset names `stage.<dataset>`, `core.<dataset>` and the objects in
+    /// `crate::strategy::DERIVED_SUFFIXES`: every one must fit PostgreSQL's 63
+    /// bytes (a longer name is cut, and two cut names can become one object),
+    /// and none may be taken by another dataset's derived names or by the
+    /// objects all datasets share.
+    fn check_dataset_name(&mut self, name: &Spanned<String>) {
+        let value = name.value.as_str();
+        if !self.check_identifier(name, "dataset", MAX_IDENTIFIER_BYTES) {
+            return;
+        }
+        if value.len() > MAX_DATASET_LEN {
+            let longest = DERIVED_SUFFIXES.iter().max_by_key(|s| s.len()).copied().unwrap_or_default();
+            self.problem(
+                Some(name.referenced),
+                format!(
+                    "dataset '{value}' is {} characters long; at most {MAX_DATASET_LEN} are allowed, so that \
+                     derived names such as core.{value}{longest} fit PostgreSQL's {MAX_IDENTIFIER_BYTES} bytes",
+                    value.len()
                 ),
             );
         } else if RESERVED_NAMES.contains(&value) {
             self.problem(
                 Some(name.referenced),
-                format!("{what} '{value}' is a reserved word in SQL or in Citizen DB; choose another name"),
+                format!("dataset '{value}' is a reserved word in SQL; choose another name"),
+            );
+        } else if SHARED_CORE_OBJECTS.contains(&value) {
+            self.problem(
+                Some(name.referenced),
+                format!("dataset '{value}' is the name of core.{value}, which Citizen DB keeps for every dataset; choose another name"),
+            );
+        } else if let Some(suffix) = DERIVED_SUFFIXES.iter().find(|s| value.ends_with(*s)) {
+            self.problem(
+                Some(name.referenced),
+                format!(
+                    "dataset '{value}' ends in '{suffix}', which Citizen DB appends to dataset names for their views, \
+                     history tables and indexes (core.{}{suffix} would clash); choose another name",
+                    &value[..value.len() - suffix.len()]
+                ),
             );
         }
     }
 
     fn compile(&mut self, config: ContractConfig, body: &str) -> Contract {
-        self.check_identifier(&config.dataset, "dataset");
+        self.check_dataset_name(&config.dataset);
         let mut seen = HashSet::new();
         let mut columns = Vec::with_capacity(config.columns.len());
+        let mut severity_at = Vec::with_capacity(config.columns.len());
         if config.columns.is_empty() {
             self.problem(None, "the contract has no columns".to_owned());
         }
         for column in config.columns {
-            self.check_identifier(&column.name, "column name");
+            self.check_column_name(&column.name);
             if !seen.insert(column.name.value.clone()) {
                 self.problem(Some(column.name.referenced), format!("column '{}' is defined twice", column.name.value));
             }
+            severity_at.push(column.severity.as_ref().map(|s| s.referenced).unwrap_or(column.name.referenced));
             columns.push(self.compile_column(column));
         }
         let mut header_owner: std::collections::HashMap<&str, &str> = Default::default();
@@ -204,15 +269,8 @@ impl Compiler<'_> {
                 "strategy merge needs keys: list the columns that identify a row".to_owned(),
             );
         }
-        if config.strategy.value == StrategyConfig::Merge {
-            for (&index, name) in keys.iter().zip(&config.keys) {
-                if !columns[index].required {
-                    self.problem(
-                        Some(name.referenced),
-                        format!("merge key '{}' must be required: a row without its key cannot be merged", name.value),
-                    );
-                }
-            }
+        for &index in &keys {
+            self.key_column(&mut columns[index], severity_at[index]);
         }
         if config.merge_deletes && config.strategy.value != StrategyConfig::Merge {
             self.problem(None, "merge_deletes only applies to strategy merge".to_owned());
@@ -244,6 +302,27 @@ impl Compiler<'_> {
             body: body.to_owned(),
             path: self.path.to_path_buf(),
         }
+    }
+
+    /// Key columns are always required with error severity: a row without
+    /// its key (or with a key the contract rejects) must be set aside, since
+    /// `MERGE` never matches NULL (such a row would be inserted again on every
+    /// load, and rollback could not find it) and the core tables hold keys as
+    /// `NOT NULL`. A key without `required: true` is made required; an explicit
+    /// `severity: warning` on a key is a mistake in the contract.
+    fn key_column(&mut self, column: &mut Column, severity_at: Location) {
+        if column.severity == Severity::Warning {
+            let name = &column.name;
+            self.problem(
+                Some(severity_at),
+                format!(
+                    "key column '{name}' has severity: warning, but a key identifies a row: a row whose key is \
+                     missing or invalid must be set aside, not loaded. Remove the severity of '{name}' or take it \
+                     out of keys"
+                ),
+            );
+        }
+        column.required = true;
     }
 
     fn resolve_names(&mut self, names: &[Spanned<String>], columns: &[Column], what: &str) -> Vec<usize> {
@@ -371,7 +450,7 @@ impl Compiler<'_> {
             min_length: config.min_length,
             max_length: config.max_length,
             format: config.format.map(|f| f.value),
-            severity: match config.severity {
+            severity: match config.severity.map(|s| s.value) {
                 Some(SeverityConfig::Warning) => Severity::Warning,
                 _ => Severity::Error,
             },
@@ -525,6 +604,73 @@ phones: [phone_1]
         let found = problems(&body);
         assert!(found.iter().any(|p| p.message.contains("reserved")), "{found:?}");
         assert!(found.iter().any(|p| p.message.contains("merge needs keys")), "{found:?}");
+    }
+
+    #[test]
+    fn every_name_the_generated_sql_uses_is_refused_as_a_column() {
+        let names = SYSTEM_COLUMNS.iter().chain(PIPELINE_NAMES);
+        for name in names.chain(&["period", "op", "old_version_id", "old_source_row", "present", "request_id"]) {
+            let found = problems(&GOOD.replace("name: born", &format!("name: {name}")));
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert!(found[0].message.contains(&format!("'{name}' is a reserved word")), "{name}: {found:?}");
+            assert_eq!(found[0].line, Some(12), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_key_column_is_made_required() {
+        for strategy in ["merge", "rebuild", "append"] {
+            let body =
+                GOOD.replace("    required: true\n", "").replace("strategy: merge", &format!("strategy: {strategy}"));
+            let contract = compile_contract(Path::new("people.yaml"), &body).map_err(|p| format!("{p:?}"));
+            let Ok(contract) = contract else { panic!("{strategy}: {contract:?}") };
+            assert!(contract.columns[0].required, "{strategy}: the key citizen_id is required");
+            assert_eq!(contract.columns[0].severity, Severity::Error);
+            assert!(!contract.columns[1].required, "{strategy}: other columns keep what they say");
+        }
+    }
+
+    #[test]
+    fn a_key_column_with_warning_severity_is_refused() {
+        for strategy in ["merge", "rebuild", "append"] {
+            let body = GOOD
+                .replace("    required: true\n", "    required: true\n    severity: warning\n")
+                .replace("strategy: merge", &format!("strategy: {strategy}"));
+            let found = problems(&body);
+            assert_eq!(found.len(), 1, "{strategy}: {found:?}");
+            assert!(found[0].message.contains("key column 'citizen_id' has severity: warning"), "{found:?}");
+            assert!(found[0].message.contains("set aside"), "the message says why: {found:?}");
+            assert_eq!(found[0].line, Some(12), "{strategy}: the severity line");
+        }
+        let body = GOOD.replace("    type: phone\n", "    type: phone\n    severity: warning\n");
+        assert!(problems(&body).is_empty(), "a warning on a column that is not a key is fine");
+    }
+
+    #[test]
+    fn dataset_names_leave_room_for_every_derived_name() {
+        let longest = DERIVED_SUFFIXES.iter().map(|s| s.len()).max().unwrap_or_default();
+        assert_eq!(MAX_DATASET_LEN + longest, MAX_IDENTIFIER_BYTES);
+        let fits = format!("p{}", "x".repeat(MAX_DATASET_LEN - 1));
+        assert!(problems(&GOOD.replace("dataset: people", &format!("dataset: {fits}"))).is_empty());
+        let too_long = format!("{fits}x");
+        let found = problems(&GOOD.replace("dataset: people", &format!("dataset: {too_long}")));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains(&format!("at most {MAX_DATASET_LEN}")), "{found:?}");
+        assert!(found[0].message.contains("63 bytes"), "{found:?}");
+        assert_eq!(found[0].line, Some(2));
+        let sixty_four = format!("p{}", "x".repeat(63));
+        let found = problems(&GOOD.replace("dataset: people", &format!("dataset: {sixty_four}")));
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn dataset_names_that_clash_with_derived_or_shared_names_are_refused() {
+        for name in ["people_current", "people_history", "people_key", "people_version", "phone_numbers", "select"] {
+            let found = problems(&GOOD.replace("dataset: people", &format!("dataset: {name}")));
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert!(found[0].message.contains("choose another name"), "{name}: {found:?}");
+        }
+        assert!(problems(&GOOD.replace("dataset: people", "dataset: current_people")).is_empty());
     }
 
     #[test]

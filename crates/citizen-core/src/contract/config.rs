@@ -123,7 +123,7 @@ pub struct ColumnConfig {
     #[serde(default)]
     pub format: Option<Spanned<String>>,
     #[serde(default)]
-    pub severity: Option<SeverityConfig>,
+    pub severity: Option<Spanned<SeverityConfig>>,
     #[serde(default)]
     pub description: Option<String>,
 }

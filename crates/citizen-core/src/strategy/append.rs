@@ -2,9 +2,8 @@
 //! `_current` shows the active version and every version it was built on, so a
 //! rollback to version N drops exactly the rows appended after N.
 
-use super::{core_table, StrategySql};
+use super::{core_table, current_view_name, StrategySql};
 use crate::contract::Contract;
-use crate::db::quote_ident;
 
 /// The versions a version stands on, itself included (`$2` new, `$4` its parent).
 const CHAIN_OF_NEW_VERSION: &str = "(WITH RECURSIVE chain AS (
@@ -18,7 +17,7 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
     let mut sql = super::rebuild::sql(contract);
     let core = core_table(contract);
     sql.current_view = format!(
-        "CREATE OR REPLACE VIEW core.{view} AS
+        "CREATE OR REPLACE VIEW {view} AS
          WITH RECURSIVE chain AS (
              SELECT version_id, parent_version_id, period FROM meta.dataset_version
              WHERE dataset = '{dataset}' AND is_active
@@ -26,7 +25,7 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
              SELECT v.version_id, v.parent_version_id, chain.period FROM meta.dataset_version v
              JOIN chain ON v.version_id = chain.parent_version_id)
          SELECT chain.period, c.* FROM {core} c JOIN chain ON chain.version_id = c.version_id",
-        view = quote_ident(&format!("{}_current", contract.dataset)),
+        view = current_view_name(contract),
         dataset = contract.dataset,
     );
     sql.count = format!("SELECT count(*) FROM {core} WHERE version_id IN {CHAIN_OF_NEW_VERSION}");

@@ -3,14 +3,17 @@
 //! replace or delete, and the keys it will insert, are written to
 //! `core.<dataset>_history`, so a rollback undoes versions exactly.
 
-use super::{column_definitions, column_list, core_table, stage_table, StrategySql};
+use super::{
+    column_definitions, column_list, core_table, current_view_name, derived_ident, history_table, stage_table,
+    StrategySql, HISTORY_VERSION_SUFFIX, KEY_SUFFIX,
+};
 use crate::contract::Contract;
 use crate::db::quote_ident;
 
 pub(super) fn sql(contract: &Contract) -> StrategySql {
     let core = core_table(contract);
     let stage = stage_table(contract);
-    let history = format!("core.{}", quote_ident(&format!("{}_history", contract.dataset)));
+    let history = history_table(contract);
     let columns = column_list(contract, None);
     let key_names: Vec<String> = contract.keys.iter().map(|&i| quote_ident(&contract.columns[i].name)).collect();
     let value_names: Vec<String> = contract
@@ -93,7 +96,7 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
         ),
         format!("DELETE FROM {history} WHERE version_id = $2"),
     ];
-    let unique_index = quote_ident(&format!("{}_key", contract.dataset));
+    let unique_index = derived_ident(contract, KEY_SUFFIX);
     StrategySql {
         core_tables: vec![
             format!(
@@ -108,13 +111,10 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
             ),
             format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {history} (version_id)",
-                quote_ident(&format!("{}_history_version", contract.dataset))
+                derived_ident(contract, HISTORY_VERSION_SUFFIX)
             ),
         ],
-        current_view: format!(
-            "CREATE OR REPLACE VIEW core.{} AS SELECT * FROM {core}",
-            quote_ident(&format!("{}_current", contract.dataset))
-        ),
+        current_view: format!("CREATE OR REPLACE VIEW {} AS SELECT * FROM {core}", current_view_name(contract)),
         transform,
         count: format!("SELECT count(*) FROM {core} WHERE period = $3"),
         undo,

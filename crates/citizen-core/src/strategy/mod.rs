@@ -46,9 +46,71 @@ pub fn sql_type(column_type: ColumnType) -> &'static str {
     }
 }
 
+/// PostgreSQL's limit on an identifier, in bytes (`NAMEDATALEN - 1`): a longer
+/// name is silently cut, so two long names could become the same object.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Suffix of the view `core.<dataset>_current`.
+pub const CURRENT_SUFFIX: &str = "_current";
+/// Suffix of the merge history table `core.<dataset>_history`.
+pub const HISTORY_SUFFIX: &str = "_history";
+/// Suffix of the merge key index `core.<dataset>_key`.
+pub const KEY_SUFFIX: &str = "_key";
+/// Suffix of the rebuild/append version index `core.<dataset>_version`.
+pub const VERSION_SUFFIX: &str = "_version";
+/// Suffix of the merge history's version index `core.<dataset>_history_version`.
+pub const HISTORY_VERSION_SUFFIX: &str = "_history_version";
+
+/// Every suffix the strategies append to a dataset name to name an object in
+/// schema `core` (tables, views and indexes share one namespace there).
+pub const DERIVED_SUFFIXES: [&str; 5] =
+    [CURRENT_SUFFIX, HISTORY_SUFFIX, KEY_SUFFIX, VERSION_SUFFIX, HISTORY_VERSION_SUFFIX];
+
+/// Objects in schema `core` that the migrations create for every dataset
+/// together; no dataset may be called like one of them.
+pub const SHARED_CORE_OBJECTS: [&str; 2] = ["phone_numbers", "phone_numbers_current"];
+
+/// The longest dataset name (in bytes, which for `[a-z0-9_]` is characters)
+/// whose every derived name still fits in `MAX_IDENTIFIER_BYTES`.
+pub const MAX_DATASET_LEN: usize = MAX_IDENTIFIER_BYTES - longest_suffix();
+
+const fn longest_suffix() -> usize {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < DERIVED_SUFFIXES.len() {
+        if DERIVED_SUFFIXES[i].len() > longest {
+            longest = DERIVED_SUFFIXES[i].len();
+        }
+        i += 1;
+    }
+    longest
+}
+
+/// The columns the generated tables carry besides the contract's own:
+/// `stage.<dataset>` has `request_id` and `source_row`; core has `version_id`,
+/// `source_row` and (merge) `period`; the merge history adds `op`,
+/// `old_version_id` and `old_source_row`; the `_current` views add `period`.
+pub const SYSTEM_COLUMNS: [&str; 7] =
+    ["request_id", "source_row", "version_id", "period", "op", "old_version_id", "old_source_row"];
+
+/// `<dataset><suffix>` quoted, without its schema (for index names).
+fn derived_ident(contract: &Contract, suffix: &str) -> String {
+    quote_ident(&format!("{}{suffix}", contract.dataset))
+}
+
 /// `core.<dataset>` quoted.
 pub fn core_table(contract: &Contract) -> String {
     format!("core.{}", quote_ident(&contract.dataset))
+}
+
+/// `core.<dataset>_current` quoted: the rows the active versions hold.
+pub fn current_view_name(contract: &Contract) -> String {
+    format!("core.{}", derived_ident(contract, CURRENT_SUFFIX))
+}
+
+/// `core.<dataset>_history` quoted: what each merge replaced, for rollback.
+pub fn history_table(contract: &Contract) -> String {
+    format!("core.{}", derived_ident(contract, HISTORY_SUFFIX))
 }
 
 /// `stage.<dataset>` quoted.
@@ -63,12 +125,19 @@ pub fn stage_partition(request_id: i64) -> String {
     format!("stage.{}", quote_ident(&format!("request-{request_id}")))
 }
 
-/// Column definitions `"name" type` of the contract's columns.
+/// Column definitions `"name" type` of the contract's columns; key columns
+/// are `NOT NULL`: the contract compiler makes them required with error
+/// severity, so a staged row always has its key, and `MERGE` (which never
+/// matches NULL) and rollback can always find it again.
 pub fn column_definitions(contract: &Contract) -> String {
     contract
         .columns
         .iter()
-        .map(|c| format!("{} {}", quote_ident(&c.name), sql_type(c.column_type)))
+        .enumerate()
+        .map(|(index, c)| {
+            let not_null = if contract.keys.contains(&index) { " NOT NULL" } else { "" };
+            format!("{} {}{not_null}", quote_ident(&c.name), sql_type(c.column_type))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -102,6 +171,11 @@ pub fn citizen_column(contract: &Contract) -> Option<&str> {
 /// several columns keeps the first). `current` reads `core.<dataset>_current`
 /// and tags rows with the active version; otherwise every stored version is
 /// read (merge datasets store only their current state). `None` without phones.
+///
+/// Only normalised Israeli numbers (`+972` and 8 to 10 digits: landlines,
+/// mobiles, 1-700/1-800 numbers) are taken: a `severity: warning` phone column
+/// stages a number that did not parse as it was written (see
+/// `crate::pipeline::stage::encode_batch`), and such text is no phone number.
 pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
     if contract.phones.is_empty() {
         return None;
@@ -124,8 +198,7 @@ pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
         .join(" ");
     let dataset = &contract.dataset;
     let (source, version) = if current || contract.strategy == Strategy::Merge {
-        let table =
-            if current { format!("core.{}", quote_ident(&format!("{dataset}_current"))) } else { core_table(contract) };
+        let table = if current { current_view_name(contract) } else { core_table(contract) };
         (
             format!(
                 "{table} c JOIN meta.dataset_version a ON a.dataset = '{dataset}' AND a.period = c.period AND a.is_active"
@@ -144,7 +217,92 @@ pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
          FROM (SELECT {version} AS version_id, {citizen} AS citizen, p.phone, min(p.ord) AS ord
                FROM {source}
                CROSS JOIN LATERAL (VALUES {values}) AS p(ord, phone)
-               WHERE p.phone IS NOT NULL
+               WHERE p.phone ~ '^\\+972[0-9]{{8,10}}$'
                GROUP BY 1, 2, 3) d"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::compile_contract;
+    use std::path::Path;
+
+    fn contract(dataset: &str, strategy: &str) -> Contract {
+        let body = format!(
+            "dataset: {dataset}
+title: T
+period: monthly
+columns:
+  - name: citizen_id
+    type: israeli_id
+  - name: need_type
+    type: code
+    required: true
+  - name: born
+    type: date
+  - name: phone_1
+    type: phone
+keys: [citizen_id, need_type]
+strategy: {strategy}
+phones: [phone_1]
+"
+        );
+        let compiled = compile_contract(Path::new("t.yaml"), &body).map_err(|p| format!("{p:?}"));
+        let Ok(compiled) = compiled else { panic!("{compiled:?}") };
+        compiled
+    }
+
+    /// Every double-quoted identifier in a statement.
+    fn quoted_names(sql: &str) -> Vec<String> {
+        sql.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+    }
+
+    fn every_statement(contract: &Contract) -> Vec<String> {
+        let sql = strategy_sql(contract);
+        let mut all = sql.core_tables;
+        all.push(sql.current_view);
+        all.extend(sql.transform);
+        all.push(sql.count);
+        all.extend(sql.undo);
+        all.extend(phone_rows_select(contract, true));
+        all.extend(phone_rows_select(contract, false));
+        all
+    }
+
+    #[test]
+    fn every_derived_name_of_the_longest_dataset_fits_postgres() {
+        let longest = format!("d{}", "x".repeat(MAX_DATASET_LEN - 1));
+        for strategy in ["rebuild", "append", "merge"] {
+            let contract = contract(&longest, strategy);
+            let names: Vec<String> = every_statement(&contract).iter().flat_map(|s| quoted_names(s)).collect();
+            assert!(names.iter().any(|n| n.starts_with(&longest) && n.len() > longest.len()), "{strategy}: {names:?}");
+            for name in names {
+                assert!(name.len() <= MAX_IDENTIFIER_BYTES, "{strategy}: '{name}' is {} bytes", name.len());
+                if let Some(suffix) = name.strip_prefix(&longest).filter(|s| !s.is_empty()) {
+                    assert!(DERIVED_SUFFIXES.contains(&suffix), "{strategy}: '{suffix}' is not in DERIVED_SUFFIXES");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn key_columns_are_not_null_in_core_and_history() {
+        for strategy in ["rebuild", "append", "merge"] {
+            let sql = strategy_sql(&contract("visits", strategy));
+            let tables: Vec<&String> = sql.core_tables.iter().filter(|s| s.starts_with("CREATE TABLE")).collect();
+            assert_eq!(tables.len(), if strategy == "merge" { 2 } else { 1 }, "{strategy}");
+            for table in tables {
+                assert!(table.contains("\"citizen_id\" text NOT NULL"), "{strategy}: {table}");
+                assert!(table.contains("\"need_type\" text NOT NULL"), "{strategy}: {table}");
+                assert!(table.contains("\"born\" date,"), "{strategy}: other columns stay nullable: {table}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_israeli_e164_numbers_become_phone_rows() {
+        let select = phone_rows_select(&contract("visits", "rebuild"), true).unwrap_or_default();
+        assert!(select.contains(r"WHERE p.phone ~ '^\+972[0-9]{8,10}$'"), "{select}");
+    }
 }

@@ -2,9 +2,8 @@
 //! keeps its own rows; publishing flips which version `_current` shows, so
 //! readers switch from the old rows to the new ones in one commit.
 
-use super::{column_definitions, column_list, core_table, stage_table, StrategySql};
+use super::{column_definitions, column_list, core_table, derived_ident, stage_table, StrategySql, VERSION_SUFFIX};
 use crate::contract::Contract;
-use crate::db::quote_ident;
 
 pub(super) fn sql(contract: &Contract) -> StrategySql {
     let core = core_table(contract);
@@ -15,10 +14,7 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
                 "CREATE TABLE IF NOT EXISTS {core} (version_id bigint NOT NULL, source_row bigint NOT NULL, {})",
                 column_definitions(contract)
             ),
-            format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {core} (version_id)",
-                quote_ident(&format!("{}_version", contract.dataset))
-            ),
+            format!("CREATE INDEX IF NOT EXISTS {} ON {core} (version_id)", derived_ident(contract, VERSION_SUFFIX)),
         ],
         current_view: current_view(contract),
         transform: vec![format!(
@@ -34,10 +30,10 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
 /// Rows of the active version of every period.
 pub(super) fn current_view(contract: &Contract) -> String {
     format!(
-        "CREATE OR REPLACE VIEW core.{view} AS
+        "CREATE OR REPLACE VIEW {view} AS
          SELECT v.period, c.* FROM {core} c
          JOIN meta.dataset_version v ON v.version_id = c.version_id AND v.is_active",
-        view = quote_ident(&format!("{}_current", contract.dataset)),
+        view = super::current_view_name(contract),
         core = core_table(contract),
     )
 }
