@@ -77,9 +77,11 @@ pub struct SampleManifest {
     pub rows: u64,
     /// The report's `valid_rows`.
     pub valid_rows: u64,
-    /// The report's `invalid_rows`: rows with an error on an error-severity column.
+    /// The report's `invalid_rows`: rows with an error-severity issue (see
+    /// `crate::validate::issue_severity`: a type failure on a typed column is an
+    /// error even on a `severity: warning` column).
     pub invalid_rows: u64,
-    /// The report's `warnings`: issues on `severity: warning` columns.
+    /// The report's `warnings`: the other issues on `severity: warning` columns.
     pub warnings: u64,
     /// The report's `status` (invalid beyond the contract's `max_invalid_rows`).
     pub status: Status,
@@ -395,7 +397,7 @@ impl<'c> Generator<'c> {
             match *injection {
                 Injection::Cell { column, code, .. } => {
                     *manifest.expected.entry(code).or_default() += 1;
-                    if contract.columns[column].severity == Severity::Error {
+                    if crate::validate::issue_severity(&contract.columns[column], code) == Severity::Error {
                         manifest.invalid_rows += 1;
                     } else {
                         manifest.warnings += 1;

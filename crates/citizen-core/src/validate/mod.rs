@@ -7,7 +7,7 @@ pub mod header;
 pub mod rules;
 pub mod types;
 
-use crate::contract::{Catalog, Contract, SourceOptions};
+use crate::contract::{Catalog, Column, Contract, SourceOptions};
 use crate::error::CoreError;
 use crate::readers::{open_table, Batch, CellRef, ReadError, Table};
 use crate::report::{params, Issue, IssueCode, Report, Severity, Status};
@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -246,6 +247,7 @@ pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, op
             if let Some(progress) = &options.progress {
                 progress(merger.rows);
             }
+            ControlFlow::Continue(())
         },
     );
     merger.read_error = read_error;
@@ -267,9 +269,13 @@ fn first_rows(batch: &Batch, count: usize) -> Vec<(u64, Vec<String>)> {
 }
 
 /// Runs `work` on every batch on all cores and hands the results to `merge`
-/// in file order. Returns the read error that ended the stream early, if any.
+/// in file order. When `merge` answers `Break`, reading stops at once: no
+/// further batch is read, batches already queued are dropped without being
+/// worked on, and `merge` is not called again; the function returns once
+/// every thread has ended. Returns the read error that ended the stream
+/// early, if any.
 pub fn process_in_order<T, W, M>(
-    batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send>,
+    mut batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send>,
     threads: usize,
     work: W,
     mut merge: M,
@@ -277,7 +283,7 @@ pub fn process_in_order<T, W, M>(
 where
     T: Send,
     W: Fn(&Batch) -> T + Sync,
-    M: FnMut(T),
+    M: FnMut(T) -> ControlFlow<()>,
 {
     let threads =
         if threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { threads };
@@ -285,11 +291,17 @@ where
     let (done_tx, done_rx) = mpsc::channel::<(u64, Result<T, ReadError>)>();
     let work_rx = Mutex::new(work_rx);
     let work = &work;
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
     let mut read_error = None;
     std::thread::scope(|scope| {
         let reader_done = done_tx.clone();
         scope.spawn(move || {
-            for (seq, batch) in (0u64..).zip(batches) {
+            for seq in 0u64.. {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Some(batch) = batches.next() else { return };
                 match batch {
                     Ok(batch) => {
                         if work_tx.send((seq, batch)).is_err() {
@@ -312,6 +324,9 @@ where
                     Err(_) => return,
                 };
                 let Ok((seq, batch)) = next else { return };
+                if stop.load(Ordering::Relaxed) {
+                    continue;
+                }
                 if done.send((seq, Ok(work(&batch)))).is_err() {
                     return;
                 }
@@ -321,11 +336,20 @@ where
         let mut pending: BTreeMap<u64, Result<T, ReadError>> = BTreeMap::new();
         let mut next = 0u64;
         for (seq, result) in done_rx {
+            if stop.load(Ordering::Relaxed) {
+                continue;
+            }
             pending.insert(seq, result);
             while let Some(result) = pending.remove(&next) {
                 next += 1;
                 match result {
-                    Ok(value) if read_error.is_none() => merge(value),
+                    Ok(value) if read_error.is_none() => {
+                        if merge(value).is_break() {
+                            stop.store(true, Ordering::Relaxed);
+                            pending.clear();
+                            break;
+                        }
+                    }
                     Ok(_) => {}
                     Err(error) => {
                         read_error.get_or_insert(error);
@@ -335,6 +359,35 @@ where
         }
     });
     read_error
+}
+
+/// Whether an issue code means the value is not of its column's type at all
+/// (`type`, `israeli_id`, `phone`, `email`), as opposed to a typed value that
+/// breaks a rule (`pattern`, `allowed`, `min`, ...).
+pub fn is_type_failure(code: IssueCode) -> bool {
+    matches!(code, IssueCode::Type | IssueCode::IsraeliId | IssueCode::Phone | IssueCode::Email)
+}
+
+/// Whether a column is stored as text in PostgreSQL (`crate::strategy::sql_type`):
+/// text, code, israeli_id, phone and email.
+pub fn stored_as_text(column: &Column) -> bool {
+    crate::strategy::sql_type(column.column_type) == "text"
+}
+
+/// The severity of an issue of `code` on `column`: the column's `severity`,
+/// except that a type failure on a column stored in a typed SQL column
+/// (integer, decimal, boolean, date, datetime) is always an error, because the
+/// typed column cannot hold the value and a value the contract rejects is
+/// never staged as NULL. On a text-stored column with `severity: warning`, a
+/// type failure stays a warning and the value is staged as written (trimmed):
+/// the warning tells the clerk, and nothing is silently emptied (see
+/// `crate::pipeline::stage::encode_batch`).
+pub fn issue_severity(column: &Column, code: IssueCode) -> Severity {
+    if is_type_failure(code) && !stored_as_text(column) {
+        Severity::Error
+    } else {
+        column.severity
+    }
 }
 
 /// Checks every row of a batch. Runs on a worker thread.
@@ -365,7 +418,8 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
             let Some(source) = map.sources[index] else { continue };
             let cell = batch.cell(i, source);
             let mut report = |code: IssueCode, message: String, params: Params, outcome: &mut BatchOutcome| {
-                if column.severity == Severity::Error {
+                let severity = issue_severity(column, code);
+                if severity == Severity::Error {
                     row_invalid = true;
                 } else {
                     outcome.warnings += 1;
@@ -376,7 +430,7 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                         column: Some(column.name.clone()),
                         header: map.written[index].clone(),
                         code,
-                        severity: column.severity,
+                        severity,
                         value: (!cell.is_empty()).then(|| cell.display()),
                         message,
                         params,
@@ -683,5 +737,136 @@ pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &Valida
             report.contract_sha256 = Some(contract.sha256.clone());
             Validation { report, invalid_row_numbers: Vec::new(), rows: None, cancelled: false }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::compile_contract;
+    use crate::readers::{BatchData, Cell};
+
+    const CONTRACT: &str = "dataset: visits
+title: Visits
+period: monthly
+columns:
+  - name: citizen_id
+    type: israeli_id
+  - name: phone_1
+    type: phone
+    severity: warning
+  - name: visited
+    type: date
+    severity: warning
+  - name: visits
+    type: integer
+    severity: warning
+    max: 10
+  - name: email
+    type: email
+    severity: warning
+  - name: street_code
+    type: code
+keys: [citizen_id]
+strategy: rebuild
+";
+
+    fn contract() -> Contract {
+        let compiled = compile_contract(Path::new("visits.yaml"), CONTRACT).map_err(|p| format!("{p:?}"));
+        let Ok(compiled) = compiled else { panic!("{compiled:?}") };
+        compiled
+    }
+
+    /// Checks one row given as text cells, in contract column order.
+    fn check_row(contract: &Contract, cells: &[&str]) -> BatchOutcome {
+        let headers: Vec<String> = contract.columns.iter().map(|c| c.name.clone()).collect();
+        let map = map_headers(contract, &headers);
+        let row = cells.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect();
+        let batch = Batch { row_numbers: vec![2], data: BatchData::Cells(vec![row]) };
+        check_batch(contract, &map, &unique_sets(contract), &batch)
+    }
+
+    fn found(outcome: &BatchOutcome) -> Vec<(String, IssueCode, Severity)> {
+        outcome
+            .issues
+            .iter()
+            .map(|(issue, _)| (issue.column.clone().unwrap_or_default(), issue.code, issue.severity))
+            .collect()
+    }
+
+    #[test]
+    fn a_bad_value_on_a_text_stored_warning_column_is_a_warning() {
+        let contract = contract();
+        let outcome = check_row(&contract, &["123456782", "12345", "", "", "not an address", "12"]);
+        assert_eq!(
+            found(&outcome),
+            vec![
+                ("phone_1".to_owned(), IssueCode::Phone, Severity::Warning),
+                ("email".to_owned(), IssueCode::Email, Severity::Warning)
+            ]
+        );
+        assert_eq!((outcome.invalid_rows, outcome.warnings), (0, 2));
+    }
+
+    #[test]
+    fn a_value_that_is_not_of_a_typed_column_is_an_error_whatever_its_severity() {
+        let contract = contract();
+        let outcome = check_row(&contract, &["123456782", "", "not a date", "many", "", ""]);
+        assert_eq!(
+            found(&outcome),
+            vec![
+                ("visited".to_owned(), IssueCode::Type, Severity::Error),
+                ("visits".to_owned(), IssueCode::Type, Severity::Error)
+            ]
+        );
+        assert_eq!((outcome.invalid_rows, outcome.warnings), (1, 0));
+        assert_eq!(outcome.invalid_row_numbers, vec![2]);
+    }
+
+    #[test]
+    fn a_rule_broken_by_a_typed_value_keeps_the_column_severity() {
+        let contract = contract();
+        let outcome = check_row(&contract, &["123456782", "", "", "11", "", ""]);
+        assert_eq!(found(&outcome), vec![("visits".to_owned(), IssueCode::Max, Severity::Warning)]);
+        assert_eq!((outcome.invalid_rows, outcome.warnings), (0, 1));
+    }
+
+    #[test]
+    fn issue_severity_follows_the_sql_type() {
+        let contract = contract();
+        let column = |name: &str| &contract.columns[contract.column_index(name).unwrap_or_default()];
+        assert_eq!(issue_severity(column("visited"), IssueCode::Type), Severity::Error);
+        assert_eq!(issue_severity(column("visited"), IssueCode::Min), Severity::Warning);
+        assert_eq!(issue_severity(column("phone_1"), IssueCode::Phone), Severity::Warning);
+        assert_eq!(issue_severity(column("street_code"), IssueCode::Type), Severity::Error);
+        assert_eq!(issue_severity(column("citizen_id"), IssueCode::Required), Severity::Error);
+    }
+
+    #[test]
+    fn a_merge_that_breaks_stops_reading_the_file() {
+        let pulled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = pulled.clone();
+        let batches = (0..10_000u64).map(move |n| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            Ok(Batch { row_numbers: vec![n + 2], data: BatchData::Cells(vec![vec![Cell::Number(n as f64)]]) })
+        });
+        let mut merged = Vec::new();
+        let error = process_in_order(
+            Box::new(batches),
+            2,
+            |batch| batch.row_numbers[0],
+            |row| {
+                merged.push(row);
+                if merged.len() == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
+        assert!(error.is_none());
+        assert_eq!(merged, vec![2, 3, 4], "in file order, and nothing after the break");
+        let pulled = pulled.load(Ordering::Relaxed);
+        assert!(pulled < 100, "reading stopped after the break, but {pulled} batches were read");
     }
 }
