@@ -26,12 +26,17 @@ struct Cli {
     /// Directory of dataset contracts (default: ./contracts, then the user's config dir).
     #[arg(long, global = true)]
     contracts: Option<PathBuf>,
-    /// Login on the embedded default database (demo logins: clerk, supervisor).
+    /// Sign in as this login on the embedded default database (demo logins, from
+    /// `db start --demo`: clerk, supervisor, supervisor2, reader, admin).
     #[arg(long, global = true, env = "CITIZEN_DB_USER")]
     user: Option<String>,
-    /// Password for --user on the embedded default database.
+    /// Password for --user.
     #[arg(long, global = true, env = "CITIZEN_DB_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// Act as the embedded default's superuser (its password file): migrations,
+    /// contracts, anything. Never the default; only on the embedded default.
+    #[arg(long, global = true, conflicts_with = "user")]
+    admin: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -142,7 +147,13 @@ enum ContractsAction {
 #[derive(Subcommand)]
 enum DbAction {
     /// Start the embedded database (created on first start).
-    Start,
+    Start {
+        /// Also create the demo logins (password = login name): clerk,
+        /// supervisor, supervisor2, reader, admin. Without it none are created
+        /// (existing ones are kept).
+        #[arg(long)]
+        demo: bool,
+    },
     /// Stop the embedded database.
     Stop,
     /// Show where it lives and whether it runs.
@@ -179,16 +190,54 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
-fn connect(
-    cli_user: &Option<String>,
-    cli_password: &Option<String>,
-) -> anyhow::Result<(tokio::runtime::Runtime, Database)> {
-    let runtime = runtime()?;
-    let target = DbTarget::from_env(cli_user.clone(), cli_password.clone());
-    if let DbTarget::Embedded { .. } = target {
-        if citizen_core::db::embedded::running_as_root() {
-            eprintln!("note: running as root, so the embedded PostgreSQL runs as the system user 'postgres'");
+/// Who the command acts as: `--user` (with `--password`), `--admin`, or nobody.
+struct Login {
+    user: Option<String>,
+    password: Option<String>,
+    admin: bool,
+}
+
+/// A usage error: printed, and the program exits 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Which database and login a command uses; nobody acts as the superuser
+/// unless `--admin` asks for it.
+fn target(login: &Login) -> Result<DbTarget, UsageError> {
+    let target = DbTarget::from_env(login.user.clone(), login.password.clone());
+    match target {
+        DbTarget::Url(_) if login.admin => Err(UsageError(
+            "--admin acts as the embedded default's superuser; with DATABASE_URL set, the login is the one in the URL \
+             (or unset DATABASE_URL)"
+                .to_owned(),
+        )),
+        DbTarget::Embedded { .. } if login.admin => Ok(DbTarget::EmbeddedAdmin),
+        DbTarget::Embedded { user: None, .. } => Err(UsageError(
+            "this command needs the database: sign in with --user NAME (password from --password or \
+             CITIZEN_DB_PASSWORD) or use --admin to act as the embedded default's superuser \
+             (demo logins come from `citizen-db db start --demo`)"
+                .to_owned(),
+        )),
+        DbTarget::Embedded { user: Some(user), password: None } => {
+            Err(UsageError(format!("no password for --user {user}: pass --password or set CITIZEN_DB_PASSWORD")))
         }
+        other => Ok(other),
+    }
+}
+
+fn connect(login: &Login) -> anyhow::Result<(tokio::runtime::Runtime, Database)> {
+    let target = target(login)?;
+    let runtime = runtime()?;
+    if matches!(target, DbTarget::Embedded { .. } | DbTarget::EmbeddedAdmin) && embedded::running_as_root() {
+        eprintln!("note: running as root, so the embedded PostgreSQL runs as the system user 'postgres'");
     }
     let database = runtime.block_on(Database::connect(&target))?;
     Ok((runtime, database))
@@ -211,7 +260,8 @@ fn report_failure(error: CoreError) -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let (user, password) = (cli.user.clone(), cli.password.clone());
+    let user = cli.user.clone();
+    let login = Login { user: cli.user.clone(), password: cli.password.clone(), admin: cli.admin };
     match cli.command {
         Command::Contracts { action } => {
             let catalog = load_catalog(cli.contracts)?;
@@ -221,7 +271,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 ContractsAction::List => output::print_contracts(&catalog.summaries()),
                 ContractsAction::Apply => {
-                    let (runtime, database) = connect(&user, &password)?;
+                    let (runtime, database) = connect(&login)?;
                     match runtime.block_on(apply_contracts(&database, &catalog)) {
                         Ok(applied) => output::print_applied(&applied),
                         Err(error) => return Ok(report_failure(error)),
@@ -233,15 +283,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db { action } => {
             let cluster = Cluster::default_location()?;
             match action {
-                DbAction::Start => {
+                DbAction::Start { demo } => {
                     cluster.start()?;
                     let runtime = runtime()?;
-                    runtime.block_on(Database::connect_cluster(&cluster, embedded::DATABASE, None, None))?;
+                    let demo_logins = runtime.block_on(async {
+                        let admin = Database::connect_cluster(&cluster, embedded::DATABASE, None).await?;
+                        if demo {
+                            admin.ensure_demo_logins().await?;
+                        }
+                        let logins = admin.demo_logins().await;
+                        admin.pool.close().await;
+                        logins
+                    })?;
                     if let Some(user) = cluster.run_as() {
                         println!("running as root: the server runs as the system user '{user}'");
                     }
                     println!("embedded database running in {}", cluster.dir.display());
-                    println!("demo logins: clerk/clerk, supervisor/supervisor, supervisor2/supervisor2, reader/reader");
+                    if demo_logins.is_empty() {
+                        println!(
+                            "no demo logins: sign in with --user NAME --password ..., or act as its superuser \
+                             with --admin (`db start --demo` creates demo logins)"
+                        );
+                    } else {
+                        let pairs: Vec<String> = demo_logins.iter().map(|l| format!("{l}/{l}")).collect();
+                        println!("demo logins (password = login name): {}", pairs.join(", "));
+                    }
                 }
                 DbAction::Stop => {
                     cluster.stop()?;
@@ -269,7 +335,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Recognition::Unknown(e) => anyhow::anyhow!(e),
                 })?,
             };
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             match runtime.block_on(pipeline::submit(&database, contract, &file, &period)) {
                 Ok(submitted) => {
                     println!(
@@ -285,13 +351,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Requests { status } => {
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             let rows = runtime.block_on(queries::list_requests(&database, status.as_deref()))?;
             output::print_requests(&rows);
             Ok(ExitCode::SUCCESS)
         }
         Command::Approve { request, note } => {
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             match runtime.block_on(pipeline::approve(&database, request, note.as_deref())) {
                 Ok(approved) => {
                     println!("request {request} loaded as version {} ({} rows)", approved.version, approved.rows);
@@ -301,7 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Reject { request, note } => {
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             match runtime.block_on(pipeline::reject(&database, request, &note)) {
                 Ok(()) => {
                     println!("request {request} rejected");
@@ -311,13 +377,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Versions { dataset, period } => {
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             let rows = runtime.block_on(queries::list_versions(&database, dataset.as_deref(), period.as_deref()))?;
             output::print_versions(&rows);
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollback { dataset, period, version } => {
-            let (runtime, database) = connect(&user, &password)?;
+            let (runtime, database) = connect(&login)?;
             match runtime.block_on(pipeline::rollback(&database, &dataset, &period, version)) {
                 Ok(_) => {
                     println!("{dataset} {period}: version {version} is active again");

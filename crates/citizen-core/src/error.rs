@@ -75,6 +75,10 @@ pub enum CoreError {
     Settings { path: PathBuf, message: String },
     #[error("the system keyring is not available, so the password cannot be remembered: {message}")]
     KeyringUnavailable { message: String },
+    #[error("not signed in: {message}")]
+    SignInRequired { message: String },
+    #[error("sign-in as '{user}' failed: {message}")]
+    SignInFailed { user: String, message: String },
 }
 
 /// Why the database refused an action (SQLSTATE class CD, see migrations/0003).
@@ -178,6 +182,8 @@ impl CoreError {
             CoreError::Offline { .. } => "offline",
             CoreError::Settings { .. } => "settings",
             CoreError::KeyringUnavailable { .. } => "keyring_unavailable",
+            CoreError::SignInRequired { .. } => "sign_in_required",
+            CoreError::SignInFailed { .. } => "sign_in",
         }
     }
 
@@ -217,6 +223,8 @@ impl CoreError {
             CoreError::Offline { message } => json!({ "reason": message }),
             CoreError::Settings { path, message } => json!({ "path": path, "reason": message }),
             CoreError::KeyringUnavailable { message } => json!({ "reason": message }),
+            CoreError::SignInRequired { message } => json!({ "reason": message }),
+            CoreError::SignInFailed { user, message } => json!({ "user": user, "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,

@@ -15,13 +15,18 @@ pub const SUPERUSER: &str = "postgres";
 pub const DATABASE: &str = "citizen";
 /// Socket port number; the socket lives in a private directory, so no clashes.
 pub const PORT: u16 = 5432;
-/// Demo logins created by `db start` (documented in the README).
+/// Demo logins created by `db start --demo` only (documented in the README):
+/// login, password, role.
 pub const DEMO_LOGINS: &[(&str, &str, &str)] = &[
     ("clerk", "clerk", "citizen_clerk"),
     ("supervisor", "supervisor", "citizen_supervisor"),
     ("supervisor2", "supervisor2", "citizen_supervisor"),
     ("reader", "reader", "citizen_reader"),
+    ("admin", "admin", "citizen_admin"),
 ];
+/// The comment that marks a demo login (`COMMENT ON ROLE`), so the program can
+/// tell they exist.
+pub const DEMO_COMMENT: &str = "citizen-db demo login";
 
 /// A cluster directory: `data/` (PGDATA), `run/` (socket), `server.log`, `password`.
 #[derive(Debug, Clone)]

@@ -17,10 +17,14 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 /// Which server and login to use.
 #[derive(Debug, Clone)]
 pub enum DbTarget {
-    /// A server named by URL (`DATABASE_URL`).
+    /// A server named by URL (`DATABASE_URL`), as the login the URL names.
     Url(String),
-    /// The embedded default; `None` user means its superuser (administrator).
+    /// The embedded default as a login and its password; `None` user means
+    /// nobody signed in, which is refused (nobody acts as the superuser unasked).
     Embedded { user: Option<String>, password: Option<String> },
+    /// The embedded default as its superuser, with the password file
+    /// (`citizen-db --admin`).
+    EmbeddedAdmin,
 }
 
 impl DbTarget {
@@ -62,8 +66,10 @@ where
     }
 }
 
+/// A pool for `options`; a refused login or password is `SignInFailed`.
 async fn pool_for(options: PgConnectOptions) -> Result<PgPool, CoreError> {
-    with_retry(|| {
+    let user = options.get_username().to_owned();
+    let pool = with_retry(|| {
         let options = options.clone();
         async move {
             PgPoolOptions::new()
@@ -74,7 +80,13 @@ async fn pool_for(options: PgConnectOptions) -> Result<PgPool, CoreError> {
                 .map_err(|e| CoreError::db("connecting", e))
         }
     })
-    .await
+    .await;
+    pool.map_err(|error| match error {
+        CoreError::Database { sqlstate: Some(code), message, .. } if code.starts_with("28") => {
+            CoreError::SignInFailed { user, message }
+        }
+        other => other,
+    })
 }
 
 impl Database {
@@ -98,21 +110,36 @@ impl Database {
                 }
                 Ok(database)
             }
-            DbTarget::Embedded { user, password } => {
+            DbTarget::Embedded { user: None, .. } => Err(CoreError::SignInRequired {
+                message: "sign in with a login and its password (or, as the administrator of the embedded \
+                          default, use citizen-db --admin)"
+                    .to_owned(),
+            }),
+            DbTarget::Embedded { user: Some(user), password } => {
+                let Some(password) = password else {
+                    return Err(CoreError::SignInRequired { message: format!("no password given for '{user}'") });
+                };
                 let cluster = Cluster::default_location()?;
                 cluster.start()?;
-                Database::connect_cluster(&cluster, embedded::DATABASE, user.as_deref(), password.as_deref()).await
+                Database::connect_cluster(&cluster, embedded::DATABASE, Some((user, password))).await
+            }
+            DbTarget::EmbeddedAdmin => {
+                let cluster = Cluster::default_location()?;
+                cluster.start()?;
+                Database::connect_cluster(&cluster, embedded::DATABASE, None).await
             }
         }
     }
 
-    /// Connects to `database` on a cluster we run: prepares it as superuser,
-    /// then logs in as `user` (or stays superuser).
+    /// Connects to `database` on a cluster we run: the program prepares it as
+    /// the superuser (creates the database, runs migrations), then returns the
+    /// login asked for: `Some((user, password))` signs in with that password
+    /// (also for `postgres`: a wrong one is refused), `None` is the superuser
+    /// through the password file (the administrator, asked for explicitly).
     pub async fn connect_cluster(
         cluster: &Cluster,
         database: &str,
-        user: Option<&str>,
-        password: Option<&str>,
+        login: Option<(&str, &str)>,
     ) -> Result<Database, CoreError> {
         let superuser_password = cluster.superuser_password()?;
         let admin_options = |db: &str| {
@@ -143,17 +170,15 @@ impl Database {
         maintenance.close().await;
         let admin = Database { pool: pool_for(admin_options(database)).await?, user: embedded::SUPERUSER.to_owned() };
         admin.migrate().await?;
-        admin.ensure_demo_logins().await?;
-        match user {
+        match login {
             None => Ok(admin),
-            Some(user) if user == embedded::SUPERUSER => Ok(admin),
-            Some(user) => {
+            Some((user, password)) => {
                 admin.pool.close().await;
                 let options = PgConnectOptions::new()
                     .host(&cluster.socket_dir().to_string_lossy())
                     .port(embedded::PORT)
                     .username(user)
-                    .password(password.unwrap_or_default())
+                    .password(password)
                     .database(database);
                 Ok(Database { pool: pool_for(options).await?, user: user.to_owned() })
             }
@@ -185,7 +210,9 @@ impl Database {
         .unwrap_or(false)
     }
 
-    /// Creates the demo logins of the embedded default when missing.
+    /// Creates the demo logins (`embedded::DEMO_LOGINS`, password = login)
+    /// when missing, and marks each with `embedded::DEMO_COMMENT`. Only on
+    /// request: `citizen-db db start --demo`, and the tests.
     pub async fn ensure_demo_logins(&self) -> Result<(), CoreError> {
         for (login, password, role) in embedded::DEMO_LOGINS {
             let statement = format!(
@@ -197,8 +224,31 @@ impl Database {
                 .execute(&self.pool)
                 .await
                 .map_err(|e| CoreError::db("creating demo logins", e))?;
+            let comment = format!("COMMENT ON ROLE {login} IS '{}'", embedded::DEMO_COMMENT);
+            sqlx::query(AssertSqlSafe(comment))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| CoreError::db("marking demo logins", e))?;
         }
         Ok(())
+    }
+
+    /// The demo logins that exist and can log in (marked with
+    /// `embedded::DEMO_COMMENT`), by name; any login may ask.
+    pub async fn demo_logins(&self) -> Result<Vec<String>, CoreError> {
+        sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_roles
+             WHERE rolcanlogin AND shobj_description(oid, 'pg_authid') = $1 ORDER BY 1",
+        )
+        .bind(embedded::DEMO_COMMENT)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| CoreError::db("looking for demo logins", e))
+    }
+
+    /// Whether any demo login exists (false when that cannot be read).
+    pub async fn demo_logins_present(&self) -> bool {
+        self.demo_logins().await.is_ok_and(|logins| !logins.is_empty())
     }
 }
 
