@@ -40,15 +40,15 @@ $(UI_DIST): $(NODE_STAMP) $(UI_SOURCES)
 build: setup
 	cargo build --workspace
 
-## run: build, start the embedded database with the contracts applied, then the desktop app (needs a display)
+## run: build, start the embedded database with the demo logins and the contracts applied, then the desktop app (needs a display)
 run: build
 	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
 	  echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the app cannot open its window." >&2; \
 	  echo "          Run it from a desktop session, or try it headless with scripts/app-smoke.sh." >&2; \
 	  exit 1; \
 	fi
-	target/debug/citizen-db db start
-	target/debug/citizen-db contracts apply
+	target/debug/citizen-db db start --demo
+	target/debug/citizen-db --admin contracts apply
 	$(APP)
 
 ## test: formatting, lints, Rust tests, UI type check and tests, the app smoke test and the end-to-end tests

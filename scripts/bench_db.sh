@@ -45,8 +45,8 @@ fi
 db() { "$BIN" --contracts "$CONTRACTS" "$@"; }
 "$BIN" db stop >/dev/null 2>&1 || true
 rm -rf "$CITIZEN_DB_DATA_DIR"
-db db start >/dev/null
-db contracts apply >/dev/null
+db db start --demo >/dev/null
+db --admin contracts apply >/dev/null
 PGHOST=$CITIZEN_DB_DATA_DIR/run
 export PGHOST PGPORT=5432 PGUSER=postgres PGDATABASE=citizen PGPASSWORD
 PGPASSWORD=$(cat "$CITIZEN_DB_DATA_DIR/superuser-password")
