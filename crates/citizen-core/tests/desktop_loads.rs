@@ -39,6 +39,7 @@ async fn sign_in_connects_as_the_login_with_its_roles() {
     assert!(status.roles.contains(&"citizen_clerk".to_owned()), "{status:?}");
     assert!(!status.roles.contains(&"citizen_supervisor".to_owned()), "{status:?}");
     assert!(status.roles.iter().all(|r| r.starts_with("citizen_")), "{status:?}");
+    assert!(status.demo_logins && !status.needs_sign_in, "the demo logins are marked: {status:?}");
 
     // The login typed at sign-in replaces the one in the URL.
     let as_supervisor = settings(db.url("clerk"), Some("supervisor"));
@@ -58,10 +59,26 @@ async fn a_wrong_password_is_refused_and_leaves_the_session_offline() {
     let session = DbSession::default();
     let wrong = settings(db.url("clerk"), Some("clerk"));
     let error = session.sign_in(&wrong, "not-the-password").await.expect_err("wrong password");
-    assert!(!error.code().is_empty());
+    assert_eq!(error.code(), "sign_in", "{error}");
+    assert!(error.to_string().contains("sign-in as 'clerk' failed"), "{error}");
     let status = session.status(&wrong).await;
     assert!(!status.connected, "{status:?}");
+    assert!(status.needs_sign_in, "the app asks for the login again: {status:?}");
     assert!(status.message.is_some());
+}
+
+#[tokio::test]
+async fn the_embedded_default_starts_signed_out() {
+    if std::env::var_os("DATABASE_URL").is_some() || std::env::var_os("CITIZEN_DB_USER").is_some() {
+        return;
+    }
+    let session = DbSession::default();
+    let status = session.status(&Settings::default()).await;
+    assert!(!status.connected && status.needs_sign_in, "{status:?}");
+    assert_eq!(status.user, None);
+    assert!(!status.demo_logins);
+    let error = session.database(&Settings::default()).await.expect_err("nobody signed in");
+    assert_eq!(error.code(), "sign_in_required", "{error}");
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! when missing or corrupt, refusal of unknown values, and never a password.
 //! Its own binary: it points `XDG_CONFIG_HOME` at a temporary directory.
 
-use citizen_core::desktop::settings::{load_settings, save_settings, settings_path, Settings};
+use citizen_core::desktop::settings::{load_settings, save_settings, settings_path, split_url_password, Settings};
+use std::os::unix::fs::PermissionsExt;
 
 #[test]
 fn settings_round_trip_in_the_config_dir_without_a_password() {
@@ -27,6 +28,22 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
     assert!(text.contains("\"databaseUrl\""), "{text}");
     assert!(!text.to_lowercase().contains("password"), "{text}");
     assert!(!path.with_extension("json.tmp").exists());
+    let mode = std::fs::metadata(&path).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "settings.json is readable by the user only");
+
+    // A password written in the server URL never reaches the file.
+    let with_password = Settings {
+        database_url: Some("postgres://dana:s%40cret-pw@db.example:5432/citizen?sslmode=require".to_owned()),
+        ..wanted.clone()
+    };
+    save_settings(&with_password).expect("save");
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert!(!text.contains("cret-pw"), "{text}");
+    assert_eq!(
+        load_settings().database_url.as_deref(),
+        Some("postgres://dana@db.example:5432/citizen?sslmode=require")
+    );
+    save_settings(&wanted).expect("save");
 
     // Unknown values are refused and leave the file alone.
     let bad = Settings { language: "fr".to_owned(), ..wanted.clone() };
@@ -44,4 +61,25 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
     std::fs::write(&blocked, "a file, not a directory").expect("file");
     std::env::set_var("XDG_CONFIG_HOME", &blocked);
     assert_eq!(save_settings(&wanted).expect_err("cannot write").code(), "settings");
+}
+
+#[test]
+fn the_password_is_split_out_of_a_server_url() {
+    let split = |url: &str| split_url_password(url);
+    assert_eq!(
+        split("postgres://dana:p%3Aw@db.example/citizen"),
+        ("postgres://dana@db.example/citizen".to_owned(), Some("dana".to_owned()), Some("p:w".to_owned()))
+    );
+    assert_eq!(
+        split("postgresql://:pw@db.example/citizen"),
+        ("postgresql://db.example/citizen".to_owned(), None, Some("pw".to_owned()))
+    );
+    assert_eq!(
+        split("postgres://dana@db.example/citizen"),
+        ("postgres://dana@db.example/citizen".to_owned(), Some("dana".to_owned()), None)
+    );
+    assert_eq!(
+        split("postgres://db.example/x?options=a@b"),
+        ("postgres://db.example/x?options=a@b".to_owned(), None, None)
+    );
 }

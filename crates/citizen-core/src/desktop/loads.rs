@@ -23,6 +23,11 @@ pub struct ConnectionStatus {
     pub user: Option<String>,
     pub roles: Vec<String>,
     pub message: Option<String>,
+    /// Nobody is signed in, or the last sign-in was refused: the UI asks for
+    /// a login and password (the app starts signed out).
+    pub needs_sign_in: bool,
+    /// Demo logins (`citizen-db db start --demo`) exist on this database.
+    pub demo_logins: bool,
 }
 
 /// A request in the queue.
@@ -259,14 +264,21 @@ impl DbSession {
 
     /// Signs in as another login: the next command reconnects with it.
     pub async fn sign_in(&self, settings: &Settings, password: &str) -> Result<ConnectionStatus, CoreError> {
+        self.sign_out(Some(password.to_owned())).await;
+        self.database(settings).await?;
+        Ok(self.status(settings).await)
+    }
+
+    /// Closes the connection and forgets the password of this run (`password`
+    /// replaces it: one moved out of a server URL, say). The next command
+    /// signs in again.
+    pub async fn sign_out(&self, password: Option<String>) {
         if let Ok(mut slot) = self.password.lock() {
-            *slot = Some(password.to_owned());
+            *slot = password;
         }
         if let Some(old) = self.database.write().await.take() {
             old.pool.close().await;
         }
-        self.database(settings).await?;
-        Ok(self.status(settings).await)
     }
 
     /// Whether the database answers, as whom, with which roles.
@@ -291,6 +303,8 @@ impl DbSession {
                         user: Some(database.user.clone()),
                         roles,
                         message: None,
+                        needs_sign_in: false,
+                        demo_logins: database.demo_logins_present().await,
                     },
                     Err(error) => {
                         *self.database.write().await = None;
@@ -300,6 +314,8 @@ impl DbSession {
                             user: None,
                             roles: Vec::new(),
                             message: Some(CoreError::db("reading roles", error).to_string()),
+                            needs_sign_in: false,
+                            demo_logins: false,
                         }
                     }
                 }
@@ -309,7 +325,9 @@ impl DbSession {
                 connected: false,
                 user: None,
                 roles: Vec::new(),
+                needs_sign_in: matches!(error, CoreError::SignInRequired { .. } | CoreError::SignInFailed { .. }),
                 message: Some(error.to_string()),
+                demo_logins: false,
             },
         }
     }

@@ -1,5 +1,6 @@
 //! The app's settings: database, login name, language and theme, as JSON in
-//! the user's configuration directory. Never a password.
+//! the user's configuration directory (mode 0600). Never a password: one
+//! written in a server URL is taken out before saving (`split_url_password`).
 
 use crate::error::CoreError;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,50 @@ pub fn load_settings() -> Settings {
     std::fs::read_to_string(settings_path()).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
 }
 
-/// Writes the settings (through a temporary file, so a crash never leaves half a file).
+/// `url` without the password of its `user:password@` part, the login name
+/// written there, and the password that was taken out (percent-decoded).
+pub fn split_url_password(url: &str) -> (String, Option<String>, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else { return (url.to_owned(), None, None) };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return (url.to_owned(), None, None) };
+    let userinfo = &rest[..at];
+    let (user, password) = match userinfo.split_once(':') {
+        Some((user, password)) => (user, Some(percent_decode(password))),
+        None => (userinfo, None),
+    };
+    let user = (!user.is_empty()).then(|| percent_decode(user));
+    let clean = match (&password, userinfo.split_once(':')) {
+        (Some(_), Some((raw_user, _))) if raw_user.is_empty() => format!("{scheme}://{}", &rest[at + 1..]),
+        (Some(_), Some((raw_user, _))) => format!("{scheme}://{raw_user}@{}", &rest[at + 1..]),
+        _ => url.to_owned(),
+    };
+    (clean, user, password)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the settings, readable by the user only (0600), through a temporary
+/// file, so a crash never leaves half a file. A password in the server URL is
+/// never written: the caller takes it out first (`split_url_password`), and
+/// one left there is dropped here.
 pub fn save_settings(settings: &Settings) -> Result<(), CoreError> {
     let path = settings_path();
     let fail = |message: String| CoreError::Settings { path: path.clone(), message };
@@ -61,8 +105,23 @@ pub fn save_settings(settings: &Settings) -> Result<(), CoreError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     }
-    let text = serde_json::to_string_pretty(settings).map_err(|e| fail(e.to_string()))?;
+    let mut stored = settings.clone();
+    stored.database_url = settings.database_url.as_deref().map(|url| split_url_password(url).0);
+    let text = serde_json::to_string_pretty(&stored).map_err(|e| fail(e.to_string()))?;
     let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, text).map_err(|e| fail(e.to_string()))?;
+    write_private(&temporary, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
     std::fs::rename(&temporary, &path).map_err(|e| fail(e.to_string()))
+}
+
+/// Writes a new file with mode 0600 from the start (an old one is replaced).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
