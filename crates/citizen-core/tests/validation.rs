@@ -86,6 +86,18 @@ fn every_cell_error_is_reported_at_its_spreadsheet_row() {
 }
 
 #[test]
+fn a_bad_value_on_a_warning_phone_column_warns_and_the_file_stays_valid() {
+    let mut rows: Vec<String> = (0..5).map(row).collect();
+    rows[1] = rows[1].replace("03-5123456,,", "03-5123456,12345,");
+    let report = welfare("warning-phone.csv", &rows);
+    assert_eq!(report.status, Status::Valid, "{:?}", report.issues);
+    assert_eq!((report.invalid_rows, report.warnings), (0, 1));
+    let found: Vec<(Option<u64>, Option<&str>, IssueCode, Severity)> =
+        report.issues.iter().map(|i| (i.row, i.column.as_deref(), i.code, i.severity)).collect();
+    assert_eq!(found, vec![(Some(3), Some("phone_3"), IssueCode::Phone, Severity::Warning)]);
+}
+
+#[test]
 fn missing_duplicate_and_unknown_columns_are_file_level() {
     let catalog = catalog();
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
