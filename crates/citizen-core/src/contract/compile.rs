@@ -1,5 +1,10 @@
 //! Turns a `ContractConfig` into a runtime `Contract`, collecting every mistake
 //! (with file, line and column) instead of stopping at the first.
+//!
+//! Besides the format, it enforces the rules of `docs/contracts.md`: key
+//! columns are required with error severity, dataset names leave room for
+//! every name derived from them within PostgreSQL's 63 bytes, and columns
+//! never take a name the generated SQL uses.
 
 use super::config::{
     ColumnConfig, ColumnTypeConfig, ContractConfig, EncodingConfig, ScalarConfig, SeverityConfig, StrategyConfig,
