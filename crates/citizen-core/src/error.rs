@@ -81,7 +81,7 @@ pub enum CoreError {
     SignInFailed { user: String, message: String },
 }
 
-/// Why the database refused an action (SQLSTATE class CD, see migrations/0003).
+/// Why the database refused an action (SQLSTATE class CD, see migrations/0003 and 0004).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
@@ -94,6 +94,12 @@ pub enum Refusal {
     MissingRole,
     NoteRequired,
     PermissionDenied,
+    /// History (audit log, step log, landed files) is never rewritten.
+    AppendOnly,
+    /// A request's staged rows are not the ones sealed at submit.
+    StageChanged,
+    /// A bookkeeping call naming no valid dataset, period, step or request.
+    InvalidRequest,
 }
 
 impl Refusal {
@@ -108,6 +114,9 @@ impl Refusal {
             "CD006" => Refusal::RollbackUnreachable,
             "CD007" => Refusal::MissingRole,
             "CD008" => Refusal::NoteRequired,
+            "CD009" => Refusal::AppendOnly,
+            "CD010" => Refusal::StageChanged,
+            "CD011" => Refusal::InvalidRequest,
             "42501" => Refusal::PermissionDenied,
             _ => return None,
         })
@@ -124,6 +133,9 @@ impl Refusal {
             Refusal::MissingRole => "missing_role",
             Refusal::NoteRequired => "note_required",
             Refusal::PermissionDenied => "permission_denied",
+            Refusal::AppendOnly => "append_only",
+            Refusal::StageChanged => "stage_changed",
+            Refusal::InvalidRequest => "invalid_request",
         }
     }
 }

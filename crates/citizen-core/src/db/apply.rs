@@ -131,6 +131,8 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
             }
         }
     }
+    let period =
+        serde_json::to_value(contract.period).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let sql = strategy_sql(contract);
     let stage_exists = !existing_columns(tx, "stage", &dataset).await?.is_empty();
     let mut added = Vec::new();
@@ -144,7 +146,11 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
         let columns = contract
             .columns
             .iter()
-            .map(|c| format!("{} {}", quote_ident(&c.name), sql_type(c.column_type)))
+            .enumerate()
+            .map(|(index, c)| {
+                let not_null = if contract.keys.contains(&index) { " NOT NULL" } else { "" };
+                format!("{} {}{not_null}", quote_ident(&c.name), sql_type(c.column_type))
+            })
             .collect::<Vec<_>>()
             .join(", ");
         execute(
@@ -160,12 +166,17 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
     for statement in &sql.core_tables {
         execute(tx, statement, "creating core tables").await?;
     }
+    if stage_exists {
+        require_keys(tx, contract, "stage", &dataset).await?;
+        require_keys(tx, contract, "core", &dataset).await?;
+    }
     execute(tx, &sql.current_view, "creating the current view").await?;
     let stage = stage_table(contract);
     let core = crate::strategy::core_table(contract);
     let view = format!("core.{}", quote_ident(&format!("{dataset}_current")));
+    // Clerks get no right on stage tables: each submit is granted INSERT on its
+    // own request's partition until it is sealed (migrations/0004).
     for grant in [
-        format!("GRANT SELECT, INSERT ON {stage} TO citizen_clerk"),
         format!("GRANT SELECT ON {stage} TO citizen_supervisor, citizen_admin"),
         format!("GRANT SELECT ON {core}, {view} TO citizen_reader"),
     ] {
@@ -181,9 +192,10 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
         .await
         .map_err(|e| CoreError::db("registering the contract", e))?;
     sqlx::query(
-        "INSERT INTO meta.contract (dataset, sha256, body, strategy, transform_sql, count_sql, undo_sql)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO meta.contract (dataset, sha256, body, strategy, transform_sql, count_sql, undo_sql, period)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (dataset, sha256) DO UPDATE SET is_current = true, body = EXCLUDED.body,
+             period = EXCLUDED.period,
              transform_sql = EXCLUDED.transform_sql,
              count_sql = EXCLUDED.count_sql, undo_sql = EXCLUDED.undo_sql,
              applied_by = session_user, applied_at = now()",
@@ -195,6 +207,7 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
     .bind(&sql.transform)
     .bind(&sql.count)
     .bind(&sql.undo)
+    .bind(&period)
     .execute(&mut **tx)
     .await
     .map_err(|e| CoreError::db("registering the contract", e))?;
@@ -211,12 +224,47 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
     })
 }
 
-/// Rebuilds `mart.citizen_presence` over every dataset that has a `citizen_id`.
+/// Makes the merge keys of an existing table NOT NULL (older versions let an
+/// empty key through); refuses, with the reason, when rows already lack a key.
+async fn require_keys(
+    tx: &mut Transaction<'_, Postgres>,
+    contract: &Contract,
+    schema: &str,
+    table: &str,
+) -> Result<(), CoreError> {
+    for &index in &contract.keys {
+        let column = &contract.columns[index].name;
+        let statement = format!(
+            "ALTER TABLE {}.{} ALTER COLUMN {} SET NOT NULL",
+            quote_ident(schema),
+            quote_ident(table),
+            quote_ident(column)
+        );
+        let done = sqlx::query(AssertSqlSafe(statement)).execute(&mut **tx).await;
+        match done {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23502") => {
+                return Err(CoreError::UnsafeContractChange {
+                    dataset: contract.dataset.clone(),
+                    message: format!(
+                        "{schema}.{table} holds rows whose key column '{column}' is empty; keys may never be empty. Remove or fix those rows (an administrator, in SQL), then apply again"
+                    ),
+                });
+            }
+            Err(e) => return Err(CoreError::db("requiring keys", e)),
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds `mart.citizen_presence` over every registered dataset that has a
+/// `citizen_id` (and nothing else: `core.phone_numbers_current` is no dataset).
 async fn refresh_presence(tx: &mut Transaction<'_, Postgres>) -> Result<(), CoreError> {
     let views: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'citizen_id' AND NOT a.attisdropped
-         WHERE n.nspname = 'core' AND c.relkind = 'v' AND c.relname LIKE '%\\_current' ORDER BY 1",
+         JOIN meta.contract k ON k.is_current AND c.relname = k.dataset || '_current'
+         WHERE n.nspname = 'core' AND c.relkind = 'v' ORDER BY 1",
     )
     .fetch_all(&mut **tx)
     .await
@@ -272,6 +320,18 @@ async fn refresh_phone_views(tx: &mut Transaction<'_, Postgres>) -> Result<(), C
 /// Applies every contract of the catalog in one transaction: all or nothing.
 pub async fn apply_contracts(database: &Database, catalog: &Catalog) -> Result<Vec<Applied>, CoreError> {
     let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting a transaction", e))?;
+    // Everything is created as, and owned by, the NOLOGIN owner role; only its
+    // members (administrators, through citizen_owner_gate) may take it on.
+    sqlx::query("SET LOCAL ROLE citizen_owner").execute(&mut *tx).await.map_err(|e| match e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("42501") => CoreError::Refused {
+            reason: crate::error::Refusal::PermissionDenied,
+            message: format!(
+                "{} may not apply contracts: only an administrator (role citizen_admin) may",
+                database.user
+            ),
+        },
+        other => CoreError::db("taking the owner role", other),
+    })?;
     let mut outcomes = Vec::new();
     for contract in &catalog.contracts {
         outcomes.push(apply_one(&mut tx, contract).await?);

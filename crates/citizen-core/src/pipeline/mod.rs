@@ -7,15 +7,17 @@
 pub mod land;
 pub mod preview;
 pub mod queries;
+pub mod snapshot;
 pub mod stage;
 
 use crate::contract::{Contract, Period};
 use crate::db::{with_retry, Database};
-use crate::error::CoreError;
+use crate::error::{CoreError, Refusal};
 use crate::report::{Issue, Report, Severity, Status};
 use crate::validate::{display_name, validate_file_detailed, ValidateOptions};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use snapshot::Snapshot;
 use std::path::Path;
 
 /// The result of a successful submit.
@@ -84,9 +86,9 @@ async fn log_step(
         .map_err(|e| CoreError::db(format!("logging step {step}"), e))
 }
 
-/// Submits a file (clerk): validates it, then lands, stages and opens a
-/// pending request in one transaction. An invalid file is refused with its
-/// report and nothing is written.
+/// Submits a file (clerk): takes one snapshot of its bytes, validates it, then
+/// lands, stages, opens and seals a pending request in one transaction. An
+/// invalid file is refused with its report and nothing is written.
 pub async fn submit(
     database: &Database,
     contract: &Contract,
@@ -95,18 +97,26 @@ pub async fn submit(
 ) -> Result<Submitted, CoreError> {
     check_period(contract, period)?;
     let previous_rows = queries::active_row_count(database, &contract.dataset, period).await?;
-    let validate_started = Utc::now();
-    let validation = {
-        let contract = contract.clone();
+    let file_name = display_name(path);
+    let snapshot = {
         let owned_path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Snapshot::take(&owned_path))
+            .await
+            .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })??
+    };
+    let validate_started = Utc::now();
+    let (snapshot, validation) = {
+        let contract = contract.clone();
         tokio::task::spawn_blocking(move || {
             let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
-            validate_file_detailed(&owned_path, &contract, &options)
+            let validation = validate_file_detailed(snapshot.path(), &contract, &options);
+            (snapshot, validation)
         })
         .await
         .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?
     };
-    let report = validation.report;
+    let mut report = validation.report;
+    report.file = file_name.clone();
     if report.status != Status::Valid {
         return Err(CoreError::InvalidFile {
             dataset: contract.dataset.clone(),
@@ -117,22 +127,23 @@ pub async fn submit(
     }
     let warnings: Vec<Issue> =
         report.issues.iter().filter(|i| i.severity == Severity::Warning && i.row.is_none()).cloned().collect();
-    let file_name = display_name(path);
     let attempt = || {
         let skip = validation.invalid_row_numbers.clone();
         let report = &report;
         let warnings = &warnings;
         let file_name = &file_name;
+        let snapshot = &snapshot;
         async move {
             let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the submit", e))?;
             let land_started = Utc::now();
-            let landed = land::land_file(&mut tx, path, file_name).await?;
+            let file_id = land::land_file(&mut tx, snapshot.path(), file_name).await?;
             let report_json = serde_json::to_value(report).unwrap_or_default();
             let warnings_json = serde_json::to_value(warnings).unwrap_or_default();
-            let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5, $6, $7, $8)")
+            let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(&contract.dataset)
                 .bind(period)
-                .bind(landed.file_id)
+                .bind(file_id)
+                .bind(&snapshot.sha256)
                 .bind(&contract.sha256)
                 .bind(report.valid_rows as i64)
                 .bind(report.invalid_rows as i64)
@@ -144,28 +155,26 @@ pub async fn submit(
             log_step(&mut tx, request_id, "land", land_started, Some(1)).await?;
             log_step(&mut tx, request_id, "validate", validate_started, Some(report.rows as i64)).await?;
             let stage_started = Utc::now();
-            let staged_rows = stage::stage_file(&mut tx, contract, path, skip, request_id).await?;
+            let staged_rows = stage::stage_file(&mut tx, contract, snapshot.path(), skip, request_id).await?;
             log_step(&mut tx, request_id, "stage", stage_started, Some(staged_rows as i64)).await?;
+            sqlx::query("SELECT meta.seal_request($1)")
+                .bind(request_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| CoreError::db("sealing the request", e))?;
             tx.commit().await.map_err(|e| CoreError::db("committing the submit", e))?;
-            Ok(Submitted {
-                request_id,
-                file_id: landed.file_id,
-                staged_rows,
-                warnings: warnings.clone(),
-                report: report.clone(),
-            })
+            Ok(Submitted { request_id, file_id, staged_rows, warnings: warnings.clone(), report: report.clone() })
         }
     };
     match with_retry(attempt).await {
         Ok(submitted) => Ok(submitted),
         Err(error @ CoreError::Refused { .. }) => Err(error),
         Err(error) => {
-            let sha = land::file_sha256(path).unwrap_or_default();
             let _ = sqlx::query("SELECT meta.record_failed_submit($1, $2, $3, $4, $5, 'stage', $6)")
                 .bind(&contract.dataset)
                 .bind(period)
                 .bind(&file_name)
-                .bind(sha)
+                .bind(&snapshot.sha256)
                 .bind(&contract.sha256)
                 .bind(error.to_string())
                 .execute(&database.pool)
@@ -179,7 +188,10 @@ pub async fn submit(
 /// transaction. Connection trouble is retried; any other failure marks the
 /// request failed (a later approve retries it).
 pub async fn approve(database: &Database, request_id: i64, note: Option<&str>) -> Result<Approved, CoreError> {
+    let attempts = std::sync::atomic::AtomicU32::new(0);
+    let attempts = &attempts;
     let attempt = || async move {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the approval", e))?;
         let version_id: i64 = sqlx::query_scalar("SELECT meta.approve_request($1, $2)")
             .bind(request_id)
@@ -190,7 +202,20 @@ pub async fn approve(database: &Database, request_id: i64, note: Option<&str>) -
         tx.commit().await.map_err(|e| CoreError::db("committing the approval", e))?;
         Ok(version_id)
     };
-    match with_retry(attempt).await {
+    let outcome = match with_retry(attempt).await {
+        // A retry after the connection dropped past COMMIT finds the request
+        // already loaded: if this login loaded it, the approval succeeded.
+        Err(CoreError::Refused { reason: Refusal::NotPending, message })
+            if attempts.load(std::sync::atomic::Ordering::Relaxed) > 1 =>
+        {
+            match approved_by_this_login(database, request_id).await {
+                Some(version_id) => Ok(version_id),
+                None => Err(CoreError::Refused { reason: Refusal::NotPending, message }),
+            }
+        }
+        other => other,
+    };
+    match outcome {
         Ok(version_id) => {
             let (version, rows): (i32, i64) =
                 sqlx::query_as("SELECT version, row_count FROM meta.dataset_version WHERE version_id = $1")
@@ -210,6 +235,19 @@ pub async fn approve(database: &Database, request_id: i64, note: Option<&str>) -
             Err(error)
         }
     }
+}
+
+/// The version a request became, when this login approved and loaded it.
+async fn approved_by_this_login(database: &Database, request_id: i64) -> Option<i64> {
+    sqlx::query_scalar(
+        "SELECT v.version_id FROM meta.load_request r JOIN meta.dataset_version v ON v.request_id = r.request_id
+         WHERE r.request_id = $1 AND r.status = 'loaded' AND r.decided_by = session_user",
+    )
+    .bind(request_id)
+    .fetch_optional(&database.pool)
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Rejects a request with a note (supervisor); its staged rows are discarded.
