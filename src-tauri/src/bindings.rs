@@ -18,7 +18,7 @@ fn export<T: TS + 'static>(config: &Config) -> Result<(), ExportError> {
 /// Writes the bindings of every command type (and their dependencies) into `dir`.
 /// Integers are `number` in TypeScript: ids and counts stay below 2^53.
 pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
-    use crate::commands::loads::{ApproveEvent, SubmitResult};
+    use crate::commands::loads::{ApproveEvent, SavedSettings, SubmitResult};
     use citizen_core::contract::ContractSummary;
     use citizen_core::desktop::files::{FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter};
     use citizen_core::desktop::loads::{
@@ -51,6 +51,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     export::<AuditFilter>(&config)?;
     export::<AuditView>(&config)?;
     export::<Settings>(&config)?;
+    export::<SavedSettings>(&config)?;
     Ok(())
 }
 

@@ -24,6 +24,7 @@ pub fn run() -> tauri::Result<()> {
             commands::opened_files::export_report,
             commands::loads::connection_status,
             commands::loads::sign_in,
+            commands::loads::sign_out,
             commands::loads::submit_file,
             commands::loads::list_requests,
             commands::loads::request_detail,

@@ -1,4 +1,5 @@
-// The window shell: sidebar navigation, offline banner, notices, and the
+// The window shell: sidebar navigation, offline banner, the sign-in prompt
+// (the app starts signed out), the demo-logins banner, notices, and the
 // current screen. Takes the backend as a parameter so it runs in tests.
 import { toLanguage, toTheme, type Theme } from "./appearance";
 import type { Backend, Settings } from "./backend";
@@ -54,6 +55,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
   let screen: Screen | null = null;
   const notices = h("div", { class: "notices", role: "status", "aria-live": "polite" });
   const banner = h("div", { class: "offline-banner", role: "alert", "data-testid": "offline-banner", hidden: true });
+  const demoBanner = h("div", { class: "demo-banner", role: "alert", "data-testid": "demo-banner", hidden: true });
+  const prompt = h("div", { class: "signin-prompt", "data-testid": "signin-prompt", hidden: true });
   const nav = h("nav", { class: "sidebar" });
   const main = h("main", { class: "content", id: "content", tabindex: -1 });
 
@@ -75,7 +78,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
       try {
         ctx.status = await backend.connectionStatus();
       } catch (error) {
-        ctx.status = { mode: "embedded", connected: false, user: null, roles: [], message: translateError(error) };
+        ctx.status = { mode: "embedded", connected: false, user: null, roles: [], message: translateError(error), needsSignIn: false, demoLogins: false };
       }
       renderBanner();
       renderNav();
@@ -91,11 +94,49 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
 
   function renderBanner(): void {
     const status = ctx.status;
-    const offline = status !== null && !status.connected;
+    const signedOut = status !== null && !status.connected && status.needsSignIn;
+    const offline = status !== null && !status.connected && !status.needsSignIn;
     banner.hidden = !offline;
+    demoBanner.hidden = !status?.demoLogins;
+    if (status?.demoLogins) mount(demoBanner, h("strong", null, t("demo.banner")), " ", h("span", null, t("demo.detail")));
+    const wasHidden = prompt.hidden;
+    prompt.hidden = !signedOut;
+    if (signedOut && wasHidden) renderPrompt();
     if (offline) {
       mount(banner, h("strong", null, t("offline.banner")), " ", h("span", null, t("offline.detail")), status?.message ? h("span", { class: "muted small", dir: "auto" }, ` (${status.message})`) : null);
     }
+  }
+
+  function renderPrompt(): void {
+    const user = h("input", { class: "input", id: "prompt-user", type: "text", autocomplete: "username", "aria-label": t("settings.user"), "data-testid": "prompt-user", value: ctx.settings.user ?? "" });
+    const password = h("input", { class: "input", id: "prompt-password", type: "password", autocomplete: "current-password", "aria-label": t("settings.password"), "data-testid": "prompt-password" });
+    const message = h("p", { class: "form-message", role: "status", "data-testid": "prompt-message" });
+    const form = h(
+      "form",
+      { class: "prompt-form", "aria-labelledby": "prompt-title" },
+      h("strong", { id: "prompt-title" }, t("signin.title")),
+      " ",
+      h("span", null, t("signin.detail")),
+      h("label", { for: "prompt-user", class: "field" }, h("span", null, t("settings.user")), user),
+      h("label", { for: "prompt-password", class: "field" }, h("span", null, t("settings.password")), password),
+      h("button", { class: "btn primary", type: "submit", "data-testid": "prompt-sign-in" }, t("settings.signInButton")),
+      message,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      message.className = "form-message";
+      message.textContent = "";
+      try {
+        await backend.signIn(user.value.trim(), password.value, false);
+        password.value = "";
+        ctx.settings = { ...ctx.settings, user: user.value.trim() || null };
+      } catch (error) {
+        message.className = "form-message error";
+        message.textContent = translateError(error);
+      }
+      await ctx.refreshStatus();
+    });
+    mount(prompt, form);
   }
 
   function renderNav(): void {
@@ -130,7 +171,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
         "div",
         { class: "nav-foot", "data-testid": "connection" },
         h("span", { class: status?.connected ? "dot ok" : "dot error", "aria-hidden": "true" }),
-        h("span", null, status === null ? t("common.loading") : status.connected ? (status.user ?? t("status.connected")) : t("status.offline")),
+        h("span", null, status === null ? t("common.loading") : status.connected ? (status.user ?? t("status.connected")) : status.needsSignIn ? t("status.signedOut") : t("status.offline")),
         status?.connected ? h("span", { class: "muted small" }, status.mode === "embedded" ? t("settings.embedded") : t("settings.server")) : null,
       ),
     );
@@ -147,13 +188,14 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
   function renderShell(): void {
     document.title = t("app.title");
     renderNav();
+    prompt.hidden = true;
     renderBanner();
     show(route);
   }
 
   setLanguage(toLanguage(settings.language));
   applyTheme(toTheme(settings.theme));
-  mount(root, h("div", { class: "shell" }, nav, h("div", { class: "main-column" }, banner, main)), notices);
+  mount(root, h("div", { class: "shell" }, nav, h("div", { class: "main-column" }, demoBanner, banner, prompt, main)), notices);
   renderShell();
   await ctx.refreshStatus();
   const timer = statusEvery > 0 ? setInterval(() => void ctx.refreshStatus(), statusEvery) : null;

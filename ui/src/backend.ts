@@ -21,6 +21,7 @@ import type { OpenedFile } from "./bindings/OpenedFile";
 import type { RequestDetail } from "./bindings/RequestDetail";
 import type { RequestView } from "./bindings/RequestView";
 import type { RowFilter } from "./bindings/RowFilter";
+import type { SavedSettings } from "./bindings/SavedSettings";
 import type { Settings } from "./bindings/Settings";
 import type { SubmitResult } from "./bindings/SubmitResult";
 import type { VersionView } from "./bindings/VersionView";
@@ -44,6 +45,7 @@ export type {
   RequestDetail,
   RequestView,
   RowFilter,
+  SavedSettings,
   Settings,
   SubmitResult,
   VersionView,
@@ -83,6 +85,7 @@ export interface Backend {
   // Database (online).
   connectionStatus(): Promise<ConnectionStatus>;
   signIn(user: string, password: string, remember: boolean): Promise<ConnectionStatus>;
+  signOut(): Promise<ConnectionStatus>;
   submitFile(fileId: FileId, period: string | null): Promise<SubmitResult>;
   listRequests(status: string | null): Promise<RequestView[]>;
   requestDetail(requestId: number): Promise<RequestDetail>;
@@ -94,7 +97,8 @@ export interface Backend {
   rollback(dataset: string, period: string, version: number): Promise<number>;
   auditLog(filter: AuditFilter, limit: number): Promise<AuditView[]>;
   getSettings(): Promise<Settings>;
-  saveSettings(settings: Settings): Promise<void>;
+  /** Resolves to where a password written in the server URL went (never settings.json). */
+  saveSettings(settings: Settings): Promise<SavedSettings>;
 }
 
 function channel<T>(onMessage: (message: T) => void): Channel<T> {
@@ -123,6 +127,7 @@ export const tauriBackend: Backend = {
 
   connectionStatus: () => invoke("connection_status"),
   signIn: (user, password, remember) => invoke("sign_in", { user, password, remember }),
+  signOut: () => invoke("sign_out"),
   submitFile: (fileId, period) => invoke("submit_file", { fileId, period }),
   listRequests: (status) => invoke("list_requests", { status }),
   requestDetail: (requestId) => invoke("request_detail", { requestId }),

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { startApp } from "./app";
 import { toLanguage, toTheme } from "./appearance";
-import type { Backend, FileEvent, FileSummary, GridPage, OpenedFile, RequestView } from "./backend";
+import type { Backend, ConnectionStatus, FileEvent, FileSummary, GridPage, OpenedFile, RequestView } from "./backend";
 import { linePoints, niceMax, scale, barChart } from "./charts";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { catalogs, formatNumber, issueCodeLabel, issueKey, issueMessage, setLanguage, t, translateError } from "./i18n";
@@ -11,10 +11,11 @@ import { he } from "./i18n/he";
 import { auditFilter } from "./screens/activity";
 import { canApprove, sampleChanges } from "./screens/approvals";
 import { codesByCount, displayStatus, LoadState, reportName, submitBlock } from "./screens/load-state";
+import { splitUrlPassword } from "./screens/settings";
 import { rowSeries } from "./screens/versions";
 
 const ISSUE_CODES = ["missing_column", "duplicate_column", "unknown_column", "required", "type", "pattern", "allowed", "min", "max", "min_length", "max_length", "israeli_id", "phone", "email", "duplicate_key", "empty_file", "encoding", "unreadable", "min_rows", "row_change"];
-const ERROR_CODES = ["io", "invalid_contract", "no_contracts", "unknown_dataset", "dataset_not_recognised", "report_write", "report_format", "postgres_missing", "cluster", "unreachable", "database", "four_eyes", "not_pending", "contract_version", "duplicate_file", "not_found", "rollback_unreachable", "missing_role", "note_required", "permission_denied", "invalid_file", "bad_period", "unsafe_contract_change"];
+const ERROR_CODES = ["io", "invalid_contract", "no_contracts", "unknown_dataset", "dataset_not_recognised", "report_write", "report_format", "postgres_missing", "cluster", "unreachable", "database", "four_eyes", "not_pending", "contract_version", "duplicate_file", "not_found", "rollback_unreachable", "missing_role", "note_required", "permission_denied", "invalid_file", "bad_period", "unsafe_contract_change", "sign_in", "sign_in_required", "keyring_unavailable"];
 
 describe("i18n", () => {
   it("has the same keys in Hebrew and English", () => {
@@ -179,7 +180,7 @@ describe("other screens' logic", () => {
 function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
   let onEvent: ((e: FileEvent) => void) | null = null;
   const fetched: number[] = [];
-  const status = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null };
+  const status = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null, needsSignIn: false, demoLogins: false };
   const rows = (start: number, count: number): GridPage => ({
     total: 1000,
     start,
@@ -215,6 +216,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     pickSavePath: async () => null,
     connectionStatus: async () => status,
     signIn: async () => status,
+    signOut: async () => ({ ...status, connected: false, user: null, roles: [], needsSignIn: true }),
     submitFile: nope,
     listRequests: async () => [
       {
@@ -230,7 +232,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     rollback: nope,
     auditLog: async () => [],
     getSettings: async () => ({ databaseUrl: null, user: null, language: "en", theme: "dark" }),
-    saveSettings: async () => undefined,
+    saveSettings: async () => ({ urlPassword: null }),
   };
 }
 
@@ -304,5 +306,58 @@ describe("app shell and Load screen", () => {
     expect(document.documentElement.dir).toBe("rtl");
     expect(root.querySelector("[data-testid=nav-load]")?.textContent).toContain("טעינה");
     app.dispose();
+  });
+
+  it("starts signed out with a sign-in prompt, signs in, and shows the demo-logins banner", async () => {
+    setLanguage("en");
+    const root = document.createElement("div");
+    document.body.append(root);
+    const signedOut: ConnectionStatus = { mode: "embedded", connected: false, user: null, roles: [], message: "not signed in", needsSignIn: true, demoLogins: false };
+    const signedIn: ConnectionStatus = { mode: "embedded", connected: true, user: "clerk", roles: ["citizen_clerk"], message: null, needsSignIn: false, demoLogins: true };
+    let current = signedOut;
+    const tries: string[] = [];
+    const backend: Backend = {
+      ...fakeBackend(false),
+      connectionStatus: async () => current,
+      signIn: async (user, password) => {
+        tries.push(`${user}/${password}`);
+        if (password !== user) return Promise.reject({ code: "sign_in", message: "x", params: { user, reason: "password authentication failed" } });
+        current = signedIn;
+        return current;
+      },
+    };
+    const app = await startApp(root, backend, null, 0);
+    const prompt = root.querySelector<HTMLElement>("[data-testid=signin-prompt]");
+    expect(prompt?.hidden).toBe(false);
+    expect(root.querySelector<HTMLElement>("[data-testid=offline-banner]")?.hidden).toBe(true);
+    expect(root.querySelector<HTMLElement>("[data-testid=demo-banner]")?.hidden).toBe(true);
+    expect(root.querySelector("[data-testid=connection]")?.textContent).toContain("Signed out");
+    const user = root.querySelector<HTMLInputElement>("[data-testid=prompt-user]")!;
+    const password = root.querySelector<HTMLInputElement>("[data-testid=prompt-password]")!;
+    const form = root.querySelector<HTMLFormElement>(".prompt-form")!;
+    user.value = "clerk";
+    password.value = "wrong";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await tick(20);
+    expect(root.querySelector("[data-testid=prompt-message]")?.textContent).toContain("Sign-in failed");
+    expect(prompt?.hidden).toBe(false);
+    password.value = "clerk";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await tick(20);
+    expect(tries).toEqual(["clerk/wrong", "clerk/clerk"]);
+    expect(prompt?.hidden).toBe(true);
+    const demo = root.querySelector<HTMLElement>("[data-testid=demo-banner]");
+    expect(demo?.hidden).toBe(false);
+    expect(demo?.textContent).toContain("Demo logins");
+    await app.ctx.applySettings({ ...app.ctx.settings, language: "he" });
+    expect(demo?.textContent).toContain("משתמשי הדגמה");
+    app.dispose();
+  });
+
+  it("takes the password out of a server URL", () => {
+    expect(splitUrlPassword("postgres://dana:s3cret@db.example:5432/citizen")).toEqual(["postgres://dana@db.example:5432/citizen", true]);
+    expect(splitUrlPassword("postgres://:pw@db.example/citizen")).toEqual(["postgres://db.example/citizen", true]);
+    expect(splitUrlPassword("postgres://dana@db.example/citizen")).toEqual(["postgres://dana@db.example/citizen", false]);
+    expect(splitUrlPassword("postgres://db.example/citizen?user=x")).toEqual(["postgres://db.example/citizen?user=x", false]);
   });
 });

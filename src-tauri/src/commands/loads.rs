@@ -6,7 +6,7 @@ use citizen_core::desktop::loads::{
     self, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView, VersionsCalendar,
 };
 use citizen_core::desktop::secrets;
-use citizen_core::desktop::settings::{save_settings as store_settings, Settings};
+use citizen_core::desktop::settings::{save_settings as store_settings, split_url_password, Settings};
 use citizen_core::pipeline::{self, Approved};
 use citizen_core::report::Issue;
 use citizen_core::{CoreError, ErrorPayload};
@@ -169,16 +169,60 @@ pub fn get_settings(state: State<'_, AppState>) -> Settings {
     state.settings()
 }
 
-/// Saves the settings; a changed database takes effect on the next command.
+/// Signs out: the connection closes and the password of this run is
+/// forgotten (a remembered one stays in the keyring).
 #[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<(), ErrorPayload> {
-    store_settings(&settings).map_err(payload)?;
-    let changed_database = state.settings().database_url != settings.database_url;
+pub async fn sign_out(state: State<'_, AppState>) -> Result<ConnectionStatus, ErrorPayload> {
+    let mut settings = state.settings();
+    settings.user = None;
     if let Ok(mut current) = state.settings.write() {
-        *current = settings;
+        *current = settings.clone();
     }
+    state.db.sign_out(None).await;
+    Ok(state.db.status(&settings).await)
+}
+
+/// Where a password written in a server URL went when the settings were saved.
+#[derive(Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedSettings {
+    /// `"keyring"`: moved to the OS keyring; `"session"`: no keyring answered,
+    /// so it is kept for this run only; `null`: the URL held no password.
+    #[ts(type = "\"keyring\" | \"session\" | null")]
+    url_password: Option<&'static str>,
+}
+
+/// Saves the settings; a changed database takes effect on the next command.
+/// A password in the server URL never reaches settings.json: it goes to the
+/// OS keyring (under the URL's login), or is kept for this run only.
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Result<SavedSettings, ErrorPayload> {
+    let mut settings = settings;
+    let mut url_password = None;
+    if let Some(url) = settings.database_url.clone() {
+        let (clean, url_user, password) = split_url_password(&url);
+        settings.database_url = Some(clean);
+        if let Some(password) = password {
+            let user = settings.user.clone().filter(|u| !u.is_empty()).or(url_user).unwrap_or_default();
+            settings.user = Some(user.clone()).filter(|u| !u.is_empty());
+            let kept = secrets::remember_password(&user, &password, true).await;
+            url_password = Some((password, if kept.is_ok() { "keyring" } else { "session" }));
+        }
+    }
+    store_settings(&settings).map_err(payload)?;
+    let changed_database = state.settings().database_url != settings.database_url || url_password.is_some();
+    if let Ok(mut current) = state.settings.write() {
+        *current = settings.clone();
+    }
+    let (password, kept) = match url_password {
+        Some((password, kept)) => (Some(password), Some(kept)),
+        None => (None, None),
+    };
     if changed_database {
-        state.db.sign_in(&state.settings(), "").await.map(|_| ()).map_err(payload)?;
+        state.db.sign_out(password).await;
+        if settings.user.is_some() || settings.database_url.is_some() {
+            state.db.database(&settings).await.map(|_| ()).map_err(payload)?;
+        }
     }
-    Ok(())
+    Ok(SavedSettings { url_password: kept })
 }

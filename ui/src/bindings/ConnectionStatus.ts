@@ -3,4 +3,13 @@
 /**
  * The banner and role checks of the UI.
  */
-export type ConnectionStatus = { mode: string, connected: boolean, user: string | null, roles: Array<string>, message: string | null, };
+export type ConnectionStatus = { mode: string, connected: boolean, user: string | null, roles: Array<string>, message: string | null, 
+/**
+ * Nobody is signed in, or the last sign-in was refused: the UI asks for
+ * a login and password (the app starts signed out).
+ */
+needsSignIn: boolean, 
+/**
+ * Demo logins (`citizen-db db start --demo`) exist on this database.
+ */
+demoLogins: boolean, };

@@ -260,6 +260,17 @@ export const en = {
   "error.keyring": "No system keyring is available to remember the password.",
   "error.sign_in": "Sign-in failed: {message}",
   "error.cancelled": "Cancelled.",
+  "signin.title": "Signed out.",
+  "signin.detail": "Validation, preview and error reports work without signing in; sign in to submit, approve and see versions.",
+  "demo.banner": "Demo logins exist on this database.",
+  "demo.detail": "Anyone can sign in as clerk, supervisor, reader or admin with the login name as password. Remove them before real use.",
+  "status.signedOut": "Signed out",
+  "settings.signOut": "Sign out",
+  "settings.signedOut": "Signed out.",
+  "settings.urlPasswordKeyring": "The password in the server URL was moved to the system keyring; the saved URL holds none.",
+  "settings.urlPasswordSession": "The password in the server URL is kept for this session only (no system keyring); it was not saved.",
+  "error.sign_in_required": "Sign in first: {message}",
+  "error.keyring_unavailable": "No system keyring is available to remember the password.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -34,6 +34,7 @@ export function settingsScreen(ctx: AppContext): Screen {
     e.preventDefault();
     current.databaseUrl = server.checked && url.value.trim() !== "" ? url.value.trim() : null;
     await save();
+    url.value = current.databaseUrl ?? "";
     await ctx.refreshStatus();
   });
 
@@ -53,7 +54,12 @@ export function settingsScreen(ctx: AppContext): Screen {
     h("label", { for: "signin-user", class: "field" }, h("span", null, t("settings.user")), user),
     h("label", { for: "signin-password", class: "field" }, h("span", null, t("settings.password")), password),
     h("label", { class: "check", for: "signin-remember" }, remember, t("settings.remember")),
-    h("div", { class: "form-actions" }, h("button", { class: "btn primary", type: "submit", "data-testid": "btn-sign-in", "aria-label": t("settings.signInButton") }, t("settings.signInButton"))),
+    h(
+      "div",
+      { class: "form-actions" },
+      h("button", { class: "btn primary", type: "submit", "data-testid": "btn-sign-in", "aria-label": t("settings.signInButton") }, t("settings.signInButton")),
+      status?.connected ? h("button", { class: "btn", type: "button", "data-testid": "btn-sign-out", onclick: () => void signOut() }, t("settings.signOut")) : null,
+    ),
     signInMessage,
   );
   signInForm.addEventListener("submit", async (e) => {
@@ -71,6 +77,19 @@ export function settingsScreen(ctx: AppContext): Screen {
       signInMessage.textContent = translateError(error);
     }
   });
+
+  async function signOut(): Promise<void> {
+    try {
+      await ctx.backend.signOut();
+      current.user = null;
+      ctx.settings = { ...current };
+      signInMessage.textContent = t("settings.signedOut");
+    } catch (error) {
+      signInMessage.className = "form-message error";
+      signInMessage.textContent = translateError(error);
+    }
+    await ctx.refreshStatus();
+  }
 
   // appearance
   const lang = select({ class: "input", id: "lang-select", "data-testid": "lang-select", "aria-label": t("settings.language") }, [["he", "עברית"], ["en", "English"]], current.language);
@@ -97,7 +116,14 @@ export function settingsScreen(ctx: AppContext): Screen {
 
   async function save(apply = true): Promise<void> {
     try {
-      await ctx.backend.saveSettings({ ...current });
+      const saved = await ctx.backend.saveSettings({ ...current });
+      if (current.databaseUrl !== null) {
+        // The password written in the URL is never saved with the settings.
+        const [cleanUrl] = splitUrlPassword(current.databaseUrl);
+        current.databaseUrl = cleanUrl;
+      }
+      if (saved.urlPassword === "keyring") ctx.notify(t("settings.urlPasswordKeyring"), "info");
+      if (saved.urlPassword === "session") ctx.notify(t("settings.urlPasswordSession"), "info");
     } catch (error) {
       ctx.notify(translateError(error), "error");
     }
@@ -108,4 +134,16 @@ export function settingsScreen(ctx: AppContext): Screen {
 
   const el = h("section", { class: "screen settings", "aria-labelledby": "settings-title" }, screenHead("settings-title", t("nav.settings")), h("div", { class: "settings-grid" }, look, signInForm, dbForm));
   return { el };
+}
+
+/** A server URL without the password of its `user:password@` part, and whether it had one. */
+export function splitUrlPassword(url: string): [string, boolean] {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?@]*)@/i.exec(url);
+  if (!match) return [url, false];
+  const userinfo = match[2] ?? "";
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) return [url, false];
+  const user = userinfo.slice(0, colon);
+  const rest = url.slice(match[0].length);
+  return [`${match[1]}${user === "" ? "" : `${user}@`}${rest}`, true];
 }
