@@ -63,7 +63,7 @@ pub fn split_url_password(url: &str) -> (String, Option<String>, Option<String>)
     };
     let user = (!user.is_empty()).then(|| percent_decode(user));
     let clean = match (&password, userinfo.split_once(':')) {
-        (Some(_), Some((raw_user, _))) if raw_user.is_empty() => format!("{scheme}://{}", &rest[at + 1..]),
+        (Some(_), Some(("", _))) => format!("{scheme}://{}", &rest[at + 1..]),
         (Some(_), Some((raw_user, _))) => format!("{scheme}://{raw_user}@{}", &rest[at + 1..]),
         _ => url.to_owned(),
     };
