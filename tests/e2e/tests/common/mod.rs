@@ -169,9 +169,13 @@ impl Env {
         Ok(env)
     }
 
-    /// Runs the CLI against the test cluster, as `login` or (None) the admin/superuser.
+    /// Runs the CLI against the test cluster, as `login` or (None) the
+    /// embedded default's superuser (`--admin`: nobody is the superuser unasked).
     pub fn cli(&self, login: Option<(&str, &str)>, args: &[&str]) -> R<String> {
         let mut command = Command::new(&self.cli_bin);
+        if login.is_none() {
+            command.arg("--admin");
+        }
         command
             .args(args)
             .current_dir(&self.repo)
@@ -196,10 +200,10 @@ impl Env {
         Ok(stdout)
     }
 
-    /// `db start` and `contracts apply`: a fresh cluster with the demo logins and tables.
+    /// `db start --demo` and `contracts apply`: a fresh cluster with the demo logins and tables.
     pub fn prepare_database(&mut self) -> R<()> {
         self.db_started = true;
-        self.cli(None, &["db", "start"])?;
+        self.cli(None, &["db", "start", "--demo"])?;
         self.cli(None, &["contracts", "apply"])?;
         Ok(())
     }
