@@ -89,9 +89,13 @@ impl TestDb {
         let admin = Database { pool, user: admin_options.get_username().to_owned() };
         admin.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
         admin.ensure_demo_logins().await.unwrap_or_else(|e| panic!("logins: {e}"));
-        for extra in ["clerk_supervisor"] {
+        for (extra, roles) in [
+            ("clerk_supervisor", "citizen_clerk, citizen_supervisor"),
+            ("clerk2", "citizen_clerk"),
+            ("test_admin", "citizen_admin"),
+        ] {
             let statement = format!(
-                "DO $$ BEGIN CREATE ROLE {extra} LOGIN PASSWORD '{extra}' IN ROLE citizen_clerk, citizen_supervisor;
+                "DO $$ BEGIN CREATE ROLE {extra} LOGIN PASSWORD '{extra}' IN ROLE {roles};
                  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
             );
             sqlx::query(AssertSqlSafe(statement)).execute(&admin.pool).await.unwrap_or_else(|e| panic!("{e}"));
