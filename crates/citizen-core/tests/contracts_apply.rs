@@ -18,8 +18,8 @@ fn write_contract(dir: &std::path::Path, body: &str) -> Catalog {
 
 #[tokio::test]
 async fn adding_a_column_evolves_the_tables_and_keeps_the_data() {
-    let dir = std::env::temp_dir().join(format!("citizen-evolve-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = temporary.path().to_path_buf();
     let catalog = write_contract(&dir, BASE);
     let db = TestDb::with_contracts(&dir).await;
     let contract = catalog.get("meals").unwrap_or_else(|e| panic!("{e}")).clone();
@@ -47,8 +47,8 @@ async fn adding_a_column_evolves_the_tables_and_keeps_the_data() {
 
 #[tokio::test]
 async fn unsafe_changes_are_refused_and_change_nothing() {
-    let dir = std::env::temp_dir().join(format!("citizen-unsafe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = temporary.path().to_path_buf();
     write_contract(&dir, BASE);
     let db = TestDb::with_contracts(&dir).await;
     for body in [BASE.replace("type: integer", "type: date"), BASE.replace("strategy: rebuild", "strategy: merge")] {

@@ -162,8 +162,8 @@ async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
 
 #[tokio::test]
 async fn append_adds_rows_as_versions() {
-    let dir = std::env::temp_dir().join(format!("citizen-append-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = temporary.path().to_path_buf();
     std::fs::write(
         dir.join("visits.yaml"),
         "dataset: visits\ntitle: Visits\nperiod: monthly\ncolumns:\n  - name: citizen_id\n    type: israeli_id\n    required: true\n  - name: visited\n    type: date\n  - name: phone_1\n    type: phone\nstrategy: append\nphones: [phone_1]\n",

@@ -9,7 +9,6 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
 
 /// Encodes a batch's rows: per row, its spreadsheet row number (u64 LE), its
 /// cell count (u32 LE), then each cell as length (u32 LE) + UTF-8 display text.
@@ -43,7 +42,9 @@ pub struct GridRow {
 /// The rows of one file, on disk, addressable by position.
 #[derive(Debug)]
 pub struct RowStore {
-    path: PathBuf,
+    /// The spill file: mode 0600, a random name, created exclusively (never
+    /// through a symlink), removed when the store drops.
+    spill: tempfile::NamedTempFile,
     writer: Option<BufWriter<File>>,
     reader: Option<File>,
     offsets: Vec<u64>,
@@ -53,15 +54,10 @@ pub struct RowStore {
 impl RowStore {
     /// A new empty store in the system's temporary directory.
     pub fn create() -> std::io::Result<RowStore> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "citizen-rows-{}-{}.bin",
-            std::process::id(),
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
-        let file = File::create(&path)?;
+        let spill = tempfile::Builder::new().prefix("citizen-rows-").suffix(".bin").tempfile()?;
+        let file = spill.reopen()?;
         Ok(RowStore {
-            path,
+            spill,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
             reader: None,
             offsets: Vec::new(),
@@ -87,7 +83,7 @@ impl RowStore {
         if let Some(mut writer) = self.writer.take() {
             writer.flush()?;
         }
-        self.reader = Some(File::open(&self.path)?);
+        self.reader = Some(self.spill.reopen()?);
         Ok(())
     }
 
@@ -132,12 +128,6 @@ impl RowStore {
             }
         }
         Ok(None)
-    }
-}
-
-impl Drop for RowStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 

@@ -42,6 +42,8 @@ pub struct TestDb {
     pub admin: Database,
     pub catalog: Catalog,
     pub dir: PathBuf,
+    /// This test's files, removed when the test ends.
+    _files: tempfile::TempDir,
 }
 
 fn base_options() -> PgConnectOptions {
@@ -102,9 +104,9 @@ impl TestDb {
         }
         let catalog = Catalog::load(dir).unwrap_or_else(|e| panic!("contracts: {e}"));
         apply_contracts(&admin, &catalog).await.unwrap_or_else(|e| panic!("apply: {e}"));
-        let files = std::env::temp_dir().join(&name);
-        std::fs::create_dir_all(&files).unwrap_or_else(|e| panic!("{e}"));
-        TestDb { name, admin_options, admin, catalog, dir: files }
+        let files = tempfile::Builder::new().prefix(&format!("{name}-")).tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = files.path().to_path_buf();
+        TestDb { name, admin_options, admin, catalog, dir, _files: files }
     }
 
     /// Logs in as a demo login (password = login name).
