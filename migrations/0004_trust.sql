@@ -205,18 +205,17 @@ END
 $$;
 
 -- Row count and checksum of one request's staged rows: two 64-bit hashes of
--- every row's text, summed (order-independent), under fixed output settings
--- so every session computes the same value. NULL when the partition is gone.
+-- every row (hash_record_extended, PostgreSQL 14+, from the typed values, so
+-- no session setting changes it) with distinct seeds, summed: order-independent,
+-- about 0.4 s per million rows. NULL when the partition is gone.
 CREATE FUNCTION meta.stage_fingerprint(p_request_id bigint, OUT staged_rows bigint, OUT checksum text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, meta, pg_temp SET datestyle = 'ISO, YMD' SET intervalstyle = 'postgres'
-SET timezone = 'UTC' SET extra_float_digits = 1 AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, meta, pg_temp AS $$
 BEGIN
     IF to_regclass(format('stage.%I', 'request-' || p_request_id)) IS NULL THEN
         RETURN;
     END IF;
-    EXECUTE format('SELECT count(*), coalesce(sum(hashtextextended(s::text, 0)::numeric), 0)::text || ''/''
-                                      || coalesce(sum(hashtextextended(s::text, 1)::numeric), 0)::text
+    EXECUTE format('SELECT count(*), coalesce(sum(hash_record_extended(s, 0)), 0)::text || ''/''
+                                      || coalesce(sum(hash_record_extended(s, 1)), 0)::text
                     FROM stage.%I s', 'request-' || p_request_id)
         INTO staged_rows, checksum;
 END
