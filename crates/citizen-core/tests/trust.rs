@@ -577,3 +577,18 @@ async fn only_an_administrator_applies_contracts_and_what_they_create_is_the_own
     // Day to day an administrator holds no owner right.
     assert_eq!(attempt(&admin.pool, "DELETE FROM core.extra_caretakers").await, Outcome::Refused);
 }
+
+#[tokio::test]
+async fn approving_a_loaded_request_again_says_it_is_not_pending() {
+    let db = TestDb::new().await;
+    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let clerk = db.login("clerk").await;
+    let supervisor = db.login("supervisor").await;
+    let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
+    let request =
+        pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}")).request_id;
+    pipeline::approve(&supervisor, request, None).await.unwrap_or_else(|e| panic!("{e}"));
+    // Only a retry after a dropped connection takes "already loaded by me" as
+    // success; a second, separate approval is told the truth.
+    assert_eq!(refusal(pipeline::approve(&supervisor, request, None).await), Refusal::NotPending);
+}
