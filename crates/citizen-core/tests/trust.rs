@@ -592,3 +592,20 @@ async fn approving_a_loaded_request_again_says_it_is_not_pending() {
     // success; a second, separate approval is told the truth.
     assert_eq!(refusal(pipeline::approve(&supervisor, request, None).await), Refusal::NotPending);
 }
+
+#[tokio::test]
+async fn a_warning_value_loads_as_written_and_stays_out_of_the_phones() {
+    let db = TestDb::new().await;
+    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let clerk = db.login("clerk").await;
+    let supervisor = db.login("supervisor").await;
+    // phone_3 is a warning column: a number too short to be a phone.
+    let csv = welfare_csv(3, |_| "פעיל").replacen(",,d0@example.org", ",12345,d0@example.org", 1);
+    let file = db.write("w.csv", &csv);
+    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(submitted.report.warnings, 1, "{:?}", submitted.report.issues);
+    pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current WHERE phone_3 = '12345'").await, 1);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current WHERE phone_e164 = '12345'").await, 0);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current").await, 6, "two phones per row");
+}
