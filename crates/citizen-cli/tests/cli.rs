@@ -16,10 +16,26 @@ fn citizen_db(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A scratch directory, removed with its contents when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("citizen-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
+    TempDir(dir)
 }
 
 fn text(bytes: &[u8]) -> String {
