@@ -9,6 +9,7 @@
 //! which the CSV parser skips silently, are still counted.
 
 use super::encoding::{self, DecodingReader, Detected, SNIFF_BYTES};
+use super::limits::{self, MAX_CELL_CHARS, MAX_COLUMNS};
 use super::{
     pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, TextRows, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
@@ -449,6 +450,20 @@ impl RecordReader {
             self.done = true;
             return Err(self.utf8_error(row));
         };
+        if self.delimiters.len() >= MAX_COLUMNS as usize {
+            self.done = true;
+            return Err(too_many_fields(row, self.delimiters.len() + 1));
+        }
+        if len > MAX_CELL_CHARS {
+            let mut start = 0;
+            for (index, &end) in self.delimiters.iter().chain([&len]).enumerate() {
+                if limits::cell_too_long(text.get(start..end).unwrap_or_default()) {
+                    self.done = true;
+                    return Err(long_field(row, index));
+                }
+                start = end + 1;
+            }
+        }
         let mut start = 0;
         for &delimiter in &self.delimiters {
             record.field(text.get(start..delimiter).unwrap_or_default());
@@ -482,10 +497,22 @@ impl RecordReader {
             match result {
                 ReadRecordResult::InputEmpty if !input.is_empty() => {}
                 ReadRecordResult::OutputFull => {
+                    // The field being parsed started after the last field end:
+                    // past MAX_CELL_BYTES it is too long whatever it holds, so
+                    // the parse stops here instead of buffering the rest.
+                    let field_start = endlen.checked_sub(1).and_then(|i| self.ends.get(i)).copied().unwrap_or(0);
+                    if outlen - field_start > limits::MAX_CELL_BYTES {
+                        self.done = true;
+                        return Err(long_field(row, endlen));
+                    }
                     let len = self.out.len() * 2;
                     self.out.resize(len, 0);
                 }
                 ReadRecordResult::OutputEndsFull => {
+                    if endlen >= MAX_COLUMNS as usize {
+                        self.done = true;
+                        return Err(too_many_fields(row, endlen + 1));
+                    }
                     let len = self.ends.len() * 2;
                     self.ends.resize(len, 0);
                 }
@@ -505,6 +532,10 @@ impl RecordReader {
     fn build(&mut self, row: u64, outlen: usize, endlen: usize, record: &mut impl RecordSink) -> Result<(), ReadError> {
         let out = self.out.get(..outlen).unwrap_or_default();
         let ends = self.ends.get(..endlen).unwrap_or_default();
+        if ends.len() > MAX_COLUMNS as usize {
+            self.done = true;
+            return Err(too_many_fields(row, ends.len()));
+        }
         if let Ok(text) = std::str::from_utf8(out) {
             let mut start = 0;
             let mut fields = 0;
@@ -512,6 +543,10 @@ impl RecordReader {
                 let Some(field) = text.get(start..end) else {
                     break;
                 };
+                if limits::cell_too_long(field) {
+                    self.done = true;
+                    return Err(long_field(row, fields));
+                }
                 record.field(field);
                 fields += 1;
                 start = end;
@@ -541,6 +576,22 @@ impl RecordReader {
         };
         ReadError::Encoding { row: Some(row), message }
     }
+}
+
+/// A field longer than Excel's cell limit, at `row` and 0-based `field`.
+fn long_field(row: u64, field: usize) -> ReadError {
+    limits::long_cell(Some(row), &format!("row {row}, column {}", field + 1))
+}
+
+/// A record with more fields than Excel has columns.
+fn too_many_fields(row: u64, fields: usize) -> ReadError {
+    limits::too_large(
+        Some(row),
+        format!(
+            "row {row} has {}{fields} fields, past Excel's limit of {MAX_COLUMNS} columns",
+            if fields > MAX_COLUMNS as usize { "" } else { "more than " }
+        ),
+    )
 }
 
 /// The data rows of a CSV file, in batches; blank rows are skipped.
@@ -1043,10 +1094,11 @@ mod tests {
 
     /// The first buffer holds the 64 KiB sniffed; put `tail` so that it
     /// starts `tail_offset` bytes before that boundary, after a header and one
-    /// long row.
+    /// long row (two bytes a character, to stay within Excel's cell limit).
     fn across_the_first_boundary(tail_offset: usize, tail: &str) -> (String, String) {
         let head = "id,name\r\n1,";
-        let long = "A".repeat(SNIFF_BYTES - tail_offset - head.len());
+        let bytes = SNIFF_BYTES - tail_offset - head.len();
+        let long = format!("{}{}", "א".repeat(bytes / 2), "A".repeat(bytes % 2));
         (format!("{head}{long}{tail}"), long)
     }
 

@@ -7,6 +7,7 @@
 
 use super::encoding::binary_kind;
 use super::xlsx_stream::{self, RowStream};
+use super::{limits, package};
 use super::{
     pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
@@ -27,18 +28,30 @@ use std::path::Path;
 /// worksheet; the header row is `options.header_row` or the best scoring of the
 /// first [`HEADER_SEARCH_ROWS`] rows of the data.
 pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
+    // Zip packages: every part's inflated size checked before any is inflated.
+    package::check(path, limits::MAX_PART_BYTES)?;
     if is_xlsx_name(path) {
         let fast = catch_unwind(AssertUnwindSafe(|| super::xlsx_fast::open(path, options.sheet.as_ref())));
         if let Ok(Some((workbook, sheet))) = fast {
-            let rows = RowStream::spawn(move |sink| workbook.stream(sink));
+            let rows = RowStream::spawn_named(sheet.clone(), move |sink| workbook.stream(sink));
             return xlsx_stream::open(rows, sheet, options.header_row, score);
         }
     }
+    // calamine holds shared strings and XML events whole: smaller parts only.
+    package::check(path, limits::MAX_CALAMINE_PART_BYTES)?;
     let (workbook, sheet) = open_sheet(path, options)?;
     match workbook {
         Sheets::Xlsx(xlsx) => {
             let name = sheet.clone();
-            let rows = RowStream::spawn(move |sink| xlsx_stream::parse_sheet(xlsx, &name, sink));
+            let rows = RowStream::spawn_named(sheet.clone(), move |sink| xlsx_stream::parse_sheet(xlsx, &name, sink));
+            xlsx_stream::open(rows, sheet, options.header_row, score)
+        }
+        // Streamed like xlsx, so that every cell's position is checked before
+        // a row is allocated for it (a range would be allocated whole first).
+        Sheets::Xlsb(xlsb) => {
+            let name = sheet.clone();
+            let rows =
+                RowStream::spawn_named(sheet.clone(), move |sink| xlsx_stream::parse_xlsb_sheet(xlsb, &name, sink));
             xlsx_stream::open(rows, sheet, options.header_row, score)
         }
         other => open_range(other, sheet, options, score),
@@ -53,7 +66,7 @@ fn is_xlsx_name(path: &Path) -> bool {
 }
 
 /// Opens the workbook and picks the sheet to read.
-pub(super) fn open_sheet(path: &Path, options: &SourceOptions) -> Result<(Workbook, String), ReadError> {
+pub(crate) fn open_sheet(path: &Path, options: &SourceOptions) -> Result<(Workbook, String), ReadError> {
     // calamine parses untrusted bytes; a panic in it must not take the caller down.
     let opened = catch_unwind(AssertUnwindSafe(|| {
         let workbook = open_workbook_any(path)?;
@@ -123,7 +136,7 @@ enum OpenError {
     Other(String),
 }
 
-pub(super) type Workbook = Sheets<BufReader<File>>;
+pub(crate) type Workbook = Sheets<BufReader<File>>;
 
 /// A workbook calamine could not parse: `what` failed.
 pub(super) fn damaged(what: &str) -> ReadError {

@@ -8,9 +8,11 @@
 pub mod csv;
 pub mod encoding;
 pub mod excel;
-mod xlsx_fast;
+pub mod limits;
+pub mod package;
+pub(crate) mod xlsx_fast;
 pub mod xlsx_stream;
-mod xml_scan;
+pub(crate) mod xml_scan;
 
 use crate::contract::SourceOptions;
 use crate::report::IssueCode;
@@ -46,7 +48,7 @@ pub enum Cell {
     Text(String),
     /// Text that many cells share (an xlsx shared string): a copy costs no
     /// allocation, and none has to be freed on the validating threads.
-    SharedText(Arc<str>),
+    SharedText(SharedString),
     Number(f64),
     Bool(bool),
     DateTime(NaiveDateTime),
@@ -59,12 +61,89 @@ impl Cell {
         match self {
             Cell::Empty => CellRef::Empty,
             Cell::Text(s) => CellRef::Text(s),
-            Cell::SharedText(s) => CellRef::Text(s),
+            Cell::SharedText(s) => CellRef::Text(s.as_str()),
             Cell::Number(n) => CellRef::Number(*n),
             Cell::Bool(b) => CellRef::Bool(*b),
             Cell::DateTime(d) => CellRef::DateTime(*d),
             Cell::Error(e) => CellRef::Error(e),
         }
+    }
+}
+
+/// A workbook's shared strings packed together: their text in chunks of about
+/// 1 MiB and 12 bytes per string, instead of an allocation each (20 million
+/// tiny strings would otherwise take a gigabyte).
+#[derive(Debug, Default)]
+pub struct StringTable {
+    chunks: Vec<String>,
+    /// Chunk, start and length of each string.
+    spans: Vec<[u32; 3]>,
+    /// Bytes the chunks hold room for.
+    capacity: usize,
+}
+
+/// Bytes of text per chunk of a [`StringTable`].
+const STRING_CHUNK: usize = 1 << 20;
+
+impl StringTable {
+    /// Room for `count` strings.
+    pub fn with_capacity(count: usize) -> StringTable {
+        StringTable { spans: Vec::with_capacity(count), ..StringTable::default() }
+    }
+
+    /// Appends a string; it keeps its index, in order.
+    pub fn push(&mut self, text: &str) {
+        let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= text.len());
+        if !fits {
+            let chunk = String::with_capacity(STRING_CHUNK.max(text.len()));
+            self.capacity += chunk.capacity();
+            self.chunks.push(chunk);
+        }
+        let index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[index];
+        let start = chunk.len();
+        chunk.push_str(text);
+        // Chunks and strings are far below 4 GiB (limits::MAX_SHARED_STRINGS_BYTES).
+        self.spans.push([index as u32, start as u32, text.len() as u32]);
+    }
+
+    /// String `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let [chunk, start, len] = *self.spans.get(index)?;
+        let start = start as usize;
+        self.chunks.get(chunk as usize)?.get(start..start + len as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Bytes held for text and bookkeeping.
+    pub fn memory(&self) -> usize {
+        self.capacity + self.spans.capacity() * 12
+    }
+}
+
+/// One string of a shared [`StringTable`].
+#[derive(Debug, Clone)]
+pub struct SharedString {
+    table: Arc<StringTable>,
+    index: u32,
+}
+
+impl SharedString {
+    /// String `index` of `table`, if it has one.
+    pub fn new(table: &Arc<StringTable>, index: usize) -> Option<SharedString> {
+        table.get(index)?;
+        Some(SharedString { table: Arc::clone(table), index: u32::try_from(index).ok()? })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.table.get(self.index as usize).unwrap_or_default()
     }
 }
 
@@ -345,6 +424,9 @@ pub enum ReadError {
     Encoding { row: Option<u64>, message: String },
     #[error("the file has no data: {message}")]
     Empty { message: String },
+    /// Past one of the limits of [`limits`]; the message names it.
+    #[error("{message}")]
+    TooLarge { row: Option<u64>, message: String },
 }
 
 impl ReadError {
@@ -354,13 +436,14 @@ impl ReadError {
             ReadError::Unreadable { .. } => IssueCode::Unreadable,
             ReadError::Encoding { .. } => IssueCode::Encoding,
             ReadError::Empty { .. } => IssueCode::EmptyFile,
+            ReadError::TooLarge { .. } => IssueCode::TooLarge,
         }
     }
 
     /// The row the failure was found at, for encoding errors past the header.
     pub fn row(&self) -> Option<u64> {
         match self {
-            ReadError::Encoding { row, .. } => *row,
+            ReadError::Encoding { row, .. } | ReadError::TooLarge { row, .. } => *row,
             _ => None,
         }
     }

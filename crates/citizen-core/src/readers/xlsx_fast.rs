@@ -8,11 +8,12 @@
 //! package it does not understand is left to calamine (`open` gives `None`).
 
 use super::excel::{choose_sheet, damaged, excel_datetime, iso_datetime};
+use super::limits::{self, MAX_CELL_BYTES, MAX_SHARED_STRINGS, MAX_SHARED_STRINGS_BYTES};
 use super::xlsx_stream::RowSink;
 use super::xml_scan::{
     attribute_text, local_name, push_text, resolve_entity, unescape_excel, Event, ScanError, Scanner,
 };
-use super::Cell;
+use super::{Cell, ReadError, SharedString, StringTable};
 use crate::contract::config::SheetConfig;
 use calamine::{ExcelDateTime, ExcelDateTimeType, Sheet, SheetType, SheetVisible};
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ enum NumberKind {
 }
 
 /// A workbook opened on the fast path, its sheet chosen.
-pub(super) struct FastXlsx {
+pub(crate) struct FastXlsx {
     archive: Archive,
     /// The sheet's name, for messages.
     sheet: String,
@@ -50,7 +51,7 @@ pub(super) struct FastXlsx {
 /// Opens the workbook and picks the sheet as the calamine path would; `None`
 /// when anything is not as the fast path expects, so the caller falls back to
 /// calamine (which also gives the messages for damaged files).
-pub(super) fn open(path: &Path, wanted: Option<&SheetConfig>) -> Option<(FastXlsx, String)> {
+pub(crate) fn open(path: &Path, wanted: Option<&SheetConfig>) -> Option<(FastXlsx, String)> {
     let file = File::open(path).ok()?;
     let mut archive = ZipArchive::new(BufReader::new(file)).ok()?;
     let (xl_path, workbook_name) = office_document(&mut archive)?;
@@ -306,6 +307,36 @@ enum SheetError {
     Node(String),
     #[error("the part is not a worksheet")]
     NotAWorksheet,
+    /// Past one of the limits of `limits`; the text names it.
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+impl SheetError {
+    /// The failure as the report gives it: `too_large` for a limit, else a
+    /// damaged workbook; `what` says which part was being read.
+    fn into_read_error(self, what: &str) -> ReadError {
+        match self {
+            SheetError::TooLarge(message) => limits::too_large(None, format!("{what}: {message}")),
+            SheetError::Xml(error @ ScanError::TooLarge(_)) => {
+                limits::too_large(None, format!("{what} could not be read: {error}"))
+            }
+            other => damaged(&format!("{what} could not be read ({other})")),
+        }
+    }
+}
+
+/// A cell's text past Excel's limit, for the cell at `at` or, without one, the
+/// shared string being read.
+fn long_text(at: Option<(u32, u32)>) -> SheetError {
+    let place = match at {
+        Some(at) => format!("cell {}", cell_name(at)),
+        None => "a shared string".to_owned(),
+    };
+    SheetError::TooLarge(format!(
+        "{place} holds more than {} characters, Excel's limit for one cell",
+        limits::MAX_CELL_CHARS
+    ))
 }
 
 /// The `t` attribute of a cell.
@@ -353,7 +384,7 @@ struct CellHead {
 
 /// What cell values are read against.
 struct Book<'a> {
-    strings: &'a [Arc<str>],
+    strings: &'a Arc<StringTable>,
     formats: &'a [NumberKind],
     is_1904: bool,
 }
@@ -395,28 +426,36 @@ struct Reader<R> {
     xml: Scanner<R>,
     names: OpenElements,
     text: String,
+    /// The cell being read, for messages (`None` in the shared strings).
+    at: Option<(u32, u32)>,
 }
 
 impl FastXlsx {
     /// Runs on the parsing thread: the shared strings, then every cell of the
     /// sheet. Both parts are inflated on a thread of their own meanwhile.
-    pub(super) fn stream(self, sink: &mut RowSink<'_>) {
-        let sheet = self.sheet.clone();
-        let failed = |error: &dyn std::fmt::Display| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
+    pub(crate) fn stream(self, sink: &mut RowSink<'_>) {
+        let sheet = format!("sheet '{}'", self.sheet);
         let parts: Vec<String> = self.strings_part.iter().chain([&self.sheet_part]).cloned().collect();
         let mut inflated = inflate(self.archive, parts).into_iter();
         let strings_part = if self.strings_part.is_some() { inflated.next() } else { None };
         let strings = match strings_part.map(shared_strings) {
             Some(Ok(strings)) => strings,
-            Some(Err(error)) => return sink.fail(failed(&error)),
-            None => Vec::new(),
+            Some(Err(error)) => {
+                let part = self.strings_part.as_deref().unwrap_or("sharedStrings.xml");
+                return sink.fail(error.into_read_error(&format!("the shared strings ({part}) of {sheet}")));
+            }
+            None => StringTable::default(),
         };
-        let Some(part) = inflated.next() else { return sink.fail(failed(&"the sheet part is missing")) };
+        let strings = Arc::new(strings);
+        let Some(part) = inflated.next() else {
+            return sink.fail(SheetError::Eof("worksheet").into_read_error(&format!("{sheet} (its part is missing)")));
+        };
         let book = Book { strings: &strings, formats: &self.formats, is_1904: self.is_1904 };
-        let mut reader = Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new() };
+        let mut reader =
+            Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new(), at: None };
         match reader.cells(&book, sink) {
             Ok(()) => sink.finish(),
-            Err(error) => sink.fail(failed(&error)),
+            Err(error) => sink.fail(error.into_read_error(&sheet)),
         }
     }
 }
@@ -503,15 +542,15 @@ fn inflate_part(archive: &mut Archive, part: &str, sender: &SyncSender<std::io::
 }
 
 /// The shared strings table, in order.
-fn shared_strings(part: impl Read) -> Result<Vec<Arc<str>>, SheetError> {
-    let mut reader = Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new() };
-    let mut strings = Vec::new();
+fn shared_strings(part: impl Read) -> Result<StringTable, SheetError> {
+    let mut reader = Reader { xml: Scanner::new(part), names: OpenElements::default(), text: String::new(), at: None };
+    let mut strings = StringTable::default();
     loop {
         match reader.xml.next()? {
             Event::Start(tag) if tag.local_name() == b"sst" => {
                 if let Some(count) = tag.attribute(b"uniqueCount")? {
                     let count: usize = std::str::from_utf8(count).ok().and_then(|c| c.parse().ok()).unwrap_or(0);
-                    strings.reserve(count.min(1 << 20));
+                    strings = StringTable::with_capacity(count.min(1 << 20));
                 }
                 break;
             }
@@ -522,6 +561,18 @@ fn shared_strings(part: impl Read) -> Result<Vec<Arc<str>>, SheetError> {
     loop {
         match reader.xml.next()? {
             Event::Start(tag) if tag.local_name() == b"si" => {
+                if strings.len() >= MAX_SHARED_STRINGS {
+                    return Err(SheetError::TooLarge(format!(
+                        "more than {MAX_SHARED_STRINGS} distinct strings (the limit, 16 for each of Excel's \
+                         1,048,576 rows)"
+                    )));
+                }
+                if strings.memory() > MAX_SHARED_STRINGS_BYTES {
+                    return Err(SheetError::TooLarge(format!(
+                        "more than {} MiB of distinct text (the limit for the strings held while the sheet is read)",
+                        MAX_SHARED_STRINGS_BYTES >> 20
+                    )));
+                }
                 reader.names.push(tag.name);
                 let string = match reader.xml.simple_element(b"<t>", b"</t></si>") {
                     Some(raw) => {
@@ -532,7 +583,10 @@ fn shared_strings(part: impl Read) -> Result<Vec<Arc<str>>, SheetError> {
                     }
                     None => reader.rich_text()?,
                 };
-                strings.push(Arc::from(string));
+                if limits::cell_too_long(&string) {
+                    return Err(long_text(None));
+                }
+                strings.push(&string);
             }
             Event::End(name) if local_name(name) == b"sst" => return Ok(strings),
             Event::Eof => return Err(SheetError::Eof("sst")),
@@ -584,6 +638,7 @@ impl<R: Read> Reader<R> {
                         }
                     }
                     let (row, col) = position.unwrap_or((row_index, col_index));
+                    self.at = Some((row, col));
                     col_index = col;
                     let head = CellHead { at: (row, col), style, kind: CellType::from_attribute(kind) };
                     let simple = if head.kind.is_plain() { self.xml.simple_element(b"<v>", b"</v></c>") } else { None };
@@ -596,14 +651,14 @@ impl<R: Read> Reader<R> {
                         }
                         None => self.cell(book, &head)?,
                     };
-                    col_index += 1;
+                    col_index = col_index.saturating_add(1);
                     if value != Cell::Empty && !sink.push(row, col, value) {
                         return Ok(());
                     }
                 }
                 Event::End(name) => match local_name(name) {
                     b"row" => {
-                        row_index += 1;
+                        row_index = row_index.saturating_add(1);
                         col_index = 0;
                     }
                     b"sheetData" => return Ok(()),
@@ -675,11 +730,17 @@ impl<R: Read> Reader<R> {
     fn element_text(&mut self) -> Result<(), SheetError> {
         self.text.clear();
         loop {
+            if self.text.len() > MAX_CELL_BYTES {
+                return Err(long_text(self.at));
+            }
             match self.xml.next()? {
                 Event::Text(raw) => push_text(raw, &mut self.text)?,
                 Event::Ref(name) => resolve_entity(name, &mut self.text)?,
                 Event::End(name) if self.names.is_innermost(name) => {
                     self.names.pop();
+                    if limits::cell_too_long(&self.text) {
+                        return Err(long_text(self.at));
+                    }
                     return Ok(());
                 }
                 Event::Eof => return Err(SheetError::Eof("v")),
@@ -728,6 +789,9 @@ impl<R: Read> Reader<R> {
                     self.names.push(tag.name);
                     let mut part = String::new();
                     loop {
+                        if part.len() + joined.as_ref().map_or(0, String::len) > MAX_CELL_BYTES {
+                            return Err(long_text(self.at));
+                        }
                         match self.xml.next()? {
                             Event::Text(raw) | Event::CData(raw) => push_text(raw, &mut part)?,
                             Event::Ref(name) => resolve_entity(name, &mut part)?,
@@ -769,8 +833,9 @@ fn value_of(book: &Book<'_>, head: &CellHead, text: &str) -> Result<Cell, SheetE
                 return Ok(Cell::Empty);
             }
             let index = text.parse().unwrap_or(0);
-            let string = book.strings.get(index).ok_or_else(|| SheetError::MissingString(name(), index))?;
-            Cell::SharedText(Arc::clone(string))
+            let string =
+                SharedString::new(book.strings, index).ok_or_else(|| SheetError::MissingString(name(), index))?;
+            Cell::SharedText(string)
         }
         CellType::Bool => match text.trim() {
             "" => Cell::Empty,

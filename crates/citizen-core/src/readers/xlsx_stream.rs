@@ -6,10 +6,11 @@
 //! both paths give the same table.
 
 use super::excel::{convert_ref, damaged, header_texts};
+use super::limits::{self, check_position};
 use super::{
     pick_header_row, Batch, BatchData, Cell, CellRef, HeaderScore, ReadError, Table, BATCH_ROWS, HEADER_SEARCH_ROWS,
 };
-use calamine::{DataRef, Xlsx};
+use calamine::{DataRef, Xlsb, Xlsx};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufReader;
@@ -17,7 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// A sheet row: its 0-based spreadsheet index and its cells from column A.
-pub(super) type Row = (u32, Vec<Cell>);
+pub(crate) type Row = (u32, Vec<Cell>);
 
 /// Rows sent over the channel at a time: a small first chunk so the header is
 /// found (and the app shows rows) at once, then whole batches.
@@ -27,6 +28,11 @@ const CHUNK_ROWS: usize = BATCH_ROWS;
 /// Chunks in flight between the parsing thread and the batches: enough to keep
 /// both sides busy, few enough to keep memory flat.
 const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// Cells (empty ones included) per chunk and per batch at most, whatever the
+/// rows: a sheet of rows 16,384 cells wide then holds 16 MiB per chunk instead
+/// of gigabytes per batch.
+const MAX_CHUNK_CELLS: usize = 1 << 19;
 
 /// Opens `sheet` of an .xlsx workbook as a streamed table, its rows coming from `rows`.
 pub fn open(
@@ -57,12 +63,17 @@ pub struct RowStream {
 impl RowStream {
     /// Runs `parse` on its own thread, feeding the stream through a [`RowSink`].
     pub fn spawn(parse: impl FnOnce(&mut RowSink<'_>) + Send + 'static) -> RowStream {
+        RowStream::spawn_named(String::new(), parse)
+    }
+
+    /// [`RowStream::spawn`], `sheet` naming the sheet in messages.
+    pub fn spawn_named(sheet: String, parse: impl FnOnce(&mut RowSink<'_>) + Send + 'static) -> RowStream {
         let (sender, receiver) = sync_channel(CHUNKS_IN_FLIGHT);
         std::thread::spawn(move || {
             // The parsers read untrusted bytes; a panic in one must end the
             // stream with an error, not take the process down.
             let failure_sender = sender.clone();
-            let outcome = catch_unwind(AssertUnwindSafe(move || parse(&mut RowSink::new(&sender))));
+            let outcome = catch_unwind(AssertUnwindSafe(move || parse(&mut RowSink::new(&sender, sheet))));
             if outcome.is_err() {
                 let _ = failure_sender.send(Err(damaged("the workbook could not be read")));
             }
@@ -93,7 +104,7 @@ impl RowStream {
     }
 
     /// The next row, or the error that ended the sheet.
-    pub(super) fn next_row(&mut self) -> Option<Result<Row, ReadError>> {
+    pub(crate) fn next_row(&mut self) -> Option<Result<Row, ReadError>> {
         loop {
             if let Some(row) = self.buffered.pop_front() {
                 return Some(Ok(row));
@@ -124,29 +135,60 @@ pub struct RowSink<'a> {
     current: Option<Row>,
     /// Cells in the last row, to size the next one at once.
     last_width: usize,
+    /// Cells in the rows of `chunk`.
+    chunk_cells: usize,
+    sheet: String,
+    /// A limit was broken: the stream has ended with its error.
+    failed: bool,
 }
 
 impl<'a> RowSink<'a> {
-    fn new(sender: &'a SyncSender<Result<Vec<Row>, ReadError>>) -> Self {
+    fn new(sender: &'a SyncSender<Result<Vec<Row>, ReadError>>, sheet: String) -> Self {
         RowSink {
             sender,
             chunk: Vec::with_capacity(FIRST_CHUNK_ROWS),
             chunk_rows: FIRST_CHUNK_ROWS,
             current: None,
             last_width: 0,
+            chunk_cells: 0,
+            sheet,
+            failed: false,
         }
     }
 
     /// Adds a cell at its 0-based row and column (a later cell at the same
-    /// place replaces an earlier one); false once the reader has gone.
+    /// place replaces an earlier one); false once the reader has gone, or
+    /// when the cell breaks a limit (its position, checked before anything
+    /// is allocated for it, or its length), which ends the stream with a
+    /// `too_large` error.
     pub fn push(&mut self, row: u32, col: u32, cell: Cell) -> bool {
+        if self.failed {
+            return false;
+        }
+        if let Err(error) = check_position(&self.sheet, u64::from(row), u64::from(col)) {
+            self.fail(error);
+            return false;
+        }
+        if let Cell::Text(text) | Cell::Error(text) = &cell {
+            if limits::cell_too_long(text) {
+                let place = format!(
+                    "{}, cell {}",
+                    limits::sheet_label(&self.sheet),
+                    limits::cell_name(u64::from(row), u64::from(col))
+                );
+                self.fail(limits::long_cell(Some(u64::from(row) + 1), &place));
+                return false;
+            }
+        }
         if self.current.as_ref().is_some_and(|(index, _)| *index != row) {
             if let Some(done) = self.current.take() {
                 self.last_width = done.1.len();
+                self.chunk_cells += done.1.len();
                 self.chunk.push(done);
             }
-            if self.chunk.len() == self.chunk_rows {
+            if self.chunk.len() == self.chunk_rows || self.chunk_cells >= MAX_CHUNK_CELLS {
                 self.chunk_rows = CHUNK_ROWS;
+                self.chunk_cells = 0;
                 let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(self.chunk_rows));
                 if self.sender.send(Ok(full)).is_err() {
                     return false;
@@ -165,6 +207,9 @@ impl<'a> RowSink<'a> {
 
     /// Sends the rows still held: the sheet has ended.
     pub fn finish(&mut self) {
+        if self.failed {
+            return;
+        }
         self.chunk.extend(self.current.take());
         if !self.chunk.is_empty() {
             let _ = self.sender.send(Ok(std::mem::take(&mut self.chunk)));
@@ -173,7 +218,11 @@ impl<'a> RowSink<'a> {
 
     /// Sends the rows read so far, then the error that stopped the sheet.
     pub fn fail(&mut self, error: ReadError) {
+        if self.failed {
+            return;
+        }
         self.finish();
+        self.failed = true;
         let _ = self.sender.send(Err(error));
     }
 }
@@ -182,6 +231,28 @@ impl<'a> RowSink<'a> {
 /// workbooks the fast path leaves to calamine.
 pub fn parse_sheet(mut workbook: Xlsx<BufReader<File>>, sheet: &str, sink: &mut RowSink<'_>) {
     let failed = |error: calamine::XlsxError| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
+    let mut cells = match workbook.worksheet_cells_reader(sheet) {
+        Ok(cells) => cells,
+        Err(error) => return sink.fail(failed(error)),
+    };
+    loop {
+        match cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (row, col) = cell.get_position();
+                let value = cell.get_value();
+                if !matches!(value, DataRef::Empty) && !sink.push(row, col, convert_ref(value)) {
+                    return;
+                }
+            }
+            Ok(None) => return sink.finish(),
+            Err(error) => return sink.fail(failed(error)),
+        }
+    }
+}
+
+/// Runs on the parsing thread: calamine's cell reader over an .xlsb sheet.
+pub fn parse_xlsb_sheet(mut workbook: Xlsb<BufReader<File>>, sheet: &str, sink: &mut RowSink<'_>) {
+    let failed = |error: calamine::XlsbError| damaged(&format!("sheet '{sheet}' could not be read ({error})"));
     let mut cells = match workbook.worksheet_cells_reader(sheet) {
         Ok(cells) => cells,
         Err(error) => return sink.fail(failed(error)),
@@ -324,7 +395,8 @@ impl Iterator for StreamBatches {
     fn next(&mut self) -> Option<Self::Item> {
         let mut row_numbers = Vec::new();
         let mut data = Vec::new();
-        while data.len() < BATCH_ROWS {
+        let mut cells_held = 0usize;
+        while data.len() < BATCH_ROWS && cells_held < MAX_CHUNK_CELLS {
             match self.rows.next_row() {
                 Some(Ok((index, mut cells))) => {
                     cells.drain(..self.offset.min(cells.len()));
@@ -335,6 +407,7 @@ impl Iterator for StreamBatches {
                         continue;
                     }
                     row_numbers.push(u64::from(index) + 1);
+                    cells_held += cells.len();
                     data.push(cells);
                 }
                 Some(Err(error)) => {

@@ -5,6 +5,7 @@
 //! instructions and doctypes are skipped. Attribute values stay raw; entities
 //! are resolved by the caller through [`resolve_entity`].
 
+use super::limits::MAX_XML_EVENT_BYTES;
 use std::io::{ErrorKind, Read};
 
 /// Bytes read from the source at a time.
@@ -12,7 +13,7 @@ const READ_CHUNK: usize = 256 * 1024;
 
 /// What the scanner found next.
 #[derive(Debug, PartialEq)]
-pub(super) enum Event<'a> {
+pub(crate) enum Event<'a> {
     Start(Tag<'a>),
     /// An end tag, by its qualified name.
     End(&'a [u8]),
@@ -26,7 +27,7 @@ pub(super) enum Event<'a> {
 
 /// A start tag: its qualified name and the raw text of its attributes.
 #[derive(Debug, PartialEq)]
-pub(super) struct Tag<'a> {
+pub(crate) struct Tag<'a> {
     pub name: &'a [u8],
     attributes: &'a [u8],
 }
@@ -55,12 +56,12 @@ impl<'a> Tag<'a> {
 }
 
 /// The name after the namespace prefix, if any.
-pub(super) fn local_name(name: &[u8]) -> &[u8] {
+pub(crate) fn local_name(name: &[u8]) -> &[u8] {
     name.iter().rposition(|&b| b == b':').map_or(name, |colon| &name[colon + 1..])
 }
 
 /// Iterates over the attributes of a tag.
-pub(super) struct Attributes<'a> {
+pub(crate) struct Attributes<'a> {
     raw: &'a [u8],
     pos: usize,
 }
@@ -109,19 +110,21 @@ impl<'a> Iterator for Attributes<'a> {
 
 /// Why the XML could not be scanned.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum ScanError {
+pub(crate) enum ScanError {
     #[error("the XML ends inside {0}")]
     Truncated(&'static str),
     #[error("malformed XML: {0}")]
     Malformed(&'static str),
     #[error("unknown XML entity '&{0};'")]
     Entity(String),
+    #[error("{what} longer than {mib} MiB, far more than a cell can hold", what = .0, mib = MAX_XML_EVENT_BYTES >> 20)]
+    TooLarge(&'static str),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Pulls [`Event`]s from XML read from `R`, holding only a window of it.
-pub(super) struct Scanner<R> {
+pub(crate) struct Scanner<R> {
     source: R,
     buf: Vec<u8>,
     pos: usize,
@@ -130,6 +133,12 @@ pub(super) struct Scanner<R> {
     /// The name of a self-closing tag whose end is still to be reported.
     empty_element: Vec<u8>,
     pending_end: bool,
+    /// How many unread bytes (from `pos`) were already searched for the end
+    /// of the next event without finding it: the search resumes there after
+    /// the next read, so scanning stays linear however the reads fall.
+    searched: usize,
+    /// Inside a start tag, the quote open at `searched` (0 when none).
+    quote: u8,
 }
 
 impl<R: Read> Scanner<R> {
@@ -142,6 +151,8 @@ impl<R: Read> Scanner<R> {
             eof: false,
             empty_element: Vec::new(),
             pending_end: false,
+            searched: 0,
+            quote: 0,
         }
     }
 
@@ -203,9 +214,25 @@ impl<R: Read> Scanner<R> {
                 return Ok(Event::Eof);
             }
             match self.locate()? {
-                Some(Found::Skip(next)) => self.pos = next,
-                Some(found) => return Ok(self.take(found)),
+                Some(Found::Skip(next)) => {
+                    self.pos = next;
+                    self.searched = 0;
+                    self.quote = 0;
+                }
+                Some(found) => {
+                    self.searched = 0;
+                    self.quote = 0;
+                    return Ok(self.take(found));
+                }
                 None => {
+                    if self.end - self.pos > MAX_XML_EVENT_BYTES {
+                        let what = match self.buf[self.pos] {
+                            b'<' => "a tag, comment or section",
+                            b'&' => "an entity reference",
+                            _ => "a run of text",
+                        };
+                        return Err(ScanError::TooLarge(what));
+                    }
                     if !self.fill()? {
                         return self.at_end();
                     }
@@ -230,40 +257,46 @@ impl<R: Read> Scanner<R> {
 
     /// Finds the extent of the next event in the buffer; None if it goes on
     /// past the bytes read so far.
-    fn locate(&self) -> Result<Option<Found>, ScanError> {
+    fn locate(&mut self) -> Result<Option<Found>, ScanError> {
         let data = &self.buf[self.pos..self.end];
         let at = self.pos;
+        // Bytes already searched in an earlier call: not searched again.
+        let from = self.searched;
         let found = match data[0] {
             b'<' => {
                 if data.len() < 2 {
                     return Ok(None);
                 }
                 match data[1] {
-                    b'/' => find(data, b">").map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
-                    b'?' => find(data, b"?>").map(|i| Found::Skip(at + i + 2)),
+                    b'/' => find(data, b">", from).map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
+                    b'?' => find(data, b"?>", from).map(|i| Found::Skip(at + i + 2)),
                     b'!' => {
                         if data.starts_with(b"<!--") {
-                            find(&data[4..], b"-->").map(|i| Found::Skip(at + 4 + i + 3))
+                            find(&data[4..], b"-->", from.saturating_sub(4)).map(|i| Found::Skip(at + 4 + i + 3))
                         } else if data.starts_with(b"<![CDATA[") {
-                            find(&data[9..], b"]]>").map(|i| Found::CData(at + 9, at + 9 + i, at + 9 + i + 3))
+                            find(&data[9..], b"]]>", from.saturating_sub(9))
+                                .map(|i| Found::CData(at + 9, at + 9 + i, at + 9 + i + 3))
                         } else if b"<!--".starts_with(data) || b"<![CDATA[".starts_with(data) {
                             // Too little read yet to tell a comment or a CDATA section.
                             None
                         } else {
-                            find(data, b">").map(|gt| Found::Skip(at + gt + 1))
+                            find(data, b">", from).map(|gt| Found::Skip(at + gt + 1))
                         }
                     }
-                    _ => tag_end(data).map(|gt| Found::Start(at, at + gt)),
+                    _ => tag_end(data, from, &mut self.quote).map(|gt| Found::Start(at, at + gt)),
                 }
             }
-            b'&' => match data.iter().position(|&b| b == b';') {
+            b'&' => match data.iter().skip(from).position(|&b| b == b';').map(|i| i + from) {
                 Some(semicolon) if semicolon > 1 => Some(Found::Ref(at + 1, at + semicolon)),
                 Some(_) => return Err(ScanError::Malformed("an empty entity reference")),
                 None if data.len() > 64 => return Err(ScanError::Malformed("an '&' that starts no entity")),
                 None => None,
             },
-            _ => data.iter().position(|&b| b == b'<' || b == b'&').map(|i| Found::Text(at, at + i)),
+            _ => data.iter().skip(from).position(|&b| b == b'<' || b == b'&').map(|i| Found::Text(at, at + from + i)),
         };
+        if found.is_none() {
+            self.searched = data.len();
+        }
         Ok(found)
     }
 
@@ -324,30 +357,33 @@ enum Found {
     Start(usize, usize),
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The first `needle` in `haystack`, searching on from about `from` (the bytes
+/// before it hold none; a needle may straddle that point).
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let start = from.saturating_sub(needle.len() - 1).min(haystack.len());
+    haystack[start..].windows(needle.len()).position(|w| w == needle).map(|i| start + i)
 }
 
 /// The index of the `>` that closes the start tag at the beginning of `data`,
-/// skipping any `>` inside quoted attribute values.
-fn tag_end(data: &[u8]) -> Option<usize> {
-    let mut quote = 0u8;
-    for (i, &b) in data.iter().enumerate().skip(1) {
-        if quote != 0 {
-            if b == quote {
-                quote = 0;
+/// skipping any `>` inside quoted attribute values; the search starts at
+/// `from` with `quote` open there, and leaves the quote open at the end.
+fn tag_end(data: &[u8], from: usize, quote: &mut u8) -> Option<usize> {
+    for (i, &b) in data.iter().enumerate().skip(from.max(1)) {
+        if *quote != 0 {
+            if b == *quote {
+                *quote = 0;
             }
         } else if b == b'>' {
             return Some(i);
         } else if b == b'"' || b == b'\'' {
-            quote = b;
+            *quote = b;
         }
     }
     None
 }
 
 /// Appends the text an entity or character reference stands for.
-pub(super) fn resolve_entity(name: &[u8], out: &mut String) -> Result<(), ScanError> {
+pub(crate) fn resolve_entity(name: &[u8], out: &mut String) -> Result<(), ScanError> {
     let unknown = || ScanError::Entity(String::from_utf8_lossy(name).into_owned());
     let text = match name {
         b"lt" => "<",
@@ -375,7 +411,7 @@ fn push_code_point(digits: &[u8], radix: u32, out: &mut String) -> Option<()> {
 
 /// Appends character data with its line ends normalised as XML 1.0 says
 /// (`\r\n` and a lone `\r` become `\n`).
-pub(super) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
+pub(crate) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
     let text = std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("text that is not UTF-8"))?;
     if !text.contains('\r') {
         out.push_str(text);
@@ -396,7 +432,7 @@ pub(super) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
 }
 
 /// An attribute value with its entity references resolved.
-pub(super) fn attribute_text(raw: &[u8]) -> Result<String, ScanError> {
+pub(crate) fn attribute_text(raw: &[u8]) -> Result<String, ScanError> {
     let text = std::str::from_utf8(raw).map_err(|_| ScanError::Malformed("an attribute that is not UTF-8"))?;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -413,7 +449,7 @@ pub(super) fn attribute_text(raw: &[u8]) -> Result<String, ScanError> {
 
 /// Undoes Excel's own escapes: `_xHHHH_` stands for a UTF-16 code unit (two in
 /// a row for a character beyond the BMP; a lone surrogate becomes U+FFFD).
-pub(super) fn unescape_excel(text: String) -> String {
+pub(crate) fn unescape_excel(text: String) -> String {
     let Some(first) = find_excel_escape(&text, 0) else {
         return text;
     };

@@ -31,6 +31,9 @@ pub enum IssueCode {
     Unreadable,
     MinRows,
     RowChange,
+    /// A file, part, row or cell past a documented limit (SPEC §6); the
+    /// message names the limit.
+    TooLarge,
 }
 
 impl IssueCode {
@@ -57,6 +60,7 @@ impl IssueCode {
             IssueCode::Unreadable => "unreadable",
             IssueCode::MinRows => "min_rows",
             IssueCode::RowChange => "row_change",
+            IssueCode::TooLarge => "too_large",
         }
     }
 }

@@ -438,6 +438,34 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                     index,
                 ));
             };
+            if let CellRef::Text(text) = cell {
+                if let Some(at) = text.find('\0') {
+                    // PostgreSQL cannot store U+0000 in text: refused here, with
+                    // its row and column, rather than failing COPY at submit.
+                    // Always an error, whatever the column's severity, since
+                    // the value could not be staged as written.
+                    row_invalid = true;
+                    let position = text[..at].chars().count() + 1;
+                    outcome.issues.push((
+                        Issue {
+                            row: Some(row),
+                            column: Some(column.name.clone()),
+                            header: map.written[index].clone(),
+                            code: IssueCode::Encoding,
+                            severity: Severity::Error,
+                            value: Some(text.replace('\0', "\u{2400}")),
+                            message: format!(
+                                "{}: the value holds a NUL character (U+0000) at character {position}, which the \
+                                 database cannot store; remove it from the file",
+                                column.name
+                            ),
+                            params: params([("character", "U+0000".to_owned()), ("position", position.to_string())]),
+                        },
+                        index,
+                    ));
+                    continue;
+                }
+            }
             if cell.is_empty() {
                 if column.required {
                     let message = format!("{} is required but empty", column.name);
