@@ -15,7 +15,8 @@
 #
 # Knobs: BENCH_CSV_ROWS (1000000), BENCH_XLSX_ROWS (100000), BENCH_REPEAT
 # (3: best wall of n runs, highest RSS), BENCH_PY_REPEAT (1), BENCH_SLOW=1,
-# BENCH_SKIP_PYTHON=1, BENCH_REGEN=1 (regenerate the files), BENCH_SEED.
+# BENCH_SKIP_PYTHON=1, BENCH_REGEN=1 (regenerate the files), BENCH_SEED,
+# BENCH_SKIP_HOSTILE=1 (skip scripts/bench_hostile.sh, run at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -242,4 +243,10 @@ fi
 # The database pipeline (submit, approve, merge) against psql \copy and pandas.
 if [[ ${BENCH_SKIP_DB:-0} != 1 ]]; then
   bash scripts/bench_db.sh
+fi
+
+# --- hostile files (issue 11): time and peak memory of each refusal ----------
+if [[ "${BENCH_SKIP_HOSTILE:-0}" != 1 ]]; then
+  say "hostile files (scripts/bench_hostile.sh)"
+  "$ROOT/scripts/bench_hostile.sh"
 fi

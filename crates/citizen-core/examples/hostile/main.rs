@@ -1,6 +1,7 @@
 //! Writes the hostile files of `cases.rs` into a directory, for
 //! `scripts/bench_hostile.sh`: one line per case on stdout, tab-separated:
-//! file, expected status, expected code, name.
+//! file, expected status, expected code, name. The contract goes to
+//! `DIR/contracts/hostile.yaml`.
 //!
 //! Usage: cargo run --release -p citizen-core --example hostile -- DIR
 
@@ -17,7 +18,9 @@ fn main() {
         eprintln!("{}: {error}", dir.display());
         std::process::exit(2);
     }
-    if let Err(error) = std::fs::write(dir.join("hostile.yaml"), cases::CONTRACT) {
+    if let Err(error) = std::fs::create_dir_all(dir.join("contracts"))
+        .and_then(|_| std::fs::write(dir.join("contracts/hostile.yaml"), cases::CONTRACT))
+    {
         eprintln!("{error}");
         std::process::exit(2);
     }
