@@ -10,12 +10,24 @@ fn catalog() -> Catalog {
     Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("citizen-validation-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let path = dir.join(name);
+/// A file written for one test, in a directory removed when it drops.
+struct TempFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> TempFile {
+    let dir = tempfile::Builder::new().prefix("citizen-validation-").tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
-    path
+    TempFile { _dir: dir, path }
 }
 
 fn id(n: u32) -> String {

@@ -347,11 +347,13 @@ impl Cluster {
     }
 
     /// Starts a throwaway server tied to this process: it stops when the
-    /// returned guard drops, or when this process dies (its stdin pipe closes).
+    /// returned guard drops, or when this process dies (its stdin pipe
+    /// closes), and its whole cluster directory is removed then.
     pub fn start_attached(&self) -> Result<AttachedServer, CoreError> {
         self.init(true)?;
         let script = format!(
-            "{postgres} -D {data} {options} >{log} 2>&1 & pid=$!; read _ignored; kill -INT $pid; wait $pid",
+            "{postgres} -D {data} {options} >{log} 2>&1 & pid=$!; read _ignored; kill -INT $pid; wait $pid; rm -rf {dir}",
+            dir = shell_quote(&self.dir),
             postgres = shell_quote(&self.bin.join("postgres")),
             data = shell_quote(&self.data_dir()),
             options = self.server_options(true),
@@ -378,7 +380,7 @@ impl Cluster {
         let socket = self.socket_dir().join(format!(".s.PGSQL.{PORT}"));
         for _ in 0..300 {
             if socket.exists() {
-                return Ok(AttachedServer { child: Some(child) });
+                return Ok(AttachedServer { child: Some(child), dir: self.dir.clone() });
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -409,6 +411,9 @@ impl Cluster {
 /// A server that lives as long as this guard (tests).
 pub struct AttachedServer {
     child: Option<Child>,
+    /// The throwaway cluster directory, removed once the server is down (the
+    /// script removes it too when this process dies without dropping us).
+    dir: PathBuf,
 }
 
 impl Drop for AttachedServer {
@@ -417,6 +422,7 @@ impl Drop for AttachedServer {
             drop(child.stdin.take());
             let _ = child.wait();
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -625,6 +631,7 @@ mod tests {
         });
         assert_eq!(answer, 42);
         drop(server);
+        assert!(!dir.exists(), "a throwaway cluster is removed when its server stops");
     }
 
     #[test]

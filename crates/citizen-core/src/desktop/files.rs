@@ -649,9 +649,8 @@ mod tests {
     #[test]
     fn an_opened_file_is_validated_paged_filtered_and_searched() {
         let catalog = catalog();
-        let dir = std::env::temp_dir().join(format!("citizen-desktop-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.join("welfare_2026-11.csv");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("welfare_2026-11.csv");
         let spec = SampleSpec { rows: 3_000, seed: 5, errors_per_code: 2, format: SampleFormat::Csv };
         let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
         let manifest = write_sample(contract, &spec, &path).unwrap_or_else(|e| panic!("{e}"));
