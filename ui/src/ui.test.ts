@@ -14,7 +14,7 @@ import { codesByCount, displayStatus, LoadState, reportName, submitBlock } from 
 import { splitUrlPassword } from "./screens/settings";
 import { rowSeries } from "./screens/versions";
 
-const ISSUE_CODES = ["missing_column", "duplicate_column", "unknown_column", "required", "type", "pattern", "allowed", "min", "max", "min_length", "max_length", "israeli_id", "phone", "email", "duplicate_key", "empty_file", "encoding", "unreadable", "min_rows", "row_change"];
+const ISSUE_CODES = ["missing_column", "duplicate_column", "unknown_column", "required", "type", "pattern", "allowed", "min", "max", "min_length", "max_length", "israeli_id", "phone", "email", "duplicate_key", "empty_file", "encoding", "unreadable", "too_large", "min_rows", "row_change"];
 const ERROR_CODES = ["io", "invalid_contract", "no_contracts", "unknown_dataset", "dataset_not_recognised", "report_write", "report_format", "postgres_missing", "cluster", "unreachable", "database", "four_eyes", "not_pending", "contract_version", "duplicate_file", "not_found", "rollback_unreachable", "missing_role", "note_required", "permission_denied", "invalid_file", "bad_period", "unsafe_contract_change", "sign_in", "sign_in_required", "keyring_unavailable", "append_only", "stage_changed", "invalid_request"];
 
 describe("i18n", () => {

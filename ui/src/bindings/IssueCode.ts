@@ -3,4 +3,4 @@
 /**
  * Stable issue codes (SPEC §4). Serialised in snake_case; never rename one.
  */
-export type IssueCode = "missing_column" | "duplicate_column" | "unknown_column" | "required" | "type" | "pattern" | "allowed" | "min" | "max" | "min_length" | "max_length" | "israeli_id" | "phone" | "email" | "duplicate_key" | "empty_file" | "encoding" | "unreadable" | "min_rows" | "row_change";
+export type IssueCode = "missing_column" | "duplicate_column" | "unknown_column" | "required" | "type" | "pattern" | "allowed" | "min" | "max" | "min_length" | "max_length" | "israeli_id" | "phone" | "email" | "duplicate_key" | "empty_file" | "encoding" | "unreadable" | "min_rows" | "row_change" | "too_large";
