@@ -42,9 +42,10 @@ pub struct GridRow {
 /// The rows of one file, on disk, addressable by position.
 #[derive(Debug)]
 pub struct RowStore {
-    /// The spill file: mode 0600, a random name, created exclusively (never
-    /// through a symlink), removed when the store drops.
-    spill: tempfile::NamedTempFile,
+    /// The spill file: created exclusively (never through a symlink), mode
+    /// 0600, and unlinked at once, so no other user can open it and nothing
+    /// is left behind even if the app crashes.
+    spill: File,
     writer: Option<BufWriter<File>>,
     reader: Option<File>,
     offsets: Vec<u64>,
@@ -54,8 +55,8 @@ pub struct RowStore {
 impl RowStore {
     /// A new empty store in the system's temporary directory.
     pub fn create() -> std::io::Result<RowStore> {
-        let spill = tempfile::Builder::new().prefix("citizen-rows-").suffix(".bin").tempfile()?;
-        let file = spill.reopen()?;
+        let spill = tempfile::tempfile()?;
+        let file = spill.try_clone()?;
         Ok(RowStore {
             spill,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
@@ -83,7 +84,7 @@ impl RowStore {
         if let Some(mut writer) = self.writer.take() {
             writer.flush()?;
         }
-        self.reader = Some(self.spill.reopen()?);
+        self.reader = Some(self.spill.try_clone()?);
         Ok(())
     }
 
