@@ -175,7 +175,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", output::shown(&format!("{error:#}")));
             ExitCode::from(EXIT_UNUSABLE)
         }
     }
@@ -255,7 +255,7 @@ fn report_failure(error: CoreError) -> ExitCode {
     if let CoreError::InvalidFile { report, .. } = &error {
         output::print_report(report);
     }
-    eprintln!("error: {error}");
+    eprintln!("error: {}", output::shown(&error.to_string()));
     exit_for(&error)
 }
 
@@ -343,7 +343,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         submitted.request_id, submitted.staged_rows, contract.dataset
                     );
                     for warning in &submitted.warnings {
-                        println!("  warning: {}", warning.message);
+                        println!("  warning: {}", output::shown(&warning.message));
                     }
                     Ok(ExitCode::SUCCESS)
                 }

@@ -1,4 +1,6 @@
 //! Human-readable printing for the terminal: short tables, first issues.
+//! Everything that comes from a file or the database goes through `shown`, so
+//! a cell can never carry a terminal escape sequence to the user's terminal.
 
 use citizen_core::contract::ContractSummary;
 use citizen_core::db::apply::Applied;
@@ -7,6 +9,25 @@ use citizen_core::report::{Report, Status};
 
 /// How many issues the human output shows before pointing at --json/--report.
 const SHOWN_ISSUES: usize = 20;
+
+/// `text` safe for a terminal: control characters (C0, DEL and C1, among them
+/// ESC and CSI, which start escape sequences) and the bidirectional overrides
+/// and isolates (which reorder what follows) are written as `\u{..}`.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// One line per contract.
 pub fn print_contracts(summaries: &[ContractSummary]) {
@@ -25,8 +46,8 @@ pub fn print_report(report: &Report) {
         Status::Unusable => "UNUSABLE",
     };
     let dataset = report.dataset.as_deref().unwrap_or("?");
-    let sheet = report.sheet.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-    println!("{}{sheet} -> {dataset}: {status}", report.file);
+    let sheet = report.sheet.as_deref().map(|s| format!(" [{}]", shown(s))).unwrap_or_default();
+    println!("{}{sheet} -> {dataset}: {status}", shown(&report.file));
     println!(
         "  rows {}  valid {}  invalid {}  warnings {}",
         report.rows, report.valid_rows, report.invalid_rows, report.warnings
@@ -37,9 +58,10 @@ pub fn print_report(report: &Report) {
     }
     for issue in report.issues.iter().take(SHOWN_ISSUES) {
         let row = issue.row.map(|r| format!("row {r}")).unwrap_or_else(|| "file".to_owned());
-        let column = issue.header.as_deref().or(issue.column.as_deref()).map(|c| format!(" [{c}]")).unwrap_or_default();
-        let value = issue.value.as_deref().map(|v| format!(" '{v}'")).unwrap_or_default();
-        println!("  {row}{column} {}{value}: {}", issue.code, issue.message);
+        let column =
+            issue.header.as_deref().or(issue.column.as_deref()).map(|c| format!(" [{}]", shown(c))).unwrap_or_default();
+        let value = issue.value.as_deref().map(|v| format!(" '{}'", shown(v))).unwrap_or_default();
+        println!("  {row}{column} {}{value}: {}", issue.code, shown(&issue.message));
     }
     let total: u64 = report.summary.values().sum();
     if total as usize > SHOWN_ISSUES {
@@ -75,19 +97,19 @@ pub fn print_requests(rows: &[RequestRow]) {
             r.period,
             r.status,
             r.rows,
-            r.submitted_by,
+            shown(&r.submitted_by),
             r.submitted_at.format("%Y-%m-%d %H:%M"),
-            r.file_name
+            shown(&r.file_name)
         );
         if let Some(warnings) = r.warnings.as_array() {
             for w in warnings {
                 if let Some(message) = w.get("message").and_then(|m| m.as_str()) {
-                    println!("           warning: {message}");
+                    println!("           warning: {}", shown(message));
                 }
             }
         }
         if let Some(error) = &r.error {
-            println!("           error: {error}");
+            println!("           error: {}", shown(error));
         }
     }
 }
@@ -106,9 +128,23 @@ pub fn print_versions(rows: &[VersionRow]) {
             v.version,
             if v.is_active { "yes" } else { "" },
             v.row_count,
-            v.created_by,
-            v.approved_by.as_deref().unwrap_or(""),
+            shown(&v.created_by),
+            shown(v.approved_by.as_deref().unwrap_or("")),
             v.created_at.format("%Y-%m-%d %H:%M")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_never_reach_the_terminal() {
+        assert_eq!(shown("דנה כהן 050-1234567"), "דנה כהן 050-1234567");
+        assert_eq!(shown("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(shown("\u{9b}31m\u{7}\u{0}"), "\\u{9b}31m\\u{7}\\u{0}");
+        assert_eq!(shown("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
+        assert_eq!(shown("tab\there"), "tab\\u{9}here");
     }
 }

@@ -230,3 +230,17 @@ fn demo_logins_only_with_demo_and_the_superuser_needs_its_password() {
     let right = citizen_db_on(&dir, &["--user", "postgres", "--password", password.trim(), "requests"]);
     assert!(right.status.success(), "{}", text(&right.stderr));
 }
+
+#[test]
+fn values_from_a_file_cannot_send_escape_sequences_to_the_terminal() {
+    let dir = temp_dir("escapes");
+    let file = dir.join("welfare \u{1b}[2J.csv");
+    std::fs::write(&file, "ת.ז.,שם פרטי,שם משפחה,סטטוס\n\u{1b}]0;owned\u{7}12345678,דנה\u{1b}[31m,כהן,פעיל\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let file_text = file.to_string_lossy().into_owned();
+    let output = citizen_db(&["validate", &file_text, "--dataset", "welfare_patients"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let printed = [output.stdout.as_slice(), output.stderr.as_slice()].concat();
+    assert!(!printed.contains(&0x1b) && !printed.contains(&0x07), "raw control bytes printed: {}", text(&printed));
+    assert!(text(&output.stdout).contains("\\u{1b}"), "shown escaped: {}", text(&output.stdout));
+}
