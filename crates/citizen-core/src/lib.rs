@@ -5,6 +5,9 @@ pub mod contract;
 pub mod db;
 pub mod desktop;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod grid;
 pub mod pipeline;
 pub mod readers;
