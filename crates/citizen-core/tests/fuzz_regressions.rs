@@ -1,0 +1,119 @@
+//! Inputs the fuzz targets of `fuzz/` found (see README, "Fuzzing"), kept as
+//! tests through the public API. A test marked `#[ignore]` reproduces a
+//! finding not fixed yet; its comment names the issue.
+
+use citizen_core::contract::SourceOptions;
+use citizen_core::readers::{excel, CellRef, ReadError, Table};
+use citizen_core::validate::types::dates::{parse_date, parse_datetime};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const RELS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+/// A one-sheet xlsx package with these sheet and shared-strings parts.
+fn package(dir: &Path, name: &str, sheet: &str, strings: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.xlsx"));
+    let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        (
+            "[Content_Types].xml",
+            "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>".into(),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+                 <Relationship Id=\"rId1\" Type=\"{RELS}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                "<workbook xmlns=\"{MAIN}\" xmlns:r=\"{RELS}\"><sheets>\
+                 <sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+                 <Relationship Id=\"rId1\" Type=\"{RELS}/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+                 <Relationship Id=\"rId2\" Type=\"{RELS}/sharedStrings\" Target=\"sharedStrings.xml\"/>\
+                 </Relationships>"
+            ),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet.to_owned()),
+        ("xl/sharedStrings.xml", strings.to_owned()),
+    ];
+    for (part, text) in parts {
+        zip.start_file(part, options).unwrap_or_else(|e| panic!("{e}"));
+        zip.write_all(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    zip.finish().unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+fn open(path: &Path) -> Result<Table, ReadError> {
+    let none = |_: &[CellRef<'_>]| 0;
+    excel::open(path, &SourceOptions::default(), &none)
+}
+
+/// The first error a table gives, at its opening or in its rows.
+fn first_error(table: Result<Table, ReadError>) -> Option<ReadError> {
+    match table {
+        Err(error) => Some(error),
+        Ok(table) => table.batches.filter_map(Result::err).next(),
+    }
+}
+
+/// xml_scan: an `&` with no `;` near it, then a `;` far on. The old scanner
+/// searched the whole buffer for the `;`, so the outcome depended on how much
+/// had been read, and the refusal quoted everything up to the `;`.
+#[test]
+fn an_unterminated_entity_is_refused_with_a_short_message() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let filler = "<t>x</t>".repeat(20_000);
+    let strings = format!("<sst xmlns=\"{MAIN}\"><si><t>R&amp D</t>{filler}<t>;</t></si></sst>");
+    let sheet = format!(
+        "<worksheet xmlns=\"{MAIN}\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>\
+         <row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>"
+    );
+    let path = package(dir.path(), "entity", &sheet, &strings);
+    let error = first_error(open(&path)).expect("the workbook is refused");
+    let message = error.to_string();
+    assert!(message.len() < 1000, "a message of {} bytes: {}…", message.len(), &message[..200]);
+}
+
+/// xlsx_diff: an end tag matching no open tag before `<sheetData>`. calamine
+/// refuses the sheet as ill-formed XML; the fast path reads it (as an empty
+/// sheet here). Both paths must refuse it, or both read it. Issue 11.
+#[test]
+#[ignore = "issue 11: the fast xlsx path does not check that end tags match"]
+fn a_stray_end_tag_is_refused_as_calamine_refuses_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let strings = format!("<sst xmlns=\"{MAIN}\"><si><t>id</t></si></sst>");
+    let sheet = "</><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>\
+                 <row r=\"2\"><c r=\"A2\"><v>7</v></c></row></sheetData>";
+    let path = package(dir.path(), "stray-end-tag", sheet, &strings);
+    let error = first_error(open(&path));
+    assert!(matches!(error, Some(ReadError::Unreadable { .. })), "read as a sheet: {error:?}");
+}
+
+/// dates: the time of a date-time takes two or three `:`-separated fields of
+/// one or two digits (SPEC §3: `HH:MM` or `HH:MM:SS`). The hand parser took
+/// the first three fields and dropped the rest, and took a field of three
+/// digits with a leading zero. Issue 11.
+#[test]
+#[ignore = "issue 11: parse_datetime accepts extra and three-digit time fields"]
+fn a_time_with_extra_or_long_fields_is_not_a_date_time() {
+    for text in ["05/11/2026 1:2:3:45", "2026-11-05T14:3:015", "2026-11-05 012:3:45", "2026-11-05 12:003:4"] {
+        assert_eq!(parse_datetime(text), None, "{text:?}");
+    }
+    // The forms SPEC §3 names still parse.
+    assert!(parse_datetime("2026-11-05T14:03:15").is_some());
+    assert!(parse_datetime("05/11/2026 1:02").is_some());
+    assert!(parse_date("5.1.2026").is_some());
+}

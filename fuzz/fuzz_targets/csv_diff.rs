@@ -1,0 +1,12 @@
+//! The CSV reader against the csv crate: the same records, encoding errors on the same inputs.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(
+    init: {
+        citizen_core::fuzzing::write_seeds_if_asked();
+        citizen_core::fuzzing::tolerate_caught_library_panics();
+    },
+    |data: &[u8]| citizen_core::fuzzing::csv_differential(data)
+);
