@@ -18,18 +18,27 @@ fn export<T: TS + 'static>(config: &Config) -> Result<(), ExportError> {
 /// Writes the bindings of every command type (and their dependencies) into `dir`.
 /// Integers are `number` in TypeScript: ids and counts stay below 2^53.
 pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
-    use crate::commands::loads::{ApproveEvent, SavedSettings, SubmitResult};
     use citizen_core::contract::ContractSummary;
-    use citizen_core::desktop::files::{FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter};
-    use citizen_core::desktop::loads::{
-        AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView, VersionsCalendar,
+    use citizen_core::desktop::files::{
+        FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter, SubmitBlock,
     };
+    use citizen_core::desktop::loads::{
+        ApproveBlock, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView,
+        VersionsCalendar,
+    };
+    use citizen_core::desktop::session::{ApproveEvent, SavedSettings, SubmitResult};
     use citizen_core::desktop::settings::Settings;
+    use citizen_core::error::ErrorCode;
     use citizen_core::pipeline::Approved;
-    use citizen_core::report::Report;
+    use citizen_core::report::{IssueCode, Report};
     use citizen_core::ErrorPayload;
 
     let config = Config::new().with_out_dir(dir).with_large_int("number");
+    // The closed code sets the UI's translation tables are typed over.
+    export::<ErrorCode>(&config)?;
+    export::<IssueCode>(&config)?;
+    export::<SubmitBlock>(&config)?;
+    export::<ApproveBlock>(&config)?;
     export::<ErrorPayload>(&config)?;
     export::<ContractSummary>(&config)?;
     export::<OpenedFile>(&config)?;

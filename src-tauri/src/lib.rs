@@ -7,7 +7,7 @@ pub mod commands;
 /// Builds the app, opens its window and runs until the last window closes.
 pub fn run() -> tauri::Result<()> {
     tauri::Builder::default()
-        .manage(commands::state::AppState::load())
+        .manage(citizen_core::desktop::session::Session::load())
         .invoke_handler(tauri::generate_handler![
             commands::contracts::list_contracts,
             commands::opened_files::pick_files,

@@ -1,7 +1,8 @@
 //! The library's error type and the one error shape that crosses the IPC boundary.
 //! Every variant carries the context a user needs: what, where, and what to do.
 
-use serde::Serialize;
+use crate::report::IssueCode;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// A problem found in a contract file, located by line and column.
@@ -79,6 +80,161 @@ pub enum CoreError {
     SignInRequired { message: String },
     #[error("sign-in as '{user}' failed: {message}")]
     SignInFailed { user: String, message: String },
+    /// A file that could not be read when it was opened (before any dataset
+    /// was known); `code` is the report's issue code (unreadable, encoding...).
+    #[error("{file}: {message}")]
+    Unreadable { file: String, code: IssueCode, message: String },
+    /// A failure of the program itself (a worker thread that panicked), not of
+    /// the user's data or setup.
+    #[error("internal error: {message}")]
+    Internal { message: String },
+}
+
+/// Every code an error can carry to the UI or the CLI's JSON: the closed set
+/// the UI translates (a `Record<ErrorCode, string>` in `ui/src/i18n`, so a new
+/// code without a Hebrew and an English sentence fails the type check).
+/// Serialised in snake_case; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Io,
+    InvalidContract,
+    NoContracts,
+    UnknownDataset,
+    DatasetNotRecognised,
+    ReportWrite,
+    ReportFormat,
+    PostgresMissing,
+    Cluster,
+    Unreachable,
+    Database,
+    // The database's refusals (`Refusal`).
+    FourEyes,
+    NotPending,
+    ContractVersion,
+    DuplicateFile,
+    NotFound,
+    RollbackUnreachable,
+    MissingRole,
+    NoteRequired,
+    PermissionDenied,
+    AppendOnly,
+    StageChanged,
+    InvalidRequest,
+    // The rest.
+    InvalidFile,
+    BadPeriod,
+    UnsafeContractChange,
+    FileNotOpen,
+    Cancelled,
+    Offline,
+    Settings,
+    KeyringUnavailable,
+    SignInRequired,
+    SignIn,
+    Unreadable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (for tests and documentation).
+    pub const ALL: [ErrorCode; 35] = [
+        ErrorCode::Io,
+        ErrorCode::InvalidContract,
+        ErrorCode::NoContracts,
+        ErrorCode::UnknownDataset,
+        ErrorCode::DatasetNotRecognised,
+        ErrorCode::ReportWrite,
+        ErrorCode::ReportFormat,
+        ErrorCode::PostgresMissing,
+        ErrorCode::Cluster,
+        ErrorCode::Unreachable,
+        ErrorCode::Database,
+        ErrorCode::FourEyes,
+        ErrorCode::NotPending,
+        ErrorCode::ContractVersion,
+        ErrorCode::DuplicateFile,
+        ErrorCode::NotFound,
+        ErrorCode::RollbackUnreachable,
+        ErrorCode::MissingRole,
+        ErrorCode::NoteRequired,
+        ErrorCode::PermissionDenied,
+        ErrorCode::AppendOnly,
+        ErrorCode::StageChanged,
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidFile,
+        ErrorCode::BadPeriod,
+        ErrorCode::UnsafeContractChange,
+        ErrorCode::FileNotOpen,
+        ErrorCode::Cancelled,
+        ErrorCode::Offline,
+        ErrorCode::Settings,
+        ErrorCode::KeyringUnavailable,
+        ErrorCode::SignInRequired,
+        ErrorCode::SignIn,
+        ErrorCode::Unreadable,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as written on the wire (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Io => "io",
+            ErrorCode::InvalidContract => "invalid_contract",
+            ErrorCode::NoContracts => "no_contracts",
+            ErrorCode::UnknownDataset => "unknown_dataset",
+            ErrorCode::DatasetNotRecognised => "dataset_not_recognised",
+            ErrorCode::ReportWrite => "report_write",
+            ErrorCode::ReportFormat => "report_format",
+            ErrorCode::PostgresMissing => "postgres_missing",
+            ErrorCode::Cluster => "cluster",
+            ErrorCode::Unreachable => "unreachable",
+            ErrorCode::Database => "database",
+            ErrorCode::FourEyes => "four_eyes",
+            ErrorCode::NotPending => "not_pending",
+            ErrorCode::ContractVersion => "contract_version",
+            ErrorCode::DuplicateFile => "duplicate_file",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::RollbackUnreachable => "rollback_unreachable",
+            ErrorCode::MissingRole => "missing_role",
+            ErrorCode::NoteRequired => "note_required",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::AppendOnly => "append_only",
+            ErrorCode::StageChanged => "stage_changed",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidFile => "invalid_file",
+            ErrorCode::BadPeriod => "bad_period",
+            ErrorCode::UnsafeContractChange => "unsafe_contract_change",
+            ErrorCode::FileNotOpen => "file_not_open",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Offline => "offline",
+            ErrorCode::Settings => "settings",
+            ErrorCode::KeyringUnavailable => "keyring_unavailable",
+            ErrorCode::SignInRequired => "sign_in_required",
+            ErrorCode::SignIn => "sign_in",
+            ErrorCode::Unreadable => "unreadable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Why the database refused an action (SQLSTATE class CD, see migrations/0003 and 0004).
@@ -122,21 +278,26 @@ impl Refusal {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The error code this refusal is sent as.
+    pub fn code(self) -> ErrorCode {
         match self {
-            Refusal::FourEyes => "four_eyes",
-            Refusal::NotPending => "not_pending",
-            Refusal::ContractVersion => "contract_version",
-            Refusal::DuplicateFile => "duplicate_file",
-            Refusal::NotFound => "not_found",
-            Refusal::RollbackUnreachable => "rollback_unreachable",
-            Refusal::MissingRole => "missing_role",
-            Refusal::NoteRequired => "note_required",
-            Refusal::PermissionDenied => "permission_denied",
-            Refusal::AppendOnly => "append_only",
-            Refusal::StageChanged => "stage_changed",
-            Refusal::InvalidRequest => "invalid_request",
+            Refusal::FourEyes => ErrorCode::FourEyes,
+            Refusal::NotPending => ErrorCode::NotPending,
+            Refusal::ContractVersion => ErrorCode::ContractVersion,
+            Refusal::DuplicateFile => ErrorCode::DuplicateFile,
+            Refusal::NotFound => ErrorCode::NotFound,
+            Refusal::RollbackUnreachable => ErrorCode::RollbackUnreachable,
+            Refusal::MissingRole => ErrorCode::MissingRole,
+            Refusal::NoteRequired => ErrorCode::NoteRequired,
+            Refusal::PermissionDenied => ErrorCode::PermissionDenied,
+            Refusal::AppendOnly => ErrorCode::AppendOnly,
+            Refusal::StageChanged => ErrorCode::StageChanged,
+            Refusal::InvalidRequest => ErrorCode::InvalidRequest,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.code().as_str()
     }
 }
 
@@ -172,30 +333,32 @@ impl CoreError {
 
 impl CoreError {
     /// Stable machine-readable code; the UI translates by it.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CoreError::Io { .. } => "io",
-            CoreError::InvalidContract(_) => "invalid_contract",
-            CoreError::NoContracts { .. } => "no_contracts",
-            CoreError::UnknownDataset { .. } => "unknown_dataset",
-            CoreError::DatasetNotRecognised { .. } => "dataset_not_recognised",
-            CoreError::ReportWrite { .. } => "report_write",
-            CoreError::ReportFormat { .. } => "report_format",
-            CoreError::PostgresMissing => "postgres_missing",
-            CoreError::Cluster { .. } => "cluster",
-            CoreError::Unreachable { .. } => "unreachable",
-            CoreError::Database { .. } => "database",
-            CoreError::Refused { reason, .. } => reason.as_str(),
-            CoreError::InvalidFile { .. } => "invalid_file",
-            CoreError::BadPeriod { .. } => "bad_period",
-            CoreError::UnsafeContractChange { .. } => "unsafe_contract_change",
-            CoreError::FileNotOpen { .. } => "file_not_open",
-            CoreError::Cancelled { .. } => "cancelled",
-            CoreError::Offline { .. } => "offline",
-            CoreError::Settings { .. } => "settings",
-            CoreError::KeyringUnavailable { .. } => "keyring_unavailable",
-            CoreError::SignInRequired { .. } => "sign_in_required",
-            CoreError::SignInFailed { .. } => "sign_in",
+            CoreError::Io { .. } => ErrorCode::Io,
+            CoreError::InvalidContract(_) => ErrorCode::InvalidContract,
+            CoreError::NoContracts { .. } => ErrorCode::NoContracts,
+            CoreError::UnknownDataset { .. } => ErrorCode::UnknownDataset,
+            CoreError::DatasetNotRecognised { .. } => ErrorCode::DatasetNotRecognised,
+            CoreError::ReportWrite { .. } => ErrorCode::ReportWrite,
+            CoreError::ReportFormat { .. } => ErrorCode::ReportFormat,
+            CoreError::PostgresMissing => ErrorCode::PostgresMissing,
+            CoreError::Cluster { .. } => ErrorCode::Cluster,
+            CoreError::Unreachable { .. } => ErrorCode::Unreachable,
+            CoreError::Database { .. } => ErrorCode::Database,
+            CoreError::Refused { reason, .. } => reason.code(),
+            CoreError::InvalidFile { .. } => ErrorCode::InvalidFile,
+            CoreError::BadPeriod { .. } => ErrorCode::BadPeriod,
+            CoreError::UnsafeContractChange { .. } => ErrorCode::UnsafeContractChange,
+            CoreError::FileNotOpen { .. } => ErrorCode::FileNotOpen,
+            CoreError::Cancelled { .. } => ErrorCode::Cancelled,
+            CoreError::Offline { .. } => ErrorCode::Offline,
+            CoreError::Settings { .. } => ErrorCode::Settings,
+            CoreError::KeyringUnavailable { .. } => ErrorCode::KeyringUnavailable,
+            CoreError::SignInRequired { .. } => ErrorCode::SignInRequired,
+            CoreError::SignInFailed { .. } => ErrorCode::SignIn,
+            CoreError::Unreadable { .. } => ErrorCode::Unreadable,
+            CoreError::Internal { .. } => ErrorCode::Internal,
         }
     }
 
@@ -237,6 +400,8 @@ impl CoreError {
             CoreError::KeyringUnavailable { message } => json!({ "reason": message }),
             CoreError::SignInRequired { message } => json!({ "reason": message }),
             CoreError::SignInFailed { user, message } => json!({ "user": user, "reason": message }),
+            CoreError::Unreadable { file, code, message } => json!({ "file": file, "issue": code, "reason": message }),
+            CoreError::Internal { message } => json!({ "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,
@@ -245,11 +410,13 @@ impl CoreError {
     }
 }
 
-/// The error shape sent to the UI: a closed code, an English message, and parameters.
+/// The error shape sent to the UI: a closed code, an English message, and
+/// parameters (snake_case names, like an issue's `params`: they fill the
+/// `{placeholders}` of the translation).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorPayload {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub params: serde_json::Map<String, serde_json::Value>,
@@ -257,12 +424,38 @@ pub struct ErrorPayload {
 
 impl From<&CoreError> for ErrorPayload {
     fn from(error: &CoreError) -> Self {
-        ErrorPayload { code: error.code().to_owned(), message: error.to_string(), params: error.params() }
+        ErrorPayload { code: error.code(), message: error.to_string(), params: error.params() }
     }
 }
 
 impl From<CoreError> for ErrorPayload {
     fn from(error: CoreError) -> Self {
         ErrorPayload::from(&error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ErrorCode, Refusal};
+
+    #[test]
+    fn error_codes_are_written_as_serde_writes_them() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).ok(), Some(serde_json::Value::from(code.as_str())), "{code:?}");
+        }
+        let mut sorted = ErrorCode::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn every_refusal_is_its_own_error_code() {
+        for sqlstate in
+            ["CD001", "CD002", "CD003", "CD004", "CD005", "CD006", "CD007", "CD008", "CD009", "CD010", "CD011", "42501"]
+        {
+            let refusal = Refusal::from_sqlstate(sqlstate).unwrap_or_else(|| panic!("{sqlstate}"));
+            assert_eq!(serde_json::to_value(refusal).ok(), Some(serde_json::Value::from(refusal.code().as_str())));
+        }
     }
 }

@@ -71,10 +71,10 @@ fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() 
     assert_eq!(opened[0].dataset, None);
     let id = opened[0].id;
     let failed = outcome(&receiver).expect_err("not recognised");
-    assert!(!failed.code.is_empty());
+    assert_eq!(failed.code, "dataset_not_recognised");
     let summary = files.summary(id).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(summary.status, FileStatus::NeedsDataset);
-    assert!(summary.submit_blocked_reason.is_some());
+    assert_eq!(summary.submit_block, Some(citizen_core::desktop::files::SubmitBlock::NeedsDataset));
 
     // The clerk picks the dataset: the file is checked against it (and is unusable).
     let (sink, receiver) = events();

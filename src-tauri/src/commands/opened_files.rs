@@ -1,8 +1,8 @@
 //! File commands of the Load screen: offline, each a thin adapter over
 //! `citizen_core::desktop::files`.
 
-use super::state::{payload, AppState};
 use citizen_core::desktop::files::{FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter};
+use citizen_core::desktop::session::Session;
 use citizen_core::ErrorPayload;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub async fn pick_save_path(default_name: String) -> Option<String> {
 /// Opens files (the drop zone, "Choose files…" and the tests use this).
 #[tauri::command(rename_all = "camelCase")]
 pub fn open_files(
-    state: State<'_, AppState>,
+    state: State<'_, Session>,
     paths: Vec<String>,
     on_event: Channel<FileEvent>,
 ) -> Result<Vec<OpenedFile>, ErrorPayload> {
@@ -54,92 +54,77 @@ pub fn open_files(
 /// Re-validates a file against another dataset.
 #[tauri::command(rename_all = "camelCase")]
 pub fn set_file_dataset(
-    state: State<'_, AppState>,
+    state: State<'_, Session>,
     file_id: u64,
     dataset: String,
     on_event: Channel<FileEvent>,
 ) -> Result<OpenedFile, ErrorPayload> {
     let catalog = state.catalog()?;
-    state.files.set_dataset(&catalog, file_id, &dataset, sender(on_event)).map_err(payload)
+    state.files.set_dataset(&catalog, file_id, &dataset, sender(on_event)).map_err(ErrorPayload::from)
 }
 
 /// Sets the period of a file.
 #[tauri::command(rename_all = "camelCase")]
-pub fn set_file_period(state: State<'_, AppState>, file_id: u64, period: String) -> Result<OpenedFile, ErrorPayload> {
+pub fn set_file_period(state: State<'_, Session>, file_id: u64, period: String) -> Result<OpenedFile, ErrorPayload> {
     let catalog = state.catalog()?;
-    state.files.set_period(&catalog, file_id, &period).map_err(payload)
+    state.files.set_period(&catalog, file_id, &period).map_err(ErrorPayload::from)
 }
 
 /// Stops a validation.
 #[tauri::command(rename_all = "camelCase")]
-pub fn cancel_validation(state: State<'_, AppState>, file_id: u64) -> Result<(), ErrorPayload> {
-    state.files.cancel(file_id).map_err(payload)
+pub fn cancel_validation(state: State<'_, Session>, file_id: u64) -> Result<(), ErrorPayload> {
+    state.files.cancel(file_id).map_err(ErrorPayload::from)
 }
 
 /// Closes a file.
 #[tauri::command(rename_all = "camelCase")]
-pub fn close_file(state: State<'_, AppState>, file_id: u64) -> Result<(), ErrorPayload> {
-    state.files.close(file_id).map_err(payload)
+pub fn close_file(state: State<'_, Session>, file_id: u64) -> Result<(), ErrorPayload> {
+    state.files.close(file_id).map_err(ErrorPayload::from)
 }
 
 /// Summary cards, chart data and column mapping.
 #[tauri::command(rename_all = "camelCase")]
-pub fn file_summary(state: State<'_, AppState>, file_id: u64) -> Result<FileSummary, ErrorPayload> {
-    state.files.summary(file_id).map_err(payload)
+pub fn file_summary(state: State<'_, Session>, file_id: u64) -> Result<FileSummary, ErrorPayload> {
+    state.files.summary(file_id).map_err(ErrorPayload::from)
 }
 
 /// The grid's rows.
 #[tauri::command(rename_all = "camelCase")]
 pub fn file_rows(
-    state: State<'_, AppState>,
+    state: State<'_, Session>,
     file_id: u64,
     start: usize,
     count: usize,
     filter: RowFilter,
 ) -> Result<GridPage, ErrorPayload> {
-    state.files.rows(file_id, start, count, &filter).map_err(payload)
+    state.files.rows(file_id, start, count, &filter).map_err(ErrorPayload::from)
 }
 
 /// The side panel's issues.
 #[tauri::command(rename_all = "camelCase")]
 pub fn file_issues(
-    state: State<'_, AppState>,
+    state: State<'_, Session>,
     file_id: u64,
     start: usize,
     count: usize,
     filter: RowFilter,
 ) -> Result<IssuePage, ErrorPayload> {
-    state.files.issues(file_id, start, count, &filter).map_err(payload)
+    state.files.issues(file_id, start, count, &filter).map_err(ErrorPayload::from)
 }
 
 /// The "next issue" jump.
 #[tauri::command(rename_all = "camelCase")]
 pub fn next_issue(
-    state: State<'_, AppState>,
+    state: State<'_, Session>,
     file_id: u64,
     after_row: u64,
     filter: RowFilter,
 ) -> Result<Option<NextIssue>, ErrorPayload> {
-    state.files.next_issue(file_id, after_row, &filter).map_err(payload)
+    state.files.next_issue(file_id, after_row, &filter).map_err(ErrorPayload::from)
 }
 
 /// Writes the error report for the sender.
 #[tauri::command(rename_all = "camelCase")]
-pub async fn export_report(state: State<'_, AppState>, file_id: u64, path: String) -> Result<(), ErrorPayload> {
-    let catalog = state.catalog()?;
-    let file = state.files.source(file_id).map_err(payload)?;
-    let source = file.path;
-    let (Some(dataset), Some(report)) = (file.dataset, file.report) else {
-        return Err(payload(citizen_core::CoreError::FileNotOpen { file_id }));
-    };
-    tauri::async_runtime::spawn_blocking(move || {
-        let contract = catalog.get(&dataset).map_err(payload)?;
-        citizen_core::report::export::write_report(&PathBuf::from(path), &source, contract, &report).map_err(payload)
-    })
-    .await
-    .map_err(|e| ErrorPayload {
-        code: "internal".to_owned(),
-        message: e.to_string(),
-        params: Default::default(),
-    })?
+pub async fn export_report(state: State<'_, Session>, file_id: u64, path: String) -> Result<(), ErrorPayload> {
+    Ok(state.export_report(file_id, &PathBuf::from(path)).await?)
 }

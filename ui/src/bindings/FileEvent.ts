@@ -2,8 +2,9 @@
 import type { ErrorPayload } from "./ErrorPayload";
 import type { FileSummary } from "./FileSummary";
 import type { GridRowView } from "./GridRowView";
+import type { OpenedFile } from "./OpenedFile";
 
 /**
  * What the validation of an opened file reports as it goes.
  */
-export type FileEvent = { "kind": "progress", fileId: number, rowsDone: number, } | { "kind": "done", fileId: number, summary: FileSummary, } | { "kind": "failed", fileId: number, error: ErrorPayload, } | { "kind": "preview", fileId: number, headers: Array<string>, rows: Array<GridRowView>, };
+export type FileEvent = { "kind": "progress", fileId: number, rowsDone: number, } | { "kind": "done", fileId: number, summary: FileSummary, } | { "kind": "failed", fileId: number, file: OpenedFile, error: ErrorPayload, } | { "kind": "preview", fileId: number, headers: Array<string>, rows: Array<GridRowView>, };

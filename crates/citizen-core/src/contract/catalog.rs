@@ -13,9 +13,11 @@ pub struct Catalog {
     pub contracts: Vec<Contract>,
 }
 
-/// What a contract list shows, for the CLI and the app.
+/// What a contract list shows, for the CLI and the app (camelCase, like every
+/// type the app sends).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ContractSummary {
     pub dataset: String,
     pub title: String,

@@ -6,7 +6,7 @@
 use crate::contract::{Catalog, Contract, Period};
 use crate::error::{CoreError, ErrorPayload};
 use crate::grid::GridRow;
-use crate::report::{Issue, Report, Severity, Status};
+use crate::report::{Issue, IssueCode, Report, Severity, Status};
 use crate::validate::{recognise, validate_file_detailed, Recognition, ValidateOptions, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +26,41 @@ pub enum FileStatus {
     NeedsDataset,
 }
 
+/// Why "Submit for approval" cannot be used: the core decides, the UI says
+/// it (`submit.blocked.<code>`, one sentence per variant, checked by `tsc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitBlock {
+    /// No file is selected (the UI's own case: there is nothing to ask about).
+    NoFile,
+    Validating,
+    NeedsDataset,
+    /// The file could not be read.
+    Unusable,
+    /// The file breaks its contract beyond the contract's tolerance.
+    Invalid,
+    /// Valid, but no period is set yet.
+    PeriodRequired,
+    /// Valid and ready, but the app is not connected to the database (the UI
+    /// adds this one from `ConnectionStatus`).
+    Offline,
+}
+
+impl SubmitBlock {
+    /// Why a file in `status` with `period` cannot be submitted, if so.
+    pub fn for_file(status: FileStatus, period: Option<&str>) -> Option<SubmitBlock> {
+        match status {
+            FileStatus::Valid if period.is_none_or(|p| p.trim().is_empty()) => Some(SubmitBlock::PeriodRequired),
+            FileStatus::Valid => None,
+            FileStatus::Validating => Some(SubmitBlock::Validating),
+            FileStatus::Invalid => Some(SubmitBlock::Invalid),
+            FileStatus::Unusable => Some(SubmitBlock::Unusable),
+            FileStatus::NeedsDataset => Some(SubmitBlock::NeedsDataset),
+        }
+    }
+}
+
 /// A file as the file list shows it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -36,6 +71,18 @@ pub struct OpenedFile {
     pub dataset: Option<String>,
     pub period: Option<String>,
     pub status: FileStatus,
+    /// Why the file cannot be submitted now, if so (see `SubmitBlock::for_file`).
+    pub submit_block: Option<SubmitBlock>,
+}
+
+/// How many issues of one code a file has, and whether they are errors or
+/// only warnings (an error when any of them is).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CodeCount {
+    pub code: IssueCode,
+    pub count: u64,
+    pub severity: Severity,
 }
 
 /// A file header and the contract column it feeds.
@@ -63,11 +110,14 @@ pub struct FileSummary {
     pub valid_rows: u64,
     pub invalid_rows: u64,
     pub warnings: u64,
-    pub summary: BTreeMap<String, u64>,
+    /// Issues that are errors (all issues but the warnings).
+    pub errors: u64,
+    /// Issue counts by code, largest first, each with its severity.
+    pub codes: Vec<CodeCount>,
     pub columns: Vec<ColumnMapping>,
     pub file_issues: Vec<Issue>,
-    /// Why the file cannot be submitted (`invalid`, `unusable`, `validating`, `period_required`), if so.
-    pub submit_blocked_reason: Option<String>,
+    /// Why the file cannot be submitted, if so.
+    pub submit_block: Option<SubmitBlock>,
 }
 
 /// What the validation of an opened file reports as it goes.
@@ -79,8 +129,10 @@ pub enum FileEvent {
     Progress { file_id: u64, rows_done: u64 },
     #[serde(rename = "done")]
     Done { file_id: u64, summary: Box<FileSummary> },
+    /// The file could not be validated; `file` says where it stands now
+    /// (`needs_dataset` or `unusable`).
     #[serde(rename = "failed")]
-    Failed { file_id: u64, error: ErrorPayload },
+    Failed { file_id: u64, file: OpenedFile, error: ErrorPayload },
     /// The file's headers and first rows, as soon as they are read (no issues yet).
     #[serde(rename = "preview")]
     Preview { file_id: u64, headers: Vec<String>, rows: Vec<GridRowView> },
@@ -94,7 +146,7 @@ pub struct RowFilter {
     #[serde(default)]
     pub only_issues: bool,
     #[serde(default)]
-    pub code: Option<String>,
+    pub code: Option<IssueCode>,
     #[serde(default)]
     pub column: Option<String>,
 }
@@ -105,7 +157,7 @@ impl RowFilter {
     }
 
     fn accepts(&self, issue: &Issue) -> bool {
-        self.code.as_deref().is_none_or(|c| issue.code.as_str() == c)
+        self.code.is_none_or(|c| issue.code == c)
             && self.column.as_deref().is_none_or(|c| issue.column.as_deref() == Some(c))
     }
 }
@@ -115,7 +167,7 @@ impl RowFilter {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CellIssue {
     pub index: Option<usize>,
-    pub code: String,
+    pub code: IssueCode,
     pub severity: Severity,
     /// Contract column, value and parameters: what the UI translates the message from.
     pub column: Option<String>,
@@ -278,15 +330,11 @@ impl OpenedFiles {
             let (dataset, status, failure) = match &recognised {
                 Ok(contract) => (Some(contract.dataset.clone()), FileStatus::Validating, None),
                 Err(Recognition::Unknown(error)) => (None, FileStatus::NeedsDataset, Some(ErrorPayload::from(error))),
-                Err(Recognition::Unreadable(error)) => (
-                    None,
-                    FileStatus::Unusable,
-                    Some(ErrorPayload {
-                        code: error.code().as_str().to_owned(),
-                        message: format!("{name}: {error}"),
-                        params: serde_json::Map::new(),
-                    }),
-                ),
+                Err(Recognition::Unreadable(error)) => {
+                    let error =
+                        CoreError::Unreadable { file: name.clone(), code: error.code(), message: error.to_string() };
+                    (None, FileStatus::Unusable, Some(ErrorPayload::from(error)))
+                }
             };
             let period = recognised.as_ref().ok().and_then(|c| guess_period(&name, c.period));
             let entry = Entry {
@@ -301,9 +349,17 @@ impl OpenedFiles {
             if let Ok(mut entries) = self.entries.write() {
                 entries.insert(id, Arc::new(Mutex::new(entry)));
             }
-            opened.push(OpenedFile { id, name, dataset, period, status });
+            let file = OpenedFile {
+                id,
+                name,
+                dataset,
+                submit_block: SubmitBlock::for_file(status, period.as_deref()),
+                period,
+                status,
+            };
+            opened.push(file.clone());
             match failure {
-                Some(error) => on_event(FileEvent::Failed { file_id: id, error }),
+                Some(error) => on_event(FileEvent::Failed { file_id: id, file, error }),
                 None => self.start_validation(catalog, id, on_event.clone()),
             }
         }
@@ -327,9 +383,24 @@ impl OpenedFiles {
             match outcome {
                 Ok(Some(summary)) => on_event(FileEvent::Done { file_id, summary: Box::new(summary) }),
                 Ok(None) => {}
-                Err(error) => on_event(FileEvent::Failed { file_id, error: ErrorPayload::from(&error) }),
+                Err(error) => {
+                    let Ok(file) = files.failed(file_id, &error) else { return };
+                    on_event(FileEvent::Failed { file_id, file, error: ErrorPayload::from(&error) })
+                }
             }
         });
+    }
+
+    /// Marks a file whose validation failed: it needs another dataset when
+    /// its dataset is unknown, else it is unusable.
+    fn failed(&self, file_id: u64, error: &CoreError) -> Result<OpenedFile, CoreError> {
+        let entry = self.entry(file_id)?;
+        let mut e = locked(&entry);
+        e.status = match error {
+            CoreError::UnknownDataset { .. } | CoreError::DatasetNotRecognised { .. } => FileStatus::NeedsDataset,
+            _ => FileStatus::Unusable,
+        };
+        Ok(opened_of(file_id, &e))
     }
 
     /// Validates a file now, on this thread (the app calls it from a worker).
@@ -487,7 +558,7 @@ impl OpenedFiles {
                                 let issue = &checked.validation.report.issues[i];
                                 CellIssue {
                                     index: issue.column.as_deref().and_then(|c| column_index(checked, c)),
-                                    code: issue.code.as_str().to_owned(),
+                                    code: issue.code,
                                     severity: issue.severity,
                                     column: issue.column.clone(),
                                     value: issue.value.clone(),
@@ -547,6 +618,7 @@ fn opened_of(file_id: u64, e: &Entry) -> OpenedFile {
         dataset: e.dataset.clone(),
         period: e.period.clone(),
         status: e.status,
+        submit_block: SubmitBlock::for_file(e.status, e.period.as_deref()),
     }
 }
 
@@ -596,14 +668,8 @@ fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
                 .collect()
         })
         .unwrap_or_default();
-    let submit_blocked_reason = match e.status {
-        FileStatus::Valid if e.period.is_none() => Some("period_required".to_owned()),
-        FileStatus::Valid => None,
-        FileStatus::Validating => Some("validating".to_owned()),
-        FileStatus::Invalid => Some("invalid".to_owned()),
-        FileStatus::Unusable => Some("unusable".to_owned()),
-        FileStatus::NeedsDataset => Some("needs_dataset".to_owned()),
-    };
+    let issues = report.map_or(0, |r| r.summary.values().sum::<u64>());
+    let warnings = report.map_or(0, |r| r.warnings);
     FileSummary {
         file_id,
         name: e.name.clone(),
@@ -614,14 +680,30 @@ fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
         rows: report.map_or(0, |r| r.rows),
         valid_rows: report.map_or(0, |r| r.valid_rows),
         invalid_rows: report.map_or(0, |r| r.invalid_rows),
-        warnings: report.map_or(0, |r| r.warnings),
-        summary: report
-            .map(|r| r.summary.iter().map(|(k, v)| (k.as_str().to_owned(), *v)).collect())
-            .unwrap_or_default(),
+        warnings,
+        errors: issues.saturating_sub(warnings),
+        codes: report.map(code_counts).unwrap_or_default(),
         columns,
         file_issues: report.map(|r| r.issues.iter().filter(|i| i.row.is_none()).cloned().collect()).unwrap_or_default(),
-        submit_blocked_reason,
+        submit_block: SubmitBlock::for_file(e.status, e.period.as_deref()),
     }
+}
+
+/// The report's counts by code, largest first; a code is a warning when
+/// every listed issue of it is one.
+fn code_counts(report: &Report) -> Vec<CodeCount> {
+    let mut codes: Vec<CodeCount> = report
+        .summary
+        .iter()
+        .filter(|(_, &count)| count > 0)
+        .map(|(&code, &count)| {
+            let mut listed = report.issues.iter().filter(|i| i.code == code).peekable();
+            let warning = listed.peek().is_some() && listed.all(|i| i.severity == Severity::Warning);
+            CodeCount { code, count, severity: if warning { Severity::Warning } else { Severity::Error } }
+        })
+        .collect();
+    codes.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.as_str().cmp(b.code.as_str())));
+    codes
 }
 
 #[cfg(test)]
@@ -669,7 +751,7 @@ mod tests {
         let summary = wait_done(&events);
         assert_eq!(summary.status, FileStatus::Invalid);
         assert_eq!(summary.invalid_rows, manifest.invalid_rows);
-        assert_eq!(summary.submit_blocked_reason.as_deref(), Some("invalid"));
+        assert_eq!(summary.submit_block, Some(SubmitBlock::Invalid));
         let id = opened[0].id;
         let page = files.rows(id, 0, 50, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page.total, 3_000);
@@ -677,7 +759,7 @@ mod tests {
         let only = RowFilter { only_issues: true, ..RowFilter::default() };
         let flagged = files.rows(id, 0, 10_000, &only).unwrap_or_else(|e| panic!("{e}"));
         assert!(flagged.total > 0 && flagged.rows.iter().all(|r| !r.issues.is_empty()));
-        let phone = RowFilter { code: Some("phone".into()), ..RowFilter::default() };
+        let phone = RowFilter { code: Some(IssueCode::Phone), ..RowFilter::default() };
         let phones = files.rows(id, 0, 100, &phone).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(phones.total as u64, manifest.expected.get(&crate::report::IssueCode::Phone).copied().unwrap_or(0));
         let first = files.next_issue(id, 0, &RowFilter::default()).unwrap_or_else(|e| panic!("{e}"));

@@ -30,6 +30,40 @@ pub struct ConnectionStatus {
     pub demo_logins: bool,
 }
 
+/// The database role that may approve, reject and roll back.
+pub const SUPERVISOR_ROLE: &str = "citizen_supervisor";
+
+/// Why the signed-in user cannot approve a request: the core decides, the UI
+/// says it (`approvals.blocked.<code>`, one sentence per variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ApproveBlock {
+    /// Not connected (the UI adds this one from `ConnectionStatus`).
+    Offline,
+    /// Not a supervisor.
+    MissingRole,
+    NotPending,
+    /// The user submitted it: another supervisor must approve (four eyes).
+    FourEyes,
+}
+
+impl ApproveBlock {
+    /// Why `user`, with `roles`, may not approve a request in `status`
+    /// submitted by `submitted_by`, if so (the database enforces the same).
+    pub fn for_request(status: &str, submitted_by: &str, user: &str, roles: &[String]) -> Option<ApproveBlock> {
+        if !roles.iter().any(|r| r == SUPERVISOR_ROLE) {
+            Some(ApproveBlock::MissingRole)
+        } else if status != "pending" {
+            Some(ApproveBlock::NotPending)
+        } else if submitted_by.to_lowercase() == user.to_lowercase() {
+            Some(ApproveBlock::FourEyes)
+        } else {
+            None
+        }
+    }
+}
+
 /// A request in the queue.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -49,6 +83,16 @@ pub struct RequestView {
     pub invalid_rows: i64,
     pub warnings: Vec<Issue>,
     pub error: Option<String>,
+    /// Why the signed-in user cannot approve it, if so.
+    pub approve_block: Option<ApproveBlock>,
+}
+
+impl RequestView {
+    /// The request as `user` with `roles` sees it.
+    fn for_user(r: queries::RequestRow, user: &str, roles: &[String]) -> RequestView {
+        let approve_block = ApproveBlock::for_request(&r.status, &r.submitted_by, user, roles);
+        RequestView { approve_block, ..RequestView::from(r) }
+    }
 }
 
 impl From<queries::RequestRow> for RequestView {
@@ -68,6 +112,7 @@ impl From<queries::RequestRow> for RequestView {
             invalid_rows: r.invalid_rows,
             warnings: serde_json::from_value(r.warnings).unwrap_or_default(),
             error: r.error,
+            approve_block: None,
         }
     }
 }
@@ -289,37 +334,29 @@ impl DbSession {
             "embedded"
         };
         match self.database(settings).await {
-            Ok(database) => {
-                let roles: Result<Vec<String>, _> = sqlx::query_scalar(
-                    "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'citizen\\_%'
-                     AND pg_has_role(session_user, oid, 'MEMBER') ORDER BY 1",
-                )
-                .fetch_all(&database.pool)
-                .await;
-                match roles {
-                    Ok(roles) => ConnectionStatus {
+            Ok(database) => match roles(&database).await {
+                Ok(roles) => ConnectionStatus {
+                    mode: mode.to_owned(),
+                    connected: true,
+                    user: Some(database.user.clone()),
+                    roles,
+                    message: None,
+                    needs_sign_in: false,
+                    demo_logins: database.demo_logins_present().await,
+                },
+                Err(error) => {
+                    *self.database.write().await = None;
+                    ConnectionStatus {
                         mode: mode.to_owned(),
-                        connected: true,
-                        user: Some(database.user.clone()),
-                        roles,
-                        message: None,
+                        connected: false,
+                        user: None,
+                        roles: Vec::new(),
+                        message: Some(error.to_string()),
                         needs_sign_in: false,
-                        demo_logins: database.demo_logins_present().await,
-                    },
-                    Err(error) => {
-                        *self.database.write().await = None;
-                        ConnectionStatus {
-                            mode: mode.to_owned(),
-                            connected: false,
-                            user: None,
-                            roles: Vec::new(),
-                            message: Some(CoreError::db("reading roles", error).to_string()),
-                            needs_sign_in: false,
-                            demo_logins: false,
-                        }
+                        demo_logins: false,
                     }
                 }
-            }
+            },
             Err(error) => ConnectionStatus {
                 mode: mode.to_owned(),
                 connected: false,
@@ -344,9 +381,22 @@ pub async fn submit(
     pipeline::submit(database, catalog.get(dataset)?, path, period).await
 }
 
-/// The queue.
+/// The Citizen DB roles (`citizen_*`) of the signed-in login.
+pub async fn roles(database: &Database) -> Result<Vec<String>, CoreError> {
+    sqlx::query_scalar(
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'citizen\\_%'
+         AND pg_has_role(session_user, oid, 'MEMBER') ORDER BY 1",
+    )
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading roles", e))
+}
+
+/// The queue, each request with why the signed-in user may not approve it.
 pub async fn requests(database: &Database, status: Option<&str>) -> Result<Vec<RequestView>, CoreError> {
-    Ok(queries::list_requests(database, status).await?.into_iter().map(RequestView::from).collect())
+    let roles = roles(database).await?;
+    let rows = queries::list_requests(database, status).await?;
+    Ok(rows.into_iter().map(|r| RequestView::for_user(r, &database.user, &roles)).collect())
 }
 
 /// A request page: the request, its report, what approval changes, the history.
@@ -389,9 +439,10 @@ pub async fn request_detail(
             after: changed.after,
         })
         .collect();
+    let roles = roles(database).await?;
     Ok(RequestDetail {
         report: report.and_then(|r| serde_json::from_value(r).ok()),
-        request: RequestView::from(request),
+        request: RequestView::for_user(request, &database.user, &roles),
         preview: PreviewView {
             added: preview.added,
             removed: preview.removed,

@@ -1,0 +1,236 @@
+//! One desktop app session, with no Tauri in it: the contracts, the opened
+//! files, the settings and the database session, and every operation of the
+//! app that is more than a single call (sign-in, settings, submit, approve,
+//! export). The app's commands are adapters of a line or two over this.
+
+use super::files::OpenedFiles;
+use super::loads::{self, ConnectionStatus, DbSession, RequestDetail};
+use super::secrets;
+use super::settings::{load_settings, save_settings, split_url_password, Settings};
+use crate::contract::{default_contracts_dir, Catalog};
+use crate::db::Database;
+use crate::error::CoreError;
+use crate::pipeline::{self, Approved};
+use crate::report::Issue;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// What a submit returns to the Load screen.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitResult {
+    pub request_id: i64,
+    pub staged_rows: u64,
+    pub warnings: Vec<Issue>,
+}
+
+/// A step of an approval, for its progress indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ApproveStep {
+    Transform,
+    Publish,
+}
+
+/// What an approval reports as it goes.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApproveEvent {
+    Step { step: ApproveStep },
+}
+
+/// Where a password written in a server URL went when the settings were saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum UrlPassword {
+    /// Moved to the OS keyring.
+    Keyring,
+    /// No keyring answered: kept for this run only.
+    Session,
+}
+
+/// What saving the settings did with a password in the server URL.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SavedSettings {
+    /// `null` when the URL held no password.
+    pub url_password: Option<UrlPassword>,
+}
+
+/// Everything the app's commands share.
+pub struct Session {
+    contracts_dir: PathBuf,
+    catalog: RwLock<Option<Arc<Catalog>>>,
+    pub files: Arc<OpenedFiles>,
+    pub db: DbSession,
+    settings: RwLock<Settings>,
+}
+
+impl Session {
+    /// The session of the app: the default contracts directory and the saved settings.
+    pub fn load() -> Session {
+        Session::new(default_contracts_dir(), load_settings())
+    }
+
+    /// A session over the contracts of `contracts_dir` (read now, and again
+    /// on the next command while they fail to load) with `settings`.
+    pub fn new(contracts_dir: PathBuf, settings: Settings) -> Session {
+        let catalog = Catalog::load(&contracts_dir).ok().map(Arc::new);
+        Session {
+            contracts_dir,
+            catalog: RwLock::new(catalog),
+            files: Arc::new(OpenedFiles::default()),
+            db: DbSession::default(),
+            settings: RwLock::new(settings),
+        }
+    }
+
+    /// The contracts, or why they cannot be loaded.
+    pub fn catalog(&self) -> Result<Arc<Catalog>, CoreError> {
+        if let Some(catalog) = self.catalog.read().ok().and_then(|c| c.clone()) {
+            return Ok(catalog);
+        }
+        let catalog = Arc::new(Catalog::load(&self.contracts_dir)?);
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Some(Arc::clone(&catalog));
+        }
+        Ok(catalog)
+    }
+
+    /// A copy of the current settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn set_settings(&self, settings: &Settings) {
+        if let Ok(mut current) = self.settings.write() {
+            *current = settings.clone();
+        }
+    }
+
+    /// The database connection, opened on first use.
+    pub async fn database(&self) -> Result<Database, CoreError> {
+        self.db.database(&self.settings()).await
+    }
+
+    /// Whether the database answers, as whom, with which roles.
+    pub async fn status(&self) -> ConnectionStatus {
+        self.db.status(&self.settings()).await
+    }
+
+    /// Signs in with a login and password; with `remember` the login is saved
+    /// and the password goes to the OS keyring (never a file: a missing
+    /// keyring is `KeyringUnavailable`), else any remembered one is forgotten.
+    pub async fn sign_in(&self, user: &str, password: &str, remember: bool) -> Result<ConnectionStatus, CoreError> {
+        let mut settings = self.settings();
+        settings.user = Some(user.to_owned());
+        if remember {
+            save_settings(&settings)?;
+        }
+        self.set_settings(&settings);
+        let status = self.db.sign_in(&settings, password).await?;
+        secrets::remember_password(user, password, remember).await?;
+        Ok(status)
+    }
+
+    /// Signs out: the connection closes and the password of this run is
+    /// forgotten (a remembered one stays in the keyring).
+    pub async fn sign_out(&self) -> ConnectionStatus {
+        let mut settings = self.settings();
+        settings.user = None;
+        self.set_settings(&settings);
+        self.db.sign_out(None).await;
+        self.db.status(&settings).await
+    }
+
+    /// Saves the settings; a changed database takes effect now. A password in
+    /// the server URL never reaches settings.json: it goes to the OS keyring
+    /// (under the URL's login), or is kept for this run only.
+    pub async fn save_settings(&self, settings: Settings) -> Result<SavedSettings, CoreError> {
+        let mut settings = settings;
+        let mut moved = None;
+        if let Some(url) = settings.database_url.clone() {
+            let (clean, url_user, password) = split_url_password(&url);
+            settings.database_url = Some(clean);
+            if let Some(password) = password {
+                let user = settings.user.clone().filter(|u| !u.is_empty()).or(url_user).unwrap_or_default();
+                settings.user = Some(user.clone()).filter(|u| !u.is_empty());
+                let kept = secrets::remember_password(&user, &password, true).await;
+                moved = Some((password, if kept.is_ok() { UrlPassword::Keyring } else { UrlPassword::Session }));
+            }
+        }
+        save_settings(&settings)?;
+        let changed_database = self.settings().database_url != settings.database_url || moved.is_some();
+        self.set_settings(&settings);
+        let (password, url_password) = match moved {
+            Some((password, kept)) => (Some(password), Some(kept)),
+            None => (None, None),
+        };
+        if changed_database {
+            self.db.sign_out(password).await;
+            if settings.user.is_some() || settings.database_url.is_some() {
+                self.db.database(&settings).await?;
+            }
+        }
+        Ok(SavedSettings { url_password })
+    }
+
+    /// Submits an opened file for approval, for `period` (else the file's own).
+    pub async fn submit(&self, file_id: u64, period: Option<String>) -> Result<SubmitResult, CoreError> {
+        let catalog = self.catalog()?;
+        let file = self.files.source(file_id)?;
+        let dataset = file.dataset.ok_or(CoreError::FileNotOpen { file_id })?;
+        let period = period.or(file.period).unwrap_or_default();
+        let database = self.database().await?;
+        let submitted = pipeline::submit(&database, catalog.get(&dataset)?, &file.path, &period).await?;
+        Ok(SubmitResult {
+            request_id: submitted.request_id,
+            staged_rows: submitted.staged_rows,
+            warnings: submitted.warnings,
+        })
+    }
+
+    /// A request page (the request, its report, what approving changes, the history).
+    pub async fn request_detail(&self, request_id: i64) -> Result<RequestDetail, CoreError> {
+        let catalog = self.catalog()?;
+        loads::request_detail(&self.database().await?, &catalog, request_id).await
+    }
+
+    /// Approves a request (transform and publish in the database); a blank
+    /// note is no note. `on_event` hears the steps.
+    pub async fn approve(
+        &self,
+        request_id: i64,
+        note: Option<String>,
+        on_event: impl Fn(ApproveEvent),
+    ) -> Result<Approved, CoreError> {
+        let database = self.database().await?;
+        on_event(ApproveEvent::Step { step: ApproveStep::Transform });
+        let note = note.filter(|n| !n.trim().is_empty());
+        let approved = pipeline::approve(&database, request_id, note.as_deref()).await?;
+        on_event(ApproveEvent::Step { step: ApproveStep::Publish });
+        Ok(approved)
+    }
+
+    /// Writes the error report of an opened, validated file to `out` (.xlsx or
+    /// .csv), off the async executor.
+    pub async fn export_report(&self, file_id: u64, out: &Path) -> Result<(), CoreError> {
+        let catalog = self.catalog()?;
+        let file = self.files.source(file_id)?;
+        let (Some(dataset), Some(report)) = (file.dataset, file.report) else {
+            return Err(CoreError::FileNotOpen { file_id });
+        };
+        let out = out.to_path_buf();
+        let written = tokio::task::spawn_blocking(move || {
+            crate::report::export::write_report(&out, &file.path, catalog.get(&dataset)?, &report)
+        })
+        .await;
+        written.map_err(|e| CoreError::Internal { message: format!("writing the report: {e}") })?
+    }
+}
