@@ -2,7 +2,15 @@
 //! with ts-rs into `ui/src/bindings/` (committed). The test below regenerates
 //! them into a temporary directory and fails when the committed files differ;
 //! `UPDATE_BINDINGS=1 cargo test -p citizen-app bindings` rewrites them.
+//!
+//! The command names and argument names are typed by hand in
+//! `ui/src/commands.ts` against these bindings; a second test reads the
+//! commands registered in `lib.rs` and their signatures in `commands/` and
+//! fails when that table is missing one, has one too many, or names another
+//! argument (a renamed command then fails here, and its callers fail `tsc`).
 
+#[cfg(test)]
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::{Config, ExportError, TS};
 
@@ -65,10 +73,120 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
 }
 
 #[cfg(test)]
+/// `snake_case` as Tauri expects it from JavaScript (camelCase).
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+/// The commands of `generate_handler![...]` in `lib.rs`, by function name.
+fn registered_commands(lib_rs: &str) -> Vec<String> {
+    let start = lib_rs.find("generate_handler![").map(|i| i + "generate_handler![".len()).unwrap_or(lib_rs.len());
+    let end = lib_rs[start..].find(']').map_or(start, |i| start + i);
+    lib_rs[start..end]
+        .split(',')
+        .filter_map(|path| path.trim().rsplit("::").next().filter(|n| !n.is_empty()).map(str::to_owned))
+        .collect()
+}
+
+#[cfg(test)]
+/// Every `#[tauri::command] fn` of a source file: its name and the names of
+/// its arguments as JavaScript passes them (managed state left out).
+fn command_signatures(source: &str) -> BTreeMap<String, Vec<String>> {
+    let mut found = BTreeMap::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("#[tauri::command") {
+        rest = &rest[at..];
+        let Some(fn_at) = rest.find("fn ") else { break };
+        let signature = &rest[fn_at + 3..];
+        let name = signature.split('(').next().unwrap_or_default().trim().to_owned();
+        let open = signature.find('(').unwrap_or(signature.len());
+        let mut depth = 0usize;
+        let mut params = String::new();
+        for c in signature[open..].chars() {
+            match c {
+                '(' | '<' => depth += 1,
+                ')' | '>' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            match (depth, c) {
+                (0, _) => break,
+                (1, ',') => params.push('\n'),
+                (1, '(') => {}
+                _ => params.push(c),
+            }
+        }
+        let args = params
+            .lines()
+            .filter_map(|param| param.split_once(':'))
+            .filter(|(_, ty)| !ty.trim().starts_with("State<"))
+            .map(|(arg, _)| camel(arg.trim()))
+            .collect();
+        found.insert(name, args);
+        rest = &rest[fn_at..];
+    }
+    found
+}
+
+#[cfg(test)]
+/// The entries of `interface Commands` in `ui/src/commands.ts` (one a line:
+/// `  name: { args: { a: T; b: U }; result: R };`).
+fn typed_commands(commands_ts: &str) -> BTreeMap<String, Vec<String>> {
+    commands_ts
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("  ")?.split_once(": { args: {")?;
+            let (args, _) = rest.split_once("}; result:")?;
+            let args = args.split(';').filter_map(|a| a.split_once(':')).map(|(n, _)| n.trim().to_owned()).collect();
+            Some((name.to_owned(), args))
+        })
+        .collect()
+}
+
+#[cfg(test)]
 mod tests {
-    use super::{committed_dir, export_bindings};
+    use super::{command_signatures, committed_dir, export_bindings, registered_commands, typed_commands};
     use std::collections::BTreeMap;
     use std::path::Path;
+
+    #[test]
+    fn every_registered_command_is_typed_in_commands_ts_with_its_arguments() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let registered = registered_commands(&read(&root.join("src/lib.rs")));
+        let mut defined = BTreeMap::new();
+        for entry in std::fs::read_dir(root.join("src/commands")).expect("commands dir").filter_map(Result::ok) {
+            defined.extend(command_signatures(&read(&entry.path())));
+        }
+        let typed = typed_commands(&read(&root.join("../ui/src/commands.ts")));
+        assert!(registered.len() > 20 && typed.len() > 20, "parsed {registered:?} and {typed:?}");
+        let mut names: Vec<&String> = registered.iter().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            typed.keys().collect::<Vec<_>>(),
+            "ui/src/commands.ts must list exactly the registered commands"
+        );
+        for name in &registered {
+            let args = defined
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} is registered but not a #[tauri::command] in commands/"));
+            assert_eq!(Some(args), typed.get(name), "the arguments of {name} in ui/src/commands.ts");
+        }
+        assert_eq!(defined.get("open_files").map(Vec::len), Some(2), "{defined:?}");
+    }
 
     fn read_dir(dir: &Path) -> BTreeMap<String, String> {
         let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };

@@ -6,29 +6,11 @@ import type { Backend, Settings } from "./backend";
 import type { AppContext, NoticeKind, Screen } from "./context";
 import { h, mount } from "./dom";
 import type { DropSource } from "./drop";
-import { setLanguage, t, translateError, type MessageKey } from "./i18n";
-import { activityScreen } from "./screens/activity";
-import { approvalsScreen } from "./screens/approvals";
+import { setLanguage, t, translateError } from "./i18n";
+import { SCREENS, screenOf, type Route } from "./screens";
 import { LoadState } from "./screens/load-state";
-import { loadScreen } from "./screens/load";
-import { settingsScreen } from "./screens/settings";
-import { versionsScreen } from "./screens/versions";
 
-export type Route = "load" | "approvals" | "versions" | "activity" | "settings";
-const ROUTES: readonly { route: Route; icon: string }[] = [
-  { route: "load", icon: "⇪" },
-  { route: "approvals", icon: "✓" },
-  { route: "versions", icon: "▦" },
-  { route: "activity", icon: "☰" },
-  { route: "settings", icon: "⚙" },
-];
-const FACTORIES: Record<Route, (ctx: AppContext) => Screen> = {
-  load: loadScreen,
-  approvals: approvalsScreen,
-  versions: versionsScreen,
-  activity: activityScreen,
-  settings: settingsScreen,
-};
+export type { Route };
 
 export const DEFAULT_SETTINGS: Settings = { databaseUrl: null, user: null, language: "he", theme: "system" };
 
@@ -82,7 +64,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
       }
       renderBanner();
       renderNav();
-      if (JSON.stringify(ctx.status) !== before && route !== "load" && route !== "settings") show(route);
+      if (JSON.stringify(ctx.status) !== before && screenOf(route).followsStatus) show(route);
     },
     async applySettings(next: Settings) {
       ctx.settings = next;
@@ -147,7 +129,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
       h(
         "ul",
         { class: "nav-list", role: "list" },
-        ...ROUTES.map(({ route: r, icon }) =>
+        ...SCREENS.map(({ route: r, icon }) =>
           h(
             "li",
             null,
@@ -158,11 +140,11 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
                 class: r === route ? "nav-item active" : "nav-item",
                 "data-testid": `nav-${r}`,
                 "aria-current": r === route ? "page" : null,
-                "aria-label": t(`nav.${r}` as MessageKey),
+                "aria-label": t(`nav.${r}`),
                 onclick: () => show(r),
               },
               h("span", { class: "nav-icon", "aria-hidden": "true" }, icon),
-              h("span", null, t(`nav.${r}` as MessageKey)),
+              h("span", null, t(`nav.${r}`)),
             ),
           ),
         ),
@@ -180,7 +162,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
   function show(next: Route): void {
     screen?.dispose?.();
     route = next;
-    screen = FACTORIES[next](ctx);
+    screen = screenOf(next).create(ctx);
     mount(main, screen.el);
     renderNav();
   }

@@ -1,20 +1,24 @@
 // Every command of docs/app-api.md, typed with the bindings generated from the
 // Rust types (`bindings/`, ts-rs; a Rust test fails when they are stale), and
-// `tauriBackend`, the implementation over Tauri's `invoke` and `Channel`.
+// `tauriBackend`, the implementation over the typed `call` of `commands.ts`.
 // Every promise rejects with an `ErrorPayload` ({ code, message, params });
 // `isErrorPayload` recognises one.
-import { Channel, invoke } from "@tauri-apps/api/core";
+import { call, channel } from "./commands";
+import type { ApproveBlock } from "./bindings/ApproveBlock";
 import type { ApproveEvent } from "./bindings/ApproveEvent";
 import type { Approved } from "./bindings/Approved";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditView } from "./bindings/AuditView";
 import type { ConnectionStatus } from "./bindings/ConnectionStatus";
 import type { ContractSummary } from "./bindings/ContractSummary";
+import type { CodeCount } from "./bindings/CodeCount";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { FileEvent } from "./bindings/FileEvent";
 import type { FileSummary } from "./bindings/FileSummary";
 import type { GridPage } from "./bindings/GridPage";
 import type { GridRowView } from "./bindings/GridRowView";
+import type { IssueCode } from "./bindings/IssueCode";
 import type { IssuePage } from "./bindings/IssuePage";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
@@ -23,22 +27,27 @@ import type { RequestView } from "./bindings/RequestView";
 import type { RowFilter } from "./bindings/RowFilter";
 import type { SavedSettings } from "./bindings/SavedSettings";
 import type { Settings } from "./bindings/Settings";
+import type { SubmitBlock } from "./bindings/SubmitBlock";
 import type { SubmitResult } from "./bindings/SubmitResult";
 import type { VersionView } from "./bindings/VersionView";
 import type { VersionsCalendar } from "./bindings/VersionsCalendar";
 
 export type {
+  ApproveBlock,
   ApproveEvent,
   Approved,
   AuditFilter,
   AuditView,
   ConnectionStatus,
+  CodeCount,
   ContractSummary,
+  ErrorCode,
   ErrorPayload,
   FileEvent,
   FileSummary,
   GridPage,
   GridRowView,
+  IssueCode,
   IssuePage,
   NextIssue,
   OpenedFile,
@@ -47,6 +56,7 @@ export type {
   RowFilter,
   SavedSettings,
   Settings,
+  SubmitBlock,
   SubmitResult,
   VersionView,
   VersionsCalendar,
@@ -101,43 +111,35 @@ export interface Backend {
   saveSettings(settings: Settings): Promise<SavedSettings>;
 }
 
-function channel<T>(onMessage: (message: T) => void): Channel<T> {
-  const c = new Channel<T>();
-  c.onmessage = onMessage;
-  return c;
-}
-
-/** The `Backend` of the real app. */
+/** The `Backend` of the real app (command names and shapes typed in `commands.ts`). */
 export const tauriBackend: Backend = {
-  listContracts: () => invoke("list_contracts"),
+  listContracts: () => call("list_contracts"),
 
-  pickFiles: () => invoke("pick_files"),
-  openFiles: (paths, onEvent) => invoke("open_files", { paths, onEvent: channel(onEvent) }),
-  setFileDataset: (fileId, dataset, onEvent) =>
-    invoke("set_file_dataset", { fileId, dataset, onEvent: channel(onEvent) }),
-  setFilePeriod: (fileId, period) => invoke("set_file_period", { fileId, period }),
-  cancelValidation: (fileId) => invoke("cancel_validation", { fileId }),
-  closeFile: (fileId) => invoke("close_file", { fileId }),
-  fileSummary: (fileId) => invoke("file_summary", { fileId }),
-  fileRows: (fileId, start, count, filter) => invoke("file_rows", { fileId, start, count, filter }),
-  fileIssues: (fileId, start, count, filter) => invoke("file_issues", { fileId, start, count, filter }),
-  nextIssue: (fileId, afterRow, filter) => invoke("next_issue", { fileId, afterRow, filter }),
-  exportReport: (fileId, path) => invoke("export_report", { fileId, path }),
-  pickSavePath: (defaultName) => invoke("pick_save_path", { defaultName }),
+  pickFiles: () => call("pick_files"),
+  openFiles: (paths, onEvent) => call("open_files", { paths, onEvent: channel(onEvent) }),
+  setFileDataset: (fileId, dataset, onEvent) => call("set_file_dataset", { fileId, dataset, onEvent: channel(onEvent) }),
+  setFilePeriod: (fileId, period) => call("set_file_period", { fileId, period }),
+  cancelValidation: (fileId) => call("cancel_validation", { fileId }),
+  closeFile: (fileId) => call("close_file", { fileId }),
+  fileSummary: (fileId) => call("file_summary", { fileId }),
+  fileRows: (fileId, start, count, filter) => call("file_rows", { fileId, start, count, filter }),
+  fileIssues: (fileId, start, count, filter) => call("file_issues", { fileId, start, count, filter }),
+  nextIssue: (fileId, afterRow, filter) => call("next_issue", { fileId, afterRow, filter }),
+  exportReport: (fileId, path) => call("export_report", { fileId, path }),
+  pickSavePath: (defaultName) => call("pick_save_path", { defaultName }),
 
-  connectionStatus: () => invoke("connection_status"),
-  signIn: (user, password, remember) => invoke("sign_in", { user, password, remember }),
-  signOut: () => invoke("sign_out"),
-  submitFile: (fileId, period) => invoke("submit_file", { fileId, period }),
-  listRequests: (status) => invoke("list_requests", { status }),
-  requestDetail: (requestId) => invoke("request_detail", { requestId }),
-  approveRequest: (requestId, note, onEvent) =>
-    invoke("approve_request", { requestId, note, onEvent: channel(onEvent) }),
-  rejectRequest: (requestId, note) => invoke("reject_request", { requestId, note }),
-  versionsCalendar: (months) => invoke("versions_calendar", { months }),
-  listVersions: (dataset, period) => invoke("list_versions", { dataset, period }),
-  rollback: (dataset, period, version) => invoke("rollback", { dataset, period, version }),
-  auditLog: (filter, limit) => invoke("audit_log", { filter, limit }),
-  getSettings: () => invoke("get_settings"),
-  saveSettings: (settings) => invoke("save_settings", { settings }),
+  connectionStatus: () => call("connection_status"),
+  signIn: (user, password, remember) => call("sign_in", { user, password, remember }),
+  signOut: () => call("sign_out"),
+  submitFile: (fileId, period) => call("submit_file", { fileId, period }),
+  listRequests: (status) => call("list_requests", { status }),
+  requestDetail: (requestId) => call("request_detail", { requestId }),
+  approveRequest: (requestId, note, onEvent) => call("approve_request", { requestId, note, onEvent: channel(onEvent) }),
+  rejectRequest: (requestId, note) => call("reject_request", { requestId, note }),
+  versionsCalendar: (months) => call("versions_calendar", { months }),
+  listVersions: (dataset, period) => call("list_versions", { dataset, period }),
+  rollback: (dataset, period, version) => call("rollback", { dataset, period, version }),
+  auditLog: (filter, limit) => call("audit_log", { filter, limit }),
+  getSettings: () => call("get_settings"),
+  saveSettings: (settings) => call("save_settings", { settings }),
 };

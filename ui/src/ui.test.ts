@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { startApp } from "./app";
 import { toLanguage, toTheme } from "./appearance";
-import type { Backend, ConnectionStatus, FileEvent, FileSummary, GridPage, OpenedFile, RequestView } from "./backend";
+import type { ApproveBlock, Backend, ConnectionStatus, ErrorCode, FileEvent, FileSummary, GridPage, IssueCode, OpenedFile, RequestView, SubmitBlock } from "./backend";
 import { linePoints, niceMax, scale, barChart } from "./charts";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { catalogs, formatNumber, issueCodeLabel, issueKey, issueMessage, setLanguage, t, translateError } from "./i18n";
@@ -10,21 +10,45 @@ import { en } from "./i18n/en";
 import { he } from "./i18n/he";
 import { auditFilter } from "./screens/activity";
 import { canApprove, sampleChanges } from "./screens/approvals";
-import { codesByCount, displayStatus, LoadState, reportName, submitBlock } from "./screens/load-state";
-import { splitUrlPassword } from "./screens/settings";
+import { displayStatus, LoadState, reportName, submitBlock } from "./screens/load-state";
 import { rowSeries } from "./screens/versions";
 
-const ISSUE_CODES = ["missing_column", "duplicate_column", "unknown_column", "required", "type", "pattern", "allowed", "min", "max", "min_length", "max_length", "israeli_id", "phone", "email", "duplicate_key", "empty_file", "encoding", "unreadable", "too_large", "min_rows", "row_change"];
-const ERROR_CODES = ["io", "invalid_contract", "no_contracts", "unknown_dataset", "dataset_not_recognised", "report_write", "report_format", "postgres_missing", "cluster", "unreachable", "database", "four_eyes", "not_pending", "contract_version", "duplicate_file", "not_found", "rollback_unreachable", "missing_role", "note_required", "permission_denied", "invalid_file", "bad_period", "unsafe_contract_change", "sign_in", "sign_in_required", "keyring_unavailable", "append_only", "stage_changed", "invalid_request"];
+// The generated unions at run time: each object must name every member and no
+// other (its type says so), so these cannot drift from the Rust enums.
+const members = <T extends string>(all: Record<T, true>): T[] => Object.keys(all) as T[];
+const ISSUE_CODES = members<IssueCode>({
+  missing_column: true, duplicate_column: true, unknown_column: true, required: true, type: true, pattern: true, allowed: true, min: true, max: true,
+  min_length: true, max_length: true, israeli_id: true, phone: true, email: true, duplicate_key: true, empty_file: true, encoding: true, unreadable: true,
+  min_rows: true, row_change: true, too_large: true,
+});
+const ERROR_CODES = members<ErrorCode>({
+  io: true, invalid_contract: true, no_contracts: true, unknown_dataset: true, dataset_not_recognised: true, report_write: true, report_format: true,
+  postgres_missing: true, cluster: true, unreachable: true, database: true, four_eyes: true, not_pending: true, contract_version: true, duplicate_file: true,
+  not_found: true, rollback_unreachable: true, missing_role: true, note_required: true, permission_denied: true, append_only: true, stage_changed: true,
+  invalid_request: true, invalid_file: true, bad_period: true, unsafe_contract_change: true, file_not_open: true, cancelled: true, offline: true, settings: true,
+  keyring_unavailable: true, sign_in_required: true, sign_in: true, unreadable: true, internal: true,
+});
+const SUBMIT_BLOCKS = members<SubmitBlock>({ no_file: true, validating: true, needs_dataset: true, unusable: true, invalid: true, period_required: true, offline: true });
+const APPROVE_BLOCKS = members<ApproveBlock>({ offline: true, missing_role: true, not_pending: true, four_eyes: true });
 
 describe("i18n", () => {
   it("has the same keys in Hebrew and English", () => {
     expect(Object.keys(he).sort()).toEqual(Object.keys(en).sort());
     for (const [key, value] of Object.entries(he)) expect(value.trim(), key).not.toBe("");
   });
-  it("translates every issue code and error code", () => {
-    for (const code of ISSUE_CODES) expect(Object.keys(en)).toContain(`code.${code}`);
-    for (const code of ERROR_CODES) expect(Object.keys(en)).toContain(`error.${code}`);
+  it("says every code in both languages, and keeps no sentence for a code the core does not send", () => {
+    const wanted = [
+      ...ISSUE_CODES.map((c) => `code.${c}`),
+      ...ERROR_CODES.map((c) => `error.${c}`),
+      ...SUBMIT_BLOCKS.map((c) => `submit.blocked.${c}`),
+      ...APPROVE_BLOCKS.map((c) => `approvals.blocked.${c}`),
+    ];
+    for (const key of wanted) for (const lang of ["he", "en"] as const) expect((catalogs[lang] as Record<string, string>)[key]?.trim(), `${lang} ${key}`).toBeTruthy();
+    const closed = (prefix: string): string[] => Object.keys(en).filter((k) => k.startsWith(prefix));
+    expect(closed("error.").sort()).toEqual([...ERROR_CODES.map((c) => `error.${c}`), "error.unknown"].sort());
+    expect(closed("code.").sort()).toEqual(ISSUE_CODES.map((c) => `code.${c}`).sort());
+    expect(closed("submit.blocked.").sort()).toEqual(SUBMIT_BLOCKS.map((c) => `submit.blocked.${c}`).sort());
+    expect(closed("approvals.blocked.").sort()).toEqual(APPROVE_BLOCKS.map((c) => `approvals.blocked.${c}`).sort());
   });
   it("keeps the same placeholders in both languages", () => {
     const holes = (s: string): string[] => (s.match(/\{\w+\}/g) ?? []).sort();
@@ -45,10 +69,10 @@ describe("i18n", () => {
     setLanguage("he");
     expect(translateError({ code: "four_eyes", message: "x", params: {} })).toContain("סירב");
     expect(issueCodeLabel("israeli_id")).toBe("מספר זהות לא תקין");
-    expect(issueCodeLabel("new_code")).toBe("new_code");
+    expect(issueCodeLabel("new_code" as IssueCode)).toBe("new_code");
   });
   it("says issues in the user's language from their code and params", () => {
-    const issue = { code: "min_length", column: "first_name", value: "א", message: "first_name is 1 characters long; at least 2 expected", params: { length: "1", limit: "2" } };
+    const issue = { code: "min_length" as IssueCode, column: "first_name", value: "א", message: "first_name is 1 characters long; at least 2 expected", params: { length: "1", limit: "2" } };
     const plain = (text: string): string => text.replace(/[\u2068\u2069]/g, "");
     setLanguage("he");
     expect(plain(issueMessage(issue))).toBe("first_name באורך 1 תווים; נדרשים לפחות 2.");
@@ -59,9 +83,9 @@ describe("i18n", () => {
     expect(issueKey({ ...issue, code: "israeli_id", params: { reason: "check_digit" } })).toBe("issue.israeli_id.check_digit");
     // A code or parameter this UI does not know keeps the report's own message.
     expect(issueMessage({ ...issue, code: "type", params: { expected: "colour" } })).toBe(issue.message);
-    expect(issueMessage({ ...issue, code: "something_new", params: {} })).toBe(issue.message);
+    expect(issueMessage({ ...issue, code: "something_new" as IssueCode, params: {} })).toBe(issue.message);
     // A report stored before params existed keeps its English message.
-    const stored = { code: "row_change", column: null, value: null, message: "1500 rows against 1000 in the active version" };
+    const stored = { code: "row_change" as const, column: null, value: null, message: "1500 rows against 1000 in the active version" };
     expect(issueMessage(stored)).toBe(stored.message);
     expect(issueMessage({ ...issue, params: { length: "1" } })).toBe(issue.message);
     const expected = ["code", "integer", "decimal", "boolean", "date", "datetime"];
@@ -123,30 +147,34 @@ describe("charts", () => {
 
 const summary: FileSummary = {
   fileId: 1, name: "welfare.csv", sheet: null, dataset: "welfare_patients", period: "2026-11", status: "invalid",
-  rows: 1000, validRows: 990, invalidRows: 10, warnings: 1, summary: { israeli_id: 7, required: 3, unknown_column: 1 },
+  rows: 1000, validRows: 990, invalidRows: 10, warnings: 1, errors: 10,
+  codes: [{ code: "israeli_id", count: 7, severity: "error" }, { code: "required", count: 3, severity: "error" }, { code: "unknown_column", count: 1, severity: "warning" }],
   columns: [{ header: "ת.ז.", column: "citizen_id", index: 0 }, { header: "שם", column: "name", index: 1 }],
-  fileIssues: [], submitBlockedReason: "errors",
+  fileIssues: [], submitBlock: "invalid",
 };
 
 describe("load state", () => {
   it("follows validation events", () => {
     const state = new LoadState();
-    state.add([{ id: 1, name: "welfare.csv", dataset: null, period: null, status: "validating" }]);
+    state.add([{ id: 1, name: "welfare.csv", dataset: null, period: null, status: "validating", submitBlock: "validating" }]);
     state.apply({ kind: "progress", fileId: 1, rowsDone: 500 });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "validating", rowsDone: 500 });
     state.apply({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [] }] });
     expect(state.files[0]!.preview?.rows[0]?.cells).toEqual(["123456782", "דנה"]);
     state.apply({ kind: "done", fileId: 1, summary });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "errors", count: 10 });
-    expect(submitBlock(state.files[0], true)).toBe("errors");
-    state.apply({ kind: "failed", fileId: 1, error: { code: "dataset_not_recognised", message: "", params: {} } });
+    expect(submitBlock(state.files[0], true)).toBe("invalid");
+    const file: OpenedFile = { id: 1, name: "welfare.csv", dataset: null, period: null, status: "needs_dataset", submitBlock: "needs_dataset" };
+    state.apply({ kind: "failed", fileId: 1, file, error: { code: "dataset_not_recognised", message: "", params: {} } });
     expect(state.files[0]!.file.status).toBe("needs_dataset");
+    expect(submitBlock(state.files[0], true)).toBe("needs_dataset");
   });
-  it("blocks submit offline and orders codes", () => {
-    const entry = { file: { id: 1, name: "a", dataset: "d", period: "p", status: "valid" as const }, summary: { ...summary, status: "valid" as const, submitBlockedReason: null }, rowsDone: 0, error: null, preview: null };
+  it("takes the core's reason to block submit, and adds offline", () => {
+    const entry = { file: { id: 1, name: "a", dataset: "d", period: "p", status: "valid" as const, submitBlock: null }, summary: { ...summary, status: "valid" as const, submitBlock: null }, rowsDone: 0, error: null, preview: null };
     expect(submitBlock(entry, false)).toBe("offline");
     expect(submitBlock(entry, true)).toBeNull();
-    expect(codesByCount(summary.summary).map((c) => c.code)).toEqual(["israeli_id", "required", "unknown_column"]);
+    expect(submitBlock({ ...entry, file: { ...entry.file, submitBlock: "period_required" } }, true)).toBe("period_required");
+    expect(submitBlock(undefined, true)).toBe("no_file");
     expect(reportName("welfare 2026.xlsx")).toBe("welfare 2026-errors.xlsx");
   });
 });
@@ -154,13 +182,12 @@ describe("load state", () => {
 describe("other screens' logic", () => {
   const request: RequestView = {
     requestId: 3, dataset: "d", period: "2026-11", fileName: "f", status: "pending", submittedBy: "dana", submittedAt: "2026-11-02T10:00:00Z",
-    decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null,
+    decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null, approveBlock: null,
   };
-  it("never offers approve on one's own submission", () => {
-    expect(canApprove(request, "Dana", true, true)).toBe("four_eyes");
-    expect(canApprove(request, "eli", true, true)).toBeNull();
-    expect(canApprove(request, "eli", false, true)).toBe("missing_role");
-    expect(canApprove(request, "eli", true, false)).toBe("offline");
+  it("takes the core's reason not to approve, and adds offline", () => {
+    expect(canApprove({ ...request, approveBlock: "four_eyes" }, true)).toBe("four_eyes");
+    expect(canApprove(request, true)).toBeNull();
+    expect(canApprove(request, false)).toBe("offline");
   });
   it("lists the changed cells of a preview sample row", () => {
     const row = { key: "1", before: { name: "Dana", age: 30, city: null }, after: { name: "Dana", age: 31, city: "Haifa" } };
@@ -190,7 +217,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
       issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, column: "citizen_id", value: "id0", message: "bad id" }] : [],
     })),
   });
-  const opened = (id: number, period: string | null): OpenedFile => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid" });
+  const opened = (id: number, period: string | null): OpenedFile => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid", submitBlock: "invalid" });
   const nope = (): Promise<never> => Promise.reject({ code: "unreachable", message: "offline", params: {} });
   return {
     fetched,
@@ -199,9 +226,9 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     openFiles: async (_paths, cb) => {
       onEvent = cb;
       setTimeout(() => onEvent?.({ kind: "done", fileId: 1, summary }), 0);
-      return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" }];
+      return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating", submitBlock: "validating" }];
     },
-    setFileDataset: async (id) => ({ ...opened(id, "2026-11"), status: "validating" }),
+    setFileDataset: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
     setFilePeriod: async (id, period) => opened(id, period),
     cancelValidation: async () => undefined,
     closeFile: async () => undefined,
@@ -221,7 +248,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     listRequests: async () => [
       {
         requestId: 7, dataset: "d", period: "2026-11", fileName: "f.csv", status: "pending", submittedBy: "eli", submittedAt: "2026-11-02T10:00:00Z",
-        decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null,
+        decidedBy: null, decidedAt: null, decisionNote: null, rows: 5, invalidRows: 0, warnings: [], error: null, approveBlock: null,
       },
     ],
     requestDetail: nope,
@@ -232,7 +259,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     rollback: nope,
     auditLog: async () => [],
     getSettings: async () => ({ databaseUrl: null, user: null, language: "en", theme: "dark" }),
-    saveSettings: async () => ({ urlPassword: null }),
+    saveSettings: async (settings) => ({ settings, urlPassword: null }),
   };
 }
 
@@ -274,7 +301,7 @@ describe("app shell and Load screen", () => {
       ...fakeBackend(false),
       openFiles: async (_paths, cb) => {
         send = cb;
-        return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" }];
+        return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating", submitBlock: "validating" }];
       },
     };
     const app = await startApp(root, backend, null, 0);
@@ -352,12 +379,5 @@ describe("app shell and Load screen", () => {
     await app.ctx.applySettings({ ...app.ctx.settings, language: "he" });
     expect(demo?.textContent).toContain("משתמשי הדגמה");
     app.dispose();
-  });
-
-  it("takes the password out of a server URL", () => {
-    expect(splitUrlPassword("postgres://dana:s3cret@db.example:5432/citizen")).toEqual(["postgres://dana@db.example:5432/citizen", true]);
-    expect(splitUrlPassword("postgres://:pw@db.example/citizen")).toEqual(["postgres://db.example/citizen", true]);
-    expect(splitUrlPassword("postgres://dana@db.example/citizen")).toEqual(["postgres://dana@db.example/citizen", false]);
-    expect(splitUrlPassword("postgres://db.example/citizen?user=x")).toEqual(["postgres://db.example/citizen?user=x", false]);
   });
 });

@@ -1,4 +1,25 @@
-// English message catalog. `he.ts` must have exactly the same keys (a test checks).
+// English message catalog. `he.ts` must have exactly the same keys (its type
+// says so). Every code the core can send has its sentence here, or `tsc`
+// fails: the keys below are required for each member of the generated unions.
+import type { ApproveBlock } from "../bindings/ApproveBlock";
+import type { ApproveStep } from "../bindings/ApproveStep";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { FileStatus } from "../bindings/FileStatus";
+import type { IssueCode } from "../bindings/IssueCode";
+import type { SubmitBlock } from "../bindings/SubmitBlock";
+import type { Route } from "../screens";
+
+/** Keys `en` (and so `he`) must hold: one per code of every closed set the core sends. */
+export type RequiredKey =
+  | `error.${ErrorCode}`
+  | `code.${IssueCode}`
+  | `issue.${Exclude<IssueCode, "type" | "israeli_id">}`
+  | `submit.blocked.${SubmitBlock}`
+  | `approvals.blocked.${ApproveBlock}`
+  | `status.${FileStatus}`
+  | `step.${ApproveStep}`
+  | `nav.${Route}`;
+
 export const en = {
   "app.title": "Citizen DB",
   "nav.load": "Load",
@@ -68,9 +89,7 @@ export const en = {
   "submit.blocked.needs_dataset": "Choose the file's dataset first.",
   "submit.blocked.unusable": "The file could not be read.",
   "submit.blocked.offline": "Offline: submitting needs the database.",
-  "submit.blocked.errors": "The file has errors; fix them and validate again.",
   "submit.blocked.invalid": "The file has errors; fix them and validate again.",
-  "submit.blocked.too_many_invalid": "More invalid rows than the contract tolerates.",
   "submit.blocked.period_required": "Enter the period first.",
   "summary.rows": "Rows",
   "summary.valid": "Valid rows",
@@ -262,9 +281,13 @@ export const en = {
   "error.invalid_file": "The file is not a readable spreadsheet.",
   "error.bad_period": "The period is not in the dataset's form (e.g. 2026-11).",
   "error.unsafe_contract_change": "The contract change would lose data: {message}",
-  "error.keyring": "No system keyring is available to remember the password.",
   "error.sign_in": "Sign-in failed: {message}",
   "error.cancelled": "Cancelled.",
+  "error.file_not_open": "The file is no longer open; open it again.",
+  "error.offline": "Not connected to the database: {message}",
+  "error.settings": "Could not save the settings: {reason}",
+  "error.unreadable": "{file} cannot be read: {reason}",
+  "error.internal": "Internal error: {message}",
   "signin.title": "Signed out.",
   "signin.detail": "Validation, preview and error reports work without signing in; sign in to submit, approve and see versions.",
   "demo.banner": "Demo logins exist on this database.",
@@ -276,6 +299,6 @@ export const en = {
   "settings.urlPasswordSession": "The password in the server URL is kept for this session only (no system keyring); it was not saved.",
   "error.sign_in_required": "Sign in first: {message}",
   "error.keyring_unavailable": "No system keyring is available to remember the password.",
-} as const;
+} as const satisfies { readonly [K in RequiredKey]: string } & { readonly [key: string]: string };
 
 export type MessageKey = keyof typeof en;

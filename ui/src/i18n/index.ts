@@ -1,7 +1,7 @@
 // Message catalogs, the current language, and Intl formatting. Every string
 // the UI shows comes from `he.ts` / `en.ts` through `t`.
 import type { Language } from "../appearance";
-import { isErrorPayload, type ErrorPayload } from "../backend";
+import { isErrorPayload, type IssueCode } from "../backend";
 import { en, type MessageKey } from "./en";
 import { he } from "./he";
 
@@ -41,15 +41,16 @@ export function t(key: MessageKey, params?: Record<string, unknown>): string {
   return interpolate(catalogs[current][key], params);
 }
 
-/** Translation of a SPEC §4 issue code, or the code itself when unknown. */
-export function issueCodeLabel(code: string): string {
-  const key = `code.${code}`;
+/** Translation of a SPEC §4 issue code (the code itself when a stored report
+ * holds one this UI does not know). */
+export function issueCodeLabel(code: IssueCode): string {
+  const key = `code.${code}` as const;
   return hasKey(key) ? t(key) : code;
 }
 
 /** What an issue message is made from: a report `Issue` or a grid `CellIssue`. */
 export interface IssueText {
-  code: string;
+  code: IssueCode;
   column: string | null;
   value: string | null;
   message: string;
@@ -100,14 +101,14 @@ export function statusLabel(status: string): string {
   return hasKey(key) ? t(key) : status;
 }
 
-/** A rejected command's message in the current language, by `code` with `params`. */
+/** A rejected command's message in the current language, by `code` with
+ * `params` (every `ErrorCode` has a sentence: the catalogs' type requires it;
+ * `error.unknown` only for a code from a newer core than this UI). */
 export function translateError(error: unknown): string {
   if (isErrorPayload(error)) {
-    const payload: ErrorPayload = error;
-    const key = `error.${payload.code}`;
-    const params = { ...(payload.params ?? {}), message: payload.message };
-    if (hasKey(key)) return t(key, params);
-    return t("error.unknown", params);
+    const key = `error.${error.code}` as const;
+    const params = { ...(error.params ?? {}), message: error.message };
+    return hasKey(key) ? t(key, params) : t("error.unknown", params);
   }
   if (error instanceof Error) return error.message;
   return String(error);

@@ -1,10 +1,10 @@
 // Approvals: the pending queue and a request page with its validation summary,
 // change preview, row-count history, and Approve / Reject.
 import { lineChart } from "../charts";
-import { isOnline, isSupervisor, type AppContext, type Screen } from "../context";
+import { isOnline, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
-import { formatDateTime, formatNumber, issueCodeLabel, issueMessage, statusLabel, t, translateError, tx } from "../i18n";
-import type { RequestDetail, RequestView } from "../backend";
+import { formatDateTime, formatNumber, issueCodeLabel, issueMessage, statusLabel, t, translateError } from "../i18n";
+import type { ApproveBlock, RequestDetail, RequestView } from "../backend";
 import type { ChangedRowView } from "../bindings/ChangedRowView";
 import { errorBox, loading, screenHead, table } from "./common";
 
@@ -39,13 +39,10 @@ export function sampleChanges(row: ChangedRowView): SampleChange[] {
     .filter((change) => change.before !== change.after);
 }
 
-/** May the signed-in user approve this request? (not their own, supervisor, online, pending) */
-export function canApprove(request: RequestView, user: string | null, supervisor: boolean, online: boolean): string | null {
-  if (!online) return "offline";
-  if (!supervisor) return "missing_role";
-  if (request.status !== "pending") return "not_pending";
-  if (user !== null && request.submittedBy.toLowerCase() === user.toLowerCase()) return "four_eyes";
-  return null;
+/** Why the signed-in user may not approve this request, or null: the core's
+ * reason (role, pending, four eyes), else offline when there is no database. */
+export function canApprove(request: RequestView, online: boolean): ApproveBlock | null {
+  return online ? request.approveBlock : "offline";
 }
 
 function warningsText(request: RequestView): string {
@@ -130,11 +127,11 @@ export function approvalsScreen(ctx: AppContext): Screen {
     const back = h("button", { class: "btn", type: "button", "aria-label": t("common.back"), onclick: () => void showList() }, "← ", t("common.back"));
     const refusal = h("div", { class: "refusal", role: "alert" });
     const note = h("textarea", { class: "input", rows: 3, id: "decision-note", "aria-label": t("approvals.note"), "data-testid": "decision-note" });
-    const steps = h("ol", { class: "steps", "aria-label": t("approvals.progress") }, ...APPROVE_STEPS.map((s) => h("li", { "data-step": s }, tx(`step.${s}`))));
+    const steps = h("ol", { class: "steps", "aria-label": t("approvals.progress") }, ...APPROVE_STEPS.map((s) => h("li", { "data-step": s }, t(`step.${s}`))));
     steps.hidden = true;
     const progress = h("progress", { max: APPROVE_STEPS.length, value: 0, "aria-label": t("approvals.progress") });
     progress.hidden = true;
-    const blocked = canApprove(request, ctx.status?.user ?? null, isSupervisor(ctx), isOnline(ctx));
+    const blocked = canApprove(request, isOnline(ctx));
     const approve = h("button", { class: "btn primary", type: "button", "data-testid": "btn-approve", "aria-label": t("approvals.approve") }, t("approvals.approve"));
     const reject = h("button", { class: "btn danger", type: "button", "data-testid": "btn-reject", "aria-label": t("approvals.reject"), disabled: blocked !== null && blocked !== "four_eyes" }, t("approvals.reject"));
     const setBusy = (busy: boolean): void => {
@@ -222,7 +219,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
               { class: "toolbar-group" },
               blocked === null ? approve : null,
               reject,
-              blocked ? h("span", { class: "reason", "data-testid": "approve-reason" }, tx(`approvals.blocked.${blocked}`)) : null,
+              blocked ? h("span", { class: "reason", "data-testid": "approve-reason" }, t(`approvals.blocked.${blocked}`)) : null,
             ),
             progress,
             steps,

@@ -1,6 +1,6 @@
 // The Load screen's state, kept outside the DOM so it survives re-rendering
 // (language change, switching screens) and can be tested on its own.
-import type { ErrorPayload, FileEvent, FileId, FileSummary, GridRowView, OpenedFile, RowFilter } from "../backend";
+import type { ErrorPayload, FileEvent, FileId, FileSummary, GridRowView, OpenedFile, RowFilter, SubmitBlock } from "../backend";
 
 /** The headers and first rows of a file, shown while it is still validating. */
 export interface FilePreview {
@@ -67,7 +67,6 @@ export class LoadState {
     if (!entry) return;
     if (event.kind === "progress") {
       entry.rowsDone = event.rowsDone;
-      entry.file = { ...entry.file, status: "validating" };
     } else if (event.kind === "preview") {
       entry.preview = { headers: event.headers, rows: event.rows };
     } else if (event.kind === "done") {
@@ -77,12 +76,13 @@ export class LoadState {
         ...entry.file,
         status: event.summary.status,
         dataset: event.summary.dataset,
-        period: event.summary.period ?? entry.file.period,
+        period: event.summary.period,
+        submitBlock: event.summary.submitBlock,
       };
     } else {
+      // The core says where the file stands now (needs a dataset, or unusable).
       entry.error = event.error;
-      const status = event.error.code === "dataset_not_recognised" || event.error.code === "unknown_dataset" ? "needs_dataset" : "unusable";
-      entry.file = { ...entry.file, status };
+      entry.file = event.file;
     }
     this.changed(event.fileId);
   }
@@ -91,7 +91,7 @@ export class LoadState {
   revalidating(id: FileId, dataset: string): void {
     const entry = this.entry(id);
     if (!entry) return;
-    entry.file = { ...entry.file, dataset, status: "validating" };
+    entry.file = { ...entry.file, dataset, status: "validating", submitBlock: "validating" };
     entry.summary = null;
     entry.error = null;
     entry.rowsDone = 0;
@@ -111,32 +111,18 @@ export function displayStatus(entry: FileEntry): DisplayStatus {
     case "invalid": {
       const s = entry.summary;
       if (!s) return { kind: "errors", count: 0 };
-      const issues = Object.values(s.summary).reduce((a, b) => a + b, 0) - s.warnings;
-      return { kind: "errors", count: issues > 0 ? issues : s.invalidRows };
+      return { kind: "errors", count: s.errors > 0 ? s.errors : s.invalidRows };
     }
     default:
       return { kind: "valid" };
   }
 }
 
-/** Why "Submit for approval" is disabled, as a message key suffix, or null when it may be used. */
-export function submitBlock(entry: FileEntry | undefined, online: boolean): string | null {
+/** Why "Submit for approval" is disabled, or null when it may be used: the
+ * core's reason for the file, else offline when there is no database. */
+export function submitBlock(entry: FileEntry | undefined, online: boolean): SubmitBlock | null {
   if (!entry) return "no_file";
-  if (entry.file.status === "validating") return "validating";
-  if (entry.file.status === "needs_dataset") return "needs_dataset";
-  if (entry.file.status === "unusable") return "unusable";
-  if (!entry.summary) return "validating";
-  if (entry.summary.submitBlockedReason) return entry.summary.submitBlockedReason;
-  if (!online) return "offline";
-  return null;
-}
-
-/** Issue codes sorted by count, largest first, for the chart and the code filter. */
-export function codesByCount(summary: Record<string, number>): { code: string; count: number }[] {
-  return Object.entries(summary)
-    .map(([code, count]) => ({ code, count }))
-    .filter((c) => c.count > 0)
-    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  return entry.file.submitBlock ?? (online ? null : "offline");
 }
 
 /** A default name for the error report of a file. */

@@ -5,16 +5,16 @@ import { barChart } from "../charts";
 import { isOnline, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { VirtualGrid } from "../grid";
-import { formatNumber, hasKey, issueCodeLabel, issueMessage, language, t, translateError } from "../i18n";
-import type { ContractSummary, FileEvent, FileId, RowFilter } from "../backend";
+import { formatNumber, issueCodeLabel, issueMessage, language, t, translateError } from "../i18n";
+import type { ContractSummary, FileEvent, FileId, RowFilter, SubmitBlock } from "../backend";
 import type { Issue } from "../bindings/Issue";
-import { codesByCount, displayStatus, reportName, submitBlock, type FileEntry, type FilePreview } from "./load-state";
+import { displayStatus, reportName, submitBlock, type FileEntry, type FilePreview } from "./load-state";
 
 const ISSUE_PAGE = 200;
 
-export function blockReason(code: string): string {
-  const key = `submit.blocked.${code}`;
-  return hasKey(key) ? t(key) : hasKey(`error.${code}`) ? translateError({ code, message: code, params: {} }) : code;
+/** Why submit is blocked, in the user's language. */
+export function blockReason(block: SubmitBlock): string {
+  return t(`submit.blocked.${block}`);
 }
 
 export function loadScreen(ctx: AppContext): Screen {
@@ -66,7 +66,7 @@ export function loadScreen(ctx: AppContext): Screen {
   function datasetOptions(): [string, string][] {
     return [
       ["", t("load.datasetNone")],
-      ...contracts.map((c): [string, string] => [c.dataset, language() === "he" && c.title_he ? c.title_he : c.title || c.dataset]),
+      ...contracts.map((c): [string, string] => [c.dataset, language() === "he" && c.titleHe ? c.titleHe : c.title || c.dataset]),
     ];
   }
 
@@ -147,7 +147,7 @@ export function loadScreen(ctx: AppContext): Screen {
         ctx.backend
           .setFilePeriod(id, period)
           .then((opened) => {
-            entry.file = { ...entry.file, period: opened.period };
+            entry.file = opened;
             periodInput.classList.remove("invalid");
             state.changed(id);
           })
@@ -271,11 +271,11 @@ export function loadScreen(ctx: AppContext): Screen {
       card(t("summary.invalid"), summary.invalidRows, "error", "card-invalid"),
       card(t("summary.warnings"), summary.warnings, "warn", "card-warnings"),
     );
-    const codes = codesByCount(summary.summary);
+    const codes = summary.codes;
     const chart =
       codes.length > 0
         ? barChart(
-            codes.map((c) => ({ label: issueCodeLabel(c.code), value: c.count, className: c.code === "unknown_column" || c.code === "row_change" ? "warn" : "error" })),
+            codes.map((c) => ({ label: issueCodeLabel(c.code), value: c.count, className: c.severity === "warning" ? "warn" : "error" })),
             { title: t("load.chartTitle"), format: formatNumber, rtl: language() === "he" },
           )
         : h("p", { class: "muted" }, t("load.noIssues"));
@@ -297,7 +297,8 @@ export function loadScreen(ctx: AppContext): Screen {
       state.filter.column,
     );
     const applyFilter = (): void => {
-      state.filter = { onlyIssues: onlyIssues.checked, code: codeSelect.value || null, column: columnSelect.value || null };
+      const code = codes.find((c) => c.code === codeSelect.value)?.code ?? null;
+      state.filter = { onlyIssues: onlyIssues.checked, code, column: columnSelect.value || null };
       lastJumpRow = 0;
       void grid?.reset();
       void loadIssues(true);

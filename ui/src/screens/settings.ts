@@ -117,11 +117,9 @@ export function settingsScreen(ctx: AppContext): Screen {
   async function save(apply = true): Promise<void> {
     try {
       const saved = await ctx.backend.saveSettings({ ...current });
-      if (current.databaseUrl !== null) {
-        // The password written in the URL is never saved with the settings.
-        const [cleanUrl] = splitUrlPassword(current.databaseUrl);
-        current.databaseUrl = cleanUrl;
-      }
+      // As saved: the password written in a server URL is never kept in it.
+      current.databaseUrl = saved.settings.databaseUrl;
+      current.user = saved.settings.user;
       if (saved.urlPassword === "keyring") ctx.notify(t("settings.urlPasswordKeyring"), "info");
       if (saved.urlPassword === "session") ctx.notify(t("settings.urlPasswordSession"), "info");
     } catch (error) {
@@ -134,16 +132,4 @@ export function settingsScreen(ctx: AppContext): Screen {
 
   const el = h("section", { class: "screen settings", "aria-labelledby": "settings-title" }, screenHead("settings-title", t("nav.settings")), h("div", { class: "settings-grid" }, look, signInForm, dbForm));
   return { el };
-}
-
-/** A server URL without the password of its `user:password@` part, and whether it had one. */
-export function splitUrlPassword(url: string): [string, boolean] {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?@]*)@/i.exec(url);
-  if (!match) return [url, false];
-  const userinfo = match[2] ?? "";
-  const colon = userinfo.indexOf(":");
-  if (colon < 0) return [url, false];
-  const user = userinfo.slice(0, colon);
-  const rest = url.slice(match[0].length);
-  return [`${match[1]}${user === "" ? "" : `${user}@`}${rest}`, true];
 }

@@ -54,11 +54,13 @@ pub enum UrlPassword {
     Session,
 }
 
-/// What saving the settings did with a password in the server URL.
+/// The settings as saved, and what became of a password in the server URL.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SavedSettings {
+    /// What settings.json now holds (the server URL without its password).
+    pub settings: Settings,
     /// `null` when the URL held no password.
     pub url_password: Option<UrlPassword>,
 }
@@ -178,7 +180,7 @@ impl Session {
                 self.db.database(&settings).await?;
             }
         }
-        Ok(SavedSettings { url_password })
+        Ok(SavedSettings { settings, url_password })
     }
 
     /// Submits an opened file for approval, for `period` (else the file's own).
