@@ -97,6 +97,9 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].request_id, pending[0].rows), (submitted.request_id, 25));
     assert_eq!(pending[0].submitted_by, "clerk");
+    assert_eq!(pending[0].approve_block, None, "another supervisor may approve");
+    let as_clerk = loads::requests(&clerk, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(as_clerk[0].approve_block, Some(loads::ApproveBlock::MissingRole));
     assert!(loads::requests(&supervisor, Some("approved")).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
 
     let detail =
@@ -106,6 +109,7 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     assert_eq!(detail.preview.removed, 0);
     assert!(detail.report.is_some_and(|r| r.rows == 25));
     assert!(detail.history.is_empty());
+    assert_eq!(detail.request.approve_block, None);
 
     let approved =
         pipeline::approve(&supervisor, submitted.request_id, Some("ok")).await.unwrap_or_else(|e| panic!("{e}"));

@@ -774,6 +774,17 @@ mod tests {
     }
 
     #[test]
+    fn submit_is_blocked_until_a_valid_file_has_a_period() {
+        assert_eq!(SubmitBlock::for_file(FileStatus::Valid, Some("2026-11")), None);
+        assert_eq!(SubmitBlock::for_file(FileStatus::Valid, None), Some(SubmitBlock::PeriodRequired));
+        assert_eq!(SubmitBlock::for_file(FileStatus::Valid, Some(" ")), Some(SubmitBlock::PeriodRequired));
+        assert_eq!(SubmitBlock::for_file(FileStatus::Invalid, Some("2026-11")), Some(SubmitBlock::Invalid));
+        assert_eq!(SubmitBlock::for_file(FileStatus::NeedsDataset, None), Some(SubmitBlock::NeedsDataset));
+        assert_eq!(SubmitBlock::for_file(FileStatus::Validating, None), Some(SubmitBlock::Validating));
+        assert_eq!(SubmitBlock::for_file(FileStatus::Unusable, None), Some(SubmitBlock::Unusable));
+    }
+
+    #[test]
     fn periods_are_guessed_from_file_names() {
         assert_eq!(guess_period("welfare_2026-11.xlsx", Period::Monthly).as_deref(), Some("2026-11"));
         assert_eq!(guess_period("רווחה 11.2026.csv", Period::Monthly).as_deref(), Some("2026-11"));

@@ -557,3 +557,18 @@ pub async fn audit(database: &Database, filter: &AuditFilter, limit: i64) -> Res
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ApproveBlock, SUPERVISOR_ROLE};
+
+    #[test]
+    fn only_another_supervisor_may_approve_a_pending_request() {
+        let supervisor = vec!["citizen_clerk".to_owned(), SUPERVISOR_ROLE.to_owned()];
+        let clerk = vec!["citizen_clerk".to_owned()];
+        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &supervisor), None);
+        assert_eq!(ApproveBlock::for_request("pending", "Dana", "dana", &supervisor), Some(ApproveBlock::FourEyes));
+        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &clerk), Some(ApproveBlock::MissingRole));
+        assert_eq!(ApproveBlock::for_request("loaded", "dana", "eli", &supervisor), Some(ApproveBlock::NotPending));
+    }
+}
