@@ -5,10 +5,10 @@ mod output;
 
 use anyhow::Context;
 use citizen_core::contract::{default_contracts_dir, Catalog};
-use citizen_core::db::apply::apply_contracts;
 use citizen_core::db::embedded::{self, Cluster};
 use citizen_core::db::{Database, DbTarget};
 use citizen_core::error::CoreError;
+use citizen_core::ops::apply::apply_contracts;
 use citizen_core::pipeline::{self, queries};
 use citizen_core::report::Status;
 use citizen_core::validate::{recognise, validate_path, Recognition, ValidateOptions};
@@ -409,7 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .dataset
                     .as_deref()
                     .context("the dataset of this file is unknown, so no report can be written; pass --dataset")?;
-                citizen_core::report::export::write_report(out, &files[0], catalog.get(dataset)?, first)?;
+                citizen_core::ops::export::write_report(out, &files[0], catalog.get(dataset)?, first)?;
                 if !json {
                     println!("error report written to {}", out.display());
                 }

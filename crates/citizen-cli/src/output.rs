@@ -3,7 +3,7 @@
 //! a cell can never carry a terminal escape sequence to the user's terminal.
 
 use citizen_core::contract::ContractSummary;
-use citizen_core::db::apply::Applied;
+use citizen_core::ops::apply::Applied;
 use citizen_core::pipeline::queries::{RequestRow, VersionRow};
 use citizen_core::report::{Report, Status};
 

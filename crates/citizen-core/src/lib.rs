@@ -9,10 +9,12 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod grid;
+pub mod ops;
 pub mod pipeline;
 pub mod readers;
 pub mod report;
 pub mod sample;
+pub mod sql;
 pub mod strategy;
 pub mod validate;
 

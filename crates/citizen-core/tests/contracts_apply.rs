@@ -4,7 +4,7 @@
 mod support;
 
 use citizen_core::contract::Catalog;
-use citizen_core::db::apply::{apply_contracts, Applied};
+use citizen_core::ops::apply::{apply_contracts, Applied};
 use citizen_core::error::CoreError;
 use citizen_core::pipeline;
 use support::{id, TestDb};

@@ -5,7 +5,7 @@
 
 mod support;
 
-use citizen_core::db::apply::apply_contracts;
+use citizen_core::ops::apply::apply_contracts;
 use citizen_core::error::{CoreError, Refusal};
 use citizen_core::pipeline::{self, snapshot::Snapshot};
 use sqlx::{AssertSqlSafe, PgPool};

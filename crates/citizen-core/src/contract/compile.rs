@@ -12,7 +12,7 @@ use super::config::{
 use super::{normalise_header, Bound, Column, Contract, SourceOptions};
 use crate::error::ContractProblem;
 use crate::report::Severity;
-use crate::strategy::{DERIVED_SUFFIXES, MAX_DATASET_LEN, MAX_IDENTIFIER_BYTES, SHARED_CORE_OBJECTS, SYSTEM_COLUMNS};
+use crate::sql::{DERIVED_SUFFIXES, MAX_DATASET_LEN, MAX_IDENTIFIER_BYTES, SHARED_CORE_OBJECTS, SYSTEM_COLUMNS};
 use chrono::{NaiveDate, NaiveDateTime};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// Words PostgreSQL reserves. A column may not be called like one of them,
-/// nor like a `crate::strategy::SYSTEM_COLUMNS` name or a `PIPELINE_NAMES` one.
+/// nor like a `crate::sql::SYSTEM_COLUMNS` name or a `PIPELINE_NAMES` one.
 const RESERVED_NAMES: &[&str] = &[
     "all",
     "analyse",
@@ -187,7 +187,7 @@ impl Compiler<'_> {
     }
 
     /// A dataset names `stage.<dataset>`, `core.<dataset>` and the objects in
-    /// `crate::strategy::DERIVED_SUFFIXES`: every one must fit PostgreSQL's 63
+    /// `crate::sql::DERIVED_SUFFIXES`: every one must fit PostgreSQL's 63
     /// bytes (a longer name is cut, and two cut names can become one object),
     /// and none may be taken by another dataset's derived names or by the
     /// objects all datasets share.

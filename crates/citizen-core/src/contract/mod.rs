@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod compile;
 pub mod config;
+pub mod period;
 
 pub use catalog::{default_contracts_dir, Catalog, ContractSummary};
 pub use compile::compile_contract;

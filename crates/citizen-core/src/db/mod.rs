@@ -1,10 +1,11 @@
 //! The database side: which server to use (`DATABASE_URL` or the embedded
-//! default), connecting with retries, migrations, and applying contracts.
+//! default), connecting with retries and migrations. Applying contracts is
+//! an operation above this (`crate::ops::apply`).
 
-pub mod apply;
 pub mod embedded;
 
 use crate::error::CoreError;
+use crate::sql::quote_ident;
 use embedded::Cluster;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool};
@@ -250,9 +251,4 @@ impl Database {
     pub async fn demo_logins_present(&self) -> bool {
         self.demo_logins().await.is_ok_and(|logins| !logins.is_empty())
     }
-}
-
-/// Quotes an SQL identifier.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -230,7 +230,7 @@ impl Session {
         };
         let out = out.to_path_buf();
         let written = tokio::task::spawn_blocking(move || {
-            crate::report::export::write_report(&out, &file.path, catalog.get(&dataset)?, &report)
+            crate::ops::export::write_report(&out, &file.path, catalog.get(&dataset)?, &report)
         })
         .await;
         written.map_err(|e| CoreError::Internal { message: format!("writing the report: {e}") })?

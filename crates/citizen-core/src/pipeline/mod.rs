@@ -10,7 +10,8 @@ pub mod queries;
 pub mod snapshot;
 pub mod stage;
 
-use crate::contract::{Contract, Period};
+use crate::contract::period::check_period;
+use crate::contract::Contract;
 use crate::db::{with_retry, Database};
 use crate::error::{CoreError, Refusal};
 use crate::report::{Issue, Report, Severity, Status};
@@ -40,31 +41,6 @@ pub struct Approved {
     pub version_id: i64,
     pub version: i32,
     pub rows: i64,
-}
-
-/// Checks a period against the dataset's cadence: `2026-11`, `2026-Q4`, `2026`, `none`.
-pub fn check_period(contract: &Contract, period: &str) -> Result<(), CoreError> {
-    let bytes = period.as_bytes();
-    let year_ok = |b: &[u8]| b.len() >= 4 && b[..4].iter().all(u8::is_ascii_digit);
-    let (ok, kind, example) = match contract.period {
-        Period::Monthly => (
-            bytes.len() == 7 && year_ok(bytes) && bytes[4] == b'-' && matches!(period[5..].parse::<u32>(), Ok(1..=12)),
-            "monthly",
-            "YYYY-MM, e.g. 2026-11",
-        ),
-        Period::Quarterly => (
-            bytes.len() == 7 && year_ok(bytes) && &period[4..6] == "-Q" && matches!(bytes[6], b'1'..=b'4'),
-            "quarterly",
-            "YYYY-Qn, e.g. 2026-Q4",
-        ),
-        Period::Yearly => (bytes.len() == 4 && year_ok(bytes), "yearly", "YYYY, e.g. 2026"),
-        Period::None => (period == "none", "period-less", "none"),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(CoreError::BadPeriod { period: period.to_owned(), kind: kind.to_owned(), example: example.to_owned() })
-    }
 }
 
 async fn log_step(

@@ -3,8 +3,9 @@
 //! rows, computed inside PostgreSQL with one full join on the contract's keys.
 
 use crate::contract::{Contract, Strategy};
-use crate::db::{quote_ident, Database};
+use crate::db::Database;
 use crate::error::CoreError;
+use crate::sql::quote_ident;
 use crate::strategy::{core_table, stage_table};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};

@@ -1,7 +1,6 @@
 //! The validation report of SPEC §4: what a clerk sees and what `--json` prints.
-//! Codes are stable API; the UI translates by code.
-
-pub mod export;
+//! Codes are stable API; the UI translates by code. These are types only: the
+//! export of a report for its sender is an operation (`crate::ops::export`).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

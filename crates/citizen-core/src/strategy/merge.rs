@@ -8,7 +8,7 @@ use super::{
     StrategySql, HISTORY_VERSION_SUFFIX, KEY_SUFFIX,
 };
 use crate::contract::Contract;
-use crate::db::quote_ident;
+use crate::sql::quote_ident;
 
 pub(super) fn sql(contract: &Contract) -> StrategySql {
     let core = core_table(contract);

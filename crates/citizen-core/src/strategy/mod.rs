@@ -8,7 +8,7 @@ mod merge;
 mod rebuild;
 
 use crate::contract::{ColumnType, Contract, Strategy};
-use crate::db::quote_ident;
+use crate::sql::{quote_ident, CURRENT_SUFFIX, HISTORY_SUFFIX, HISTORY_VERSION_SUFFIX, KEY_SUFFIX, VERSION_SUFFIX};
 
 /// Everything the database needs for one dataset's strategy.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,53 +45,6 @@ pub fn sql_type(column_type: ColumnType) -> &'static str {
         ColumnType::Text | ColumnType::Code | ColumnType::IsraeliId | ColumnType::Phone | ColumnType::Email => "text",
     }
 }
-
-/// PostgreSQL's limit on an identifier, in bytes (`NAMEDATALEN - 1`): a longer
-/// name is silently cut, so two long names could become the same object.
-pub const MAX_IDENTIFIER_BYTES: usize = 63;
-
-/// Suffix of the view `core.<dataset>_current`.
-pub const CURRENT_SUFFIX: &str = "_current";
-/// Suffix of the merge history table `core.<dataset>_history`.
-pub const HISTORY_SUFFIX: &str = "_history";
-/// Suffix of the merge key index `core.<dataset>_key`.
-pub const KEY_SUFFIX: &str = "_key";
-/// Suffix of the rebuild/append version index `core.<dataset>_version`.
-pub const VERSION_SUFFIX: &str = "_version";
-/// Suffix of the merge history's version index `core.<dataset>_history_version`.
-pub const HISTORY_VERSION_SUFFIX: &str = "_history_version";
-
-/// Every suffix the strategies append to a dataset name to name an object in
-/// schema `core` (tables, views and indexes share one namespace there).
-pub const DERIVED_SUFFIXES: [&str; 5] =
-    [CURRENT_SUFFIX, HISTORY_SUFFIX, KEY_SUFFIX, VERSION_SUFFIX, HISTORY_VERSION_SUFFIX];
-
-/// Objects in schema `core` that the migrations create for every dataset
-/// together; no dataset may be called like one of them.
-pub const SHARED_CORE_OBJECTS: [&str; 2] = ["phone_numbers", "phone_numbers_current"];
-
-/// The longest dataset name (in bytes, which for `[a-z0-9_]` is characters)
-/// whose every derived name still fits in `MAX_IDENTIFIER_BYTES`.
-pub const MAX_DATASET_LEN: usize = MAX_IDENTIFIER_BYTES - longest_suffix();
-
-const fn longest_suffix() -> usize {
-    let mut longest = 0;
-    let mut i = 0;
-    while i < DERIVED_SUFFIXES.len() {
-        if DERIVED_SUFFIXES[i].len() > longest {
-            longest = DERIVED_SUFFIXES[i].len();
-        }
-        i += 1;
-    }
-    longest
-}
-
-/// The columns the generated tables carry besides the contract's own:
-/// `stage.<dataset>` has `request_id` and `source_row`; core has `version_id`,
-/// `source_row` and (merge) `period`; the merge history adds `op`,
-/// `old_version_id` and `old_source_row`; the `_current` views add `period`.
-pub const SYSTEM_COLUMNS: [&str; 7] =
-    ["request_id", "source_row", "version_id", "period", "op", "old_version_id", "old_source_row"];
 
 /// `<dataset><suffix>` quoted, without its schema (for index names).
 fn derived_ident(contract: &Contract, suffix: &str) -> String {
@@ -226,6 +179,7 @@ pub fn phone_rows_select(contract: &Contract, current: bool) -> Option<String> {
 mod tests {
     use super::*;
     use crate::contract::compile_contract;
+    use crate::sql::{DERIVED_SUFFIXES, MAX_DATASET_LEN, MAX_IDENTIFIER_BYTES};
     use std::path::Path;
 
     fn contract(dataset: &str, strategy: &str) -> Contract {

@@ -6,7 +6,8 @@
 
 use citizen_core::contract::Catalog;
 use citizen_core::db::embedded::{AttachedServer, Cluster, PORT, SUPERUSER};
-use citizen_core::db::{apply::apply_contracts, Database};
+use citizen_core::db::Database;
+use citizen_core::ops::apply::apply_contracts;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool};
 use std::path::{Path, PathBuf};

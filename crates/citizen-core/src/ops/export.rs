@@ -5,10 +5,10 @@
 //! nothing is ever written as a formula, and a report is written to a temporary
 //! file and renamed into place, so a failure never leaves half a report behind.
 
-use super::{Issue, Report, Severity, Status};
 use crate::contract::Contract;
 use crate::error::CoreError;
 use crate::readers::{open_table, CellRef, Table};
+use crate::report::{Issue, Report, Severity, Status};
 use crate::validate::header::{header_score, map_headers};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Note, Workbook, Worksheet, XlsxError};

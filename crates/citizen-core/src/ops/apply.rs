@@ -3,9 +3,10 @@
 //! everywhere; anything that could lose or misread data (a changed type, a
 //! changed strategy or merge keys) is refused with the reason.
 
-use super::{quote_ident, Database};
 use crate::contract::{Catalog, Contract};
+use crate::db::Database;
 use crate::error::CoreError;
+use crate::sql::quote_ident;
 use crate::strategy::{sql_type, stage_table, strategy_sql};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
