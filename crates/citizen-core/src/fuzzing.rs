@@ -40,6 +40,13 @@ pub fn tolerate_caught_library_panics() {
     }));
 }
 
+/// Whether known findings are to be passed over (`CITIZEN_FUZZ_LENIENT` set),
+/// to look for others behind them.
+fn lenient() -> bool {
+    static LENIENT: OnceLock<bool> = OnceLock::new();
+    *LENIENT.get_or_init(|| std::env::var_os("CITIZEN_FUZZ_LENIENT").is_some())
+}
+
 /// A private scratch directory for the files the readers need on disk, in
 /// memory when `/dev/shm` exists.
 fn scratch(name: &str) -> PathBuf {
@@ -131,6 +138,14 @@ pub fn xml_scan(data: &[u8]) {
         _ => 256 * 1024 - 3,
     };
     let chunked = scan_events(Chunked { data: xml, chunk }, limit);
+    // Known (issue 11): the search for an entity's `;` goes as far as the
+    // bytes already read, so an `&` far from its `;` is refused or not by the
+    // read sizes. CITIZEN_FUZZ_LENIENT looks past it for other differences.
+    let entity =
+        |outcome: &Option<String>| outcome.as_deref().is_some_and(|e| e.contains("an '&' that starts no entity"));
+    if whole != chunked && (entity(&whole.1) || entity(&chunked.1)) && lenient() {
+        return;
+    }
     assert_eq!(whole, chunked, "read {chunk} bytes at a time");
 }
 
@@ -276,11 +291,11 @@ pub fn xlsx_differential(data: &[u8]) {
             assert!(same_rows(&fast, &slow), "different cells:\nfast path {fast:?}\ncalamine  {slow:?}")
         }
         (Err(_), Err(_)) => {}
-        // Known (issue 11): the fast path does not check that end tags match,
-        // so XML that calamine refuses as ill-formed may still read. Set
-        // CITIZEN_FUZZ_XLSX_LENIENT to look past it for other differences.
-        (Ok(_), Err(ReadError::Unreadable { message }))
-            if message.contains("ill-formed document") && std::env::var_os("CITIZEN_FUZZ_XLSX_LENIENT").is_some() => {}
+        // Known (issue 11): the fast path checks less of the XML than calamine
+        // (end tags that match, quotes that close, UTF-8 in what it skips), so
+        // a part calamine refuses may still read. CITIZEN_FUZZ_LENIENT looks
+        // past those for other differences.
+        (Ok(_), Err(ReadError::Unreadable { message })) if message.contains("Xml error") && lenient() => {}
         (fast, slow) => panic!("one path refused the file:\nfast path {fast:?}\ncalamine  {slow:?}"),
     }
 }
@@ -332,6 +347,10 @@ pub fn csv_differential(data: &[u8]) {
     };
     let none = |_: &[CellRef<'_>]| 0;
     let opened = readers::csv::open(&path, &options, &none);
+    let sniffed = || {
+        let text = String::from_utf8_lossy(text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text));
+        delimiter.unwrap_or_else(|| readers::csv::sniff_delimiter(&text, true))
+    };
     // UTF-16 and UTF-32 byte-order marks win over the declared encoding, and
     // NUL bytes in the right places make text UTF-16 without one.
     let transcoded = text.starts_with(&[0xFF, 0xFE]) || text.starts_with(&[0xFE, 0xFF]) || text.contains(&0);
@@ -351,13 +370,16 @@ pub fn csv_differential(data: &[u8]) {
             if transcoded {
                 return;
             }
-            let (records, failed) = csv_crate_records(text, delimiter.unwrap_or(b','));
+            let (records, failed) = csv_crate_records(text, sniffed());
+            if lenient() && records.iter().flatten().any(|field| field.starts_with('\u{feff}')) {
+                return;
+            }
             assert!(records.is_empty() && !failed, "a file with rows called empty ({message}): {records:?}");
             return;
         }
         Err(ReadError::Encoding { .. }) => {
             ours_failed = true;
-            used_delimiter = delimiter.unwrap_or(b',');
+            used_delimiter = sniffed();
         }
         // Past a size limit (`ReadError::TooLarge`): a clear refusal, nothing to compare.
         #[allow(unreachable_patterns)]
@@ -385,6 +407,11 @@ pub fn csv_differential(data: &[u8]) {
     let (mut theirs, theirs_failed) = csv_crate_records(text, used_delimiter);
     if let Some(first) = theirs.first_mut() {
         *first = trim_header(std::mem::take(first));
+    }
+    // Known (issue 11): csv_core drops a byte-order mark at the start of the
+    // first record it parses, wherever that record is in the file.
+    if ours != theirs && lenient() && theirs.iter().flatten().any(|field| field.starts_with('\u{feff}')) {
+        return;
     }
     if ours_failed || theirs_failed {
         assert!(ours_failed && theirs_failed, "only one side failed: ours {ours_failed}, csv {theirs_failed}");
