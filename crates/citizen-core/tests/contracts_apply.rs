@@ -4,8 +4,8 @@
 mod support;
 
 use citizen_core::contract::Catalog;
-use citizen_core::ops::apply::{apply_contracts, Applied};
 use citizen_core::error::CoreError;
+use citizen_core::ops::apply::{apply_contracts, Applied};
 use citizen_core::pipeline;
 use support::{id, TestDb};
 

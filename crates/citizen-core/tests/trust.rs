@@ -5,8 +5,8 @@
 
 mod support;
 
-use citizen_core::ops::apply::apply_contracts;
 use citizen_core::error::{CoreError, Refusal};
+use citizen_core::ops::apply::apply_contracts;
 use citizen_core::pipeline::{self, snapshot::Snapshot};
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::BTreeSet;
