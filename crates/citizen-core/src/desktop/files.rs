@@ -8,10 +8,12 @@ use crate::contract::{Catalog, Contract};
 use crate::error::{CoreError, ErrorPayload};
 use crate::grid::GridRow;
 use crate::report::{Issue, IssueCode, Report, Severity, Status};
-use crate::validate::{recognise, validate_file_detailed, Recognition, ValidateOptions, Validation};
+use crate::validate::{
+    display_name, recognise_opened, validate_recognised, Opened, Recognised, Recognition, ValidateOptions, Validation,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -231,6 +233,8 @@ struct Entry {
     period: Option<String>,
     status: FileStatus,
     cancel: Arc<AtomicBool>,
+    /// The table recognition opened, until validation reads on from it.
+    opened: Option<Opened>,
     checked: Option<Checked>,
 }
 
@@ -271,10 +275,10 @@ impl OpenedFiles {
         let mut opened = Vec::with_capacity(paths.len());
         for path in paths {
             let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-            let name = crate::validate::display_name(path);
-            let recognised = recognise(catalog, path);
+            let name = display_name(path);
+            let mut recognised = recognise_opened(catalog, path);
             let (dataset, status, failure) = match &recognised {
-                Ok(contract) => (Some(contract.dataset.clone()), FileStatus::Validating, None),
+                Ok(found) => (Some(found.contract.dataset.clone()), FileStatus::Validating, None),
                 Err(Recognition::Unknown(error)) => (None, FileStatus::NeedsDataset, Some(ErrorPayload::from(error))),
                 Err(Recognition::Unreadable(error)) => {
                     let error =
@@ -282,7 +286,8 @@ impl OpenedFiles {
                     (None, FileStatus::Unusable, Some(ErrorPayload::from(error)))
                 }
             };
-            let period = recognised.as_ref().ok().and_then(|c| guess_period(&name, c.period));
+            let period = recognised.as_ref().ok().and_then(|found| guess_period(&name, found.contract.period));
+            let opened_table = recognised.as_mut().ok().and_then(|found| found.opened.take());
             let entry = Entry {
                 path: path.clone(),
                 name: name.clone(),
@@ -290,6 +295,7 @@ impl OpenedFiles {
                 period: period.clone(),
                 status,
                 cancel: Arc::new(AtomicBool::new(false)),
+                opened: opened_table,
                 checked: None,
             };
             if let Ok(mut entries) = self.entries.write() {
@@ -357,11 +363,11 @@ impl OpenedFiles {
         on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
     ) -> Result<Option<FileSummary>, CoreError> {
         let entry = self.entry(file_id)?;
-        let (path, dataset, cancel) = {
+        let (path, dataset, cancel, opened) = {
             let mut e = locked(&entry);
             e.status = FileStatus::Validating;
             e.checked = None;
-            (e.path.clone(), e.dataset.clone(), e.cancel.clone())
+            (e.path.clone(), e.dataset.clone(), e.cancel.clone(), e.opened.take())
         };
         let Some(dataset) = dataset else { return Ok(None) };
         let contract = catalog.get(&dataset)?;
@@ -378,12 +384,12 @@ impl OpenedFiles {
             cancel: Some(cancel.clone()),
             ..ValidateOptions::default()
         };
-        let validation = validate_file_detailed(&path, contract, &options);
+        let validation = validate_recognised(&path, Recognised { contract, opened }, &options);
         if validation.cancelled {
             locked(&entry).status = FileStatus::Unusable;
-            return Err(CoreError::Cancelled { file: crate::validate::display_name(&path) });
+            return Err(CoreError::Cancelled { file: display_name(&path) });
         }
-        let checked = index(contract, &path, validation);
+        let checked = index(contract, validation);
         let mut e = locked(&entry);
         e.status = match checked.validation.report.status {
             Status::Valid => FileStatus::Valid,
@@ -409,6 +415,7 @@ impl OpenedFiles {
             e.dataset = Some(contract.dataset.clone());
             e.period = guess_period(&e.name, contract.period).or(e.period.take());
             e.status = FileStatus::Validating;
+            e.opened = None;
             e.checked = None;
             e.cancel = Arc::new(AtomicBool::new(false));
             opened_of(file_id, &e)
@@ -582,12 +589,16 @@ fn matching_rows(checked: &Checked, filter: &RowFilter) -> Vec<u64> {
         .collect()
 }
 
-fn index(contract: &Contract, path: &Path, validation: Validation) -> Checked {
-    let score = |row: &[crate::readers::CellRef<'_>]| crate::validate::header::header_score(contract, row);
-    let headers = crate::readers::open_table(path, &contract.source, &score).map(|t| t.headers).unwrap_or_default();
-    let map = crate::validate::header::map_headers(contract, &headers);
-    let sources =
-        contract.columns.iter().zip(&map.sources).filter_map(|(c, s)| s.map(|s| (c.name.clone(), s))).collect();
+/// Indexes a finished validation for the grid, from what validation learned
+/// of the file's headers (the file is not opened again).
+fn index(contract: &Contract, mut validation: Validation) -> Checked {
+    let headers = std::mem::take(&mut validation.headers);
+    let sources = match &validation.header_map {
+        Some(map) => {
+            contract.columns.iter().zip(&map.sources).filter_map(|(c, s)| s.map(|s| (c.name.clone(), s))).collect()
+        }
+        None => HashMap::new(),
+    };
     let mut issues_by_row: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (i, issue) in validation.report.issues.iter().enumerate() {
         if let Some(row) = issue.row {
@@ -656,6 +667,7 @@ fn code_counts(report: &Report) -> Vec<CodeCount> {
 mod tests {
     use super::*;
     use crate::sample::{write_sample, SampleFormat, SampleSpec};
+    use std::path::Path;
     use std::sync::mpsc;
 
     fn catalog() -> Arc<Catalog> {

@@ -80,26 +80,28 @@ impl Default for ValidateOptions {
     }
 }
 
-/// Validates one file. The dataset is `dataset` when given, else recognised
-/// from the file name and headers. An unreadable file yields an `unusable`
-/// report; only an unknown or ambiguous dataset is an error.
+/// Validates one file and returns its report. The dataset is `dataset` when
+/// given, else recognised from the file name and headers; recognition hands
+/// the table it opened on to validation when it can (`recognise_opened`), so
+/// the file is read once. An unreadable file yields an `unusable` report; only
+/// an unknown or ambiguous dataset is an error.
 pub fn validate_path(
     catalog: &Catalog,
     path: &Path,
     dataset: Option<&str>,
     options: &ValidateOptions,
 ) -> Result<Report, CoreError> {
-    let contract = match dataset {
-        Some(name) => catalog.get(name)?,
-        None => match recognise(catalog, path) {
-            Ok(contract) => contract,
+    let recognised = match dataset {
+        Some(name) => Recognised { contract: catalog.get(name)?, opened: None },
+        None => match recognise_opened(catalog, path) {
+            Ok(recognised) => recognised,
             Err(Recognition::Unreadable(error)) => {
                 return Ok(Report::unusable(&display_name(path), None, error.code(), error.to_string()))
             }
             Err(Recognition::Unknown(error)) => return Err(error),
         },
     };
-    Ok(validate_file(path, contract, options))
+    Ok(validate_recognised(path, recognised, options).report)
 }
 
 /// Why a dataset could not be recognised.
@@ -111,35 +113,80 @@ pub enum Recognition {
     Unknown(CoreError),
 }
 
+/// A recognised file: its contract and, when validation can go on reading
+/// it, the table recognition opened.
+pub struct Recognised<'c> {
+    pub contract: &'c Contract,
+    pub opened: Option<Opened>,
+}
+
+/// A table recognition opened, positioned after its header row, with the
+/// dataset it was recognised as: validation of that dataset reads on from
+/// there instead of opening the file again. Holding one keeps the file open.
+pub struct Opened {
+    dataset: String,
+    table: Table,
+}
+
+impl Opened {
+    /// The dataset the table was opened for.
+    pub fn dataset(&self) -> &str {
+        &self.dataset
+    }
+}
+
 /// Recognises a file's dataset: by `match.file_name` when exactly one contract
 /// matches, else by which contract its headers name best.
 pub fn recognise<'c>(catalog: &'c Catalog, path: &Path) -> Result<&'c Contract, Recognition> {
+    recognise_opened(catalog, path).map(|recognised| recognised.contract)
+}
+
+/// Recognises a file's dataset as `recognise` does, and keeps the table it
+/// opened (when it had to open one) if validation would open the same:
+///
+/// - the contract reads the file with the default source options (no sheet,
+///   header row, encoding or delimiter of its own), as recognition does; and
+/// - the header row recognition picked (the best for any candidate) is also
+///   the one this contract's own scoring picks. It is when the contract names
+///   as many headers of that row as the best candidate does: no other row can
+///   then score higher for the contract, and no earlier row as high (the
+///   search keeps the earliest of equal rows, and that row would have won).
+///
+/// Otherwise `opened` is `None` and validation opens the file itself.
+pub fn recognise_opened<'c>(catalog: &'c Catalog, path: &Path) -> Result<Recognised<'c>, Recognition> {
     let by_name = catalog.match_file_name(path);
     if let [only] = by_name.as_slice() {
-        return Ok(only);
+        return Ok(Recognised { contract: only, opened: None });
     }
     let candidates: Vec<&Contract> = if by_name.is_empty() { catalog.contracts.iter().collect() } else { by_name };
     let best_of_all = |row: &[CellRef<'_>]| candidates.iter().map(|c| header_score(c, row)).max().unwrap_or(0);
     let table = open_table(path, &SourceOptions::default(), &best_of_all).map_err(Recognition::Unreadable)?;
     let cells: Vec<CellRef<'_>> = table.headers.iter().map(|h| CellRef::Text(h)).collect();
+    let best = best_of_all(&cells);
     let mut scored: Vec<(usize, &Contract)> = candidates
         .iter()
         .map(|c| (header_score(c, &cells), *c))
         .filter(|(score, c)| *score * 2 >= c.columns.len() && *score > 0)
         .collect();
     scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-    match scored.as_slice() {
-        [(_, only)] => Ok(only),
-        [(first, contract), (second, _), ..] if first > second => Ok(contract),
-        _ => Err(Recognition::Unknown(CoreError::DatasetNotRecognised {
-            file: display_name(path),
-            candidates: if scored.is_empty() {
-                candidates.iter().map(|c| c.dataset.clone()).collect()
-            } else {
-                scored.iter().map(|(_, c)| c.dataset.clone()).collect()
-            },
-        })),
-    }
+    let contract = match scored.as_slice() {
+        [(_, only)] => *only,
+        [(first, contract), (second, _), ..] if first > second => *contract,
+        _ => {
+            return Err(Recognition::Unknown(CoreError::DatasetNotRecognised {
+                file: display_name(path),
+                candidates: if scored.is_empty() {
+                    candidates.iter().map(|c| c.dataset.clone()).collect()
+                } else {
+                    scored.iter().map(|(_, c)| c.dataset.clone()).collect()
+                },
+            }))
+        }
+    };
+    let same_table = contract.source == SourceOptions::default() && header_score(contract, &cells) == best;
+    drop(cells);
+    let opened = same_table.then(|| Opened { dataset: contract.dataset.clone(), table });
+    Ok(Recognised { contract, opened })
 }
 
 /// The file name shown in reports.
@@ -147,7 +194,7 @@ pub fn display_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
-/// Validates one file against a known contract.
+/// The report of `validate_file_detailed`, for callers that need nothing else.
 pub fn validate_file(path: &Path, contract: &Contract, options: &ValidateOptions) -> Report {
     validate_file_detailed(path, contract, options).report
 }
@@ -188,10 +235,20 @@ pub fn unique_sets(contract: &Contract) -> Vec<Vec<usize>> {
     sets
 }
 
-/// A report plus the row numbers the pipeline must leave out when staging.
+/// What one validation learned about a file: the report, the row numbers the
+/// pipeline must leave out when staging, and how the file's table was read
+/// (its headers and their mapping to the contract; the sheet is in
+/// `report.sheet`), so no caller opens the file again to find them.
 #[derive(Debug)]
 pub struct Validation {
     pub report: Report,
+    /// The headers as written (empty when the file could not be opened).
+    pub headers: Vec<String>,
+    /// 1-based spreadsheet row of the header (0 when the file could not be opened).
+    pub header_row: u64,
+    /// Which file column feeds each contract column (`None` when the file
+    /// could not be opened).
+    pub header_map: Option<HeaderMap>,
     /// Rows with errors, recorded while they stay within the contract's
     /// tolerance (beyond it the file is refused anyway).
     pub invalid_row_numbers: Vec<u64>,
@@ -202,13 +259,8 @@ pub struct Validation {
 }
 
 /// Validates an opened table.
-pub fn validate_table(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Report {
-    validate_table_detailed(file, table, contract, options).report
-}
-
-/// Validates an opened table and keeps the invalid row numbers.
-pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
-    let Table { sheet, headers, batches, .. } = table;
+fn validate_table(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
+    let Table { sheet, header_row, headers, batches, .. } = table;
     let map = map_headers(contract, &headers);
     let sets = unique_sets(contract);
     let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
@@ -258,6 +310,9 @@ pub fn validate_table_detailed(file: &str, table: Table, contract: &Contract, op
         }
     }
     validation.cancelled = cancel.is_some_and(|flag| flag.load(Ordering::Relaxed));
+    validation.headers = headers;
+    validation.header_row = header_row;
+    validation.header_map = Some(map);
     validation
 }
 
@@ -738,7 +793,15 @@ impl<'a> Merger<'a> {
             issues,
             issues_truncated: self.truncated,
         };
-        Validation { report, invalid_row_numbers: self.invalid_row_numbers, rows: None, cancelled: false }
+        Validation {
+            report,
+            headers: Vec::new(),
+            header_row: 0,
+            header_map: None,
+            invalid_row_numbers: self.invalid_row_numbers,
+            rows: None,
+            cancelled: false,
+        }
     }
 }
 
@@ -754,17 +817,40 @@ pub fn count_rows(path: &Path, contract: &Contract) -> Result<u64, ReadError> {
     Ok(rows)
 }
 
-/// Validates a file and keeps the invalid row numbers (for staging).
+/// Validates a file against a known contract: the one file entry point. The
+/// file is opened once, and its rows are read once.
 pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &ValidateOptions) -> Validation {
     let score = |row: &[CellRef<'_>]| header_score(contract, row);
     match open_table(path, &contract.source, &score) {
-        Ok(table) => validate_table_detailed(&display_name(path), table, contract, options),
-        Err(error) => {
-            let mut report =
-                Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
-            report.contract_sha256 = Some(contract.sha256.clone());
-            Validation { report, invalid_row_numbers: Vec::new(), rows: None, cancelled: false }
+        Ok(table) => validate_table(&display_name(path), table, contract, options),
+        Err(error) => unopened(path, contract, &error),
+    }
+}
+
+/// Validates a recognised file, reading on from the table recognition opened
+/// when it was opened for this contract's dataset, else opening the file.
+pub fn validate_recognised(path: &Path, recognised: Recognised<'_>, options: &ValidateOptions) -> Validation {
+    let Recognised { contract, opened } = recognised;
+    match opened {
+        Some(opened) if opened.dataset == contract.dataset => {
+            validate_table(&display_name(path), opened.table, contract, options)
         }
+        _ => validate_file_detailed(path, contract, options),
+    }
+}
+
+/// The validation of a file that could not be opened.
+fn unopened(path: &Path, contract: &Contract, error: &ReadError) -> Validation {
+    let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
+    report.contract_sha256 = Some(contract.sha256.clone());
+    Validation {
+        report,
+        headers: Vec::new(),
+        header_row: 0,
+        header_map: None,
+        invalid_row_numbers: Vec::new(),
+        rows: None,
+        cancelled: false,
     }
 }
 
@@ -868,6 +954,29 @@ strategy: rebuild
         assert_eq!(issue_severity(column("phone_1"), IssueCode::Phone), Severity::Warning);
         assert_eq!(issue_severity(column("street_code"), IssueCode::Type), Severity::Error);
         assert_eq!(issue_severity(column("citizen_id"), IssueCode::Required), Severity::Error);
+    }
+
+    #[test]
+    fn recognition_hands_its_table_to_validation() {
+        use crate::sample::{write_sample, SampleFormat, SampleSpec};
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+        let catalog = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (name, format) in [("export.csv", SampleFormat::Csv), ("export.xlsx", SampleFormat::Xlsx)] {
+            let path = temp.path().join(name);
+            let contract = catalog.get("hamal").unwrap_or_else(|e| panic!("{e}"));
+            let spec = SampleSpec { rows: 300, seed: 7, errors_per_code: 1, format };
+            write_sample(contract, &spec, &path).unwrap_or_else(|e| panic!("{e}"));
+            let Ok(recognised) = recognise_opened(&catalog, &path) else { panic!("{name}: not recognised") };
+            assert_eq!(recognised.contract.dataset, "hamal");
+            assert!(recognised.opened.is_some(), "{name}: recognition kept no table");
+            let handed = validate_recognised(&path, recognised, &ValidateOptions::default());
+            let fresh = validate_file_detailed(&path, contract, &ValidateOptions::default());
+            assert_eq!(handed.report, fresh.report, "{name}");
+            assert_eq!((handed.headers, handed.header_row), (fresh.headers, fresh.header_row), "{name}");
+            assert_eq!(handed.invalid_row_numbers, fresh.invalid_row_numbers, "{name}");
+            assert!(handed.header_map.is_some());
+        }
     }
 
     #[test]
