@@ -30,12 +30,12 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     use citizen_core::desktop::files::{
         FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter, SubmitBlock,
     };
-    use citizen_core::desktop::loads::{
+    use citizen_core::desktop::session::{ApproveEvent, SavedSettings, SubmitResult};
+    use citizen_core::desktop::settings::Settings;
+    use citizen_core::desktop::views::{
         ApproveBlock, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView,
         VersionsCalendar,
     };
-    use citizen_core::desktop::session::{ApproveEvent, SavedSettings, SubmitResult};
-    use citizen_core::desktop::settings::Settings;
     use citizen_core::error::ErrorCode;
     use citizen_core::pipeline::Approved;
     use citizen_core::report::{IssueCode, Report};

@@ -1,15 +1,17 @@
 //! The desktop app's database side against a real PostgreSQL server: the lazy
-//! session (offline, sign-in, roles through `pg_has_role`), submit from a
-//! file, the queue and a request's page, versions, the calendar, the
-//! row-count history and the audit log, and their failure paths.
+//! session (offline, sign-in, roles through `pg_has_role`), the screens' reads
+//! after a submit (the queue and a request's page, versions, the calendar, the
+//! row-count history and the audit log), and their failure paths.
 
 mod support;
 
-use citizen_core::desktop::loads::{self, AuditFilter, DbSession};
+use citizen_core::desktop::queries;
+use citizen_core::desktop::session::DbSession;
 use citizen_core::desktop::settings::Settings;
+use citizen_core::desktop::views::{ApproveBlock, AuditFilter};
 use citizen_core::error::{CoreError, Refusal};
 use citizen_core::pipeline;
-use support::{welfare_csv, TestDb};
+use support::{submit, welfare_csv, TestDb};
 
 fn settings(url: String, user: Option<&str>) -> Settings {
     Settings { database_url: Some(url), user: user.map(str::to_owned), ..Settings::default() }
@@ -84,26 +86,23 @@ async fn the_embedded_default_starts_signed_out() {
 #[tokio::test]
 async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     let db = TestDb::new().await;
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("welfare_2026-10.csv", &welfare_csv(25, |_| "פעיל"));
 
-    let submitted = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "2026-10")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &db.contract("welfare_patients"), &file, "2026-10").await;
     assert_eq!(submitted.staged_rows, 25);
 
-    let pending = loads::requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    let pending = queries::requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].request_id, pending[0].rows), (submitted.request_id, 25));
     assert_eq!(pending[0].submitted_by, "clerk");
     assert_eq!(pending[0].approve_block, None, "another supervisor may approve");
-    let as_clerk = loads::requests(&clerk, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(as_clerk[0].approve_block, Some(loads::ApproveBlock::MissingRole));
-    assert!(loads::requests(&supervisor, Some("approved")).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let as_clerk = queries::requests(&clerk, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(as_clerk[0].approve_block, Some(ApproveBlock::MissingRole));
+    assert!(queries::requests(&supervisor, Some("approved")).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
 
     let detail =
-        loads::request_detail(&supervisor, &db.catalog, submitted.request_id).await.unwrap_or_else(|e| panic!("{e}"));
+        queries::request_detail(&supervisor, &db.catalog, submitted.request_id).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(detail.request.dataset, "welfare_patients");
     assert_eq!(detail.preview.added, 25);
     assert_eq!(detail.preview.removed, 0);
@@ -115,18 +114,19 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
         pipeline::approve(&supervisor, submitted.request_id, Some("ok")).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((approved.version, approved.rows), (1, 25));
 
-    let versions = loads::versions(&supervisor, "welfare_patients", "2026-10").await.unwrap_or_else(|e| panic!("{e}"));
+    let versions =
+        queries::versions(&supervisor, "welfare_patients", "2026-10").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(versions.len(), 1);
     assert!(versions[0].active);
     assert_eq!((versions[0].version, versions[0].rows), (1, 25));
     assert_eq!(versions[0].submitted_by, "clerk");
     assert_eq!(versions[0].approved_by.as_deref(), Some("supervisor"));
 
-    let history = loads::row_count_history(&supervisor, "welfare_patients").await.unwrap_or_else(|e| panic!("{e}"));
+    let history = queries::row_count_history(&supervisor, "welfare_patients").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].period.as_str(), history[0].rows), ("2026-10", 25));
 
-    let calendar = loads::calendar(&supervisor, &db.catalog, 3).await.unwrap_or_else(|e| panic!("{e}"));
+    let calendar = queries::calendar(&supervisor, &db.catalog, 3).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(calendar.periods.contains(&"2026-10".to_owned()), "{:?}", calendar.periods);
     assert_eq!(calendar.datasets.len(), db.catalog.contracts.len());
     assert_eq!(calendar.cells.len(), calendar.datasets.len() * calendar.periods.len());
@@ -138,39 +138,36 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     assert_eq!((cell.version, cell.rows), (Some(1), Some(25)));
     assert!(calendar.cells.iter().filter(|c| c.version.is_some()).count() == 1);
 
-    let everything = loads::audit(&supervisor, &AuditFilter::default(), 100).await.unwrap_or_else(|e| panic!("{e}"));
+    let everything = queries::audit(&supervisor, &AuditFilter::default(), 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(everything.len() >= 2, "{everything:?}");
     assert!(everything.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     let by_supervisor = AuditFilter { actor: Some("supervisor".to_owned()), ..AuditFilter::default() };
-    let mine = loads::audit(&supervisor, &by_supervisor, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    let mine = queries::audit(&supervisor, &by_supervisor, 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(!mine.is_empty() && mine.iter().all(|a| a.actor == "supervisor"));
     let nobody = AuditFilter { actor: Some("nobody".to_owned()), ..AuditFilter::default() };
-    assert!(loads::audit(&supervisor, &nobody, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
-    let limited = loads::audit(&supervisor, &AuditFilter::default(), 1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(queries::audit(&supervisor, &nobody, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let limited = queries::audit(&supervisor, &AuditFilter::default(), 1).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(limited.len(), 1);
 }
 
 #[tokio::test]
 async fn failure_paths_are_clear_errors() {
     let db = TestDb::new().await;
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
 
-    match loads::request_detail(&supervisor, &db.catalog, 999_999).await {
+    match queries::request_detail(&supervisor, &db.catalog, 999_999).await {
         Err(CoreError::Refused { reason: Refusal::NotFound, .. }) => {}
         other => panic!("expected not found, got {other:?}"),
     }
     let file = db.write("welfare.csv", &welfare_csv(3, |_| "פעיל"));
-    let bad_period = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "Q9").await;
+    let contract = db.contract("welfare_patients");
+    let bad_period = pipeline::submit(&clerk, &contract, &file, "Q9").await;
     assert_eq!(bad_period.map(|s| s.request_id).expect_err("bad period").code(), "bad_period");
-    let unknown = loads::submit(&clerk, &db.catalog, &file, "no_such_dataset", "2026-10").await;
-    assert!(unknown.is_err());
+    assert!(db.catalog.get("no_such_dataset").is_err(), "an unknown dataset has no contract to submit with");
     // A clerk cannot approve.
-    let submitted = loads::submit(&clerk, &db.catalog, &file, "welfare_patients", "2026-11")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     let refused = pipeline::approve(&clerk, submitted.request_id, None).await;
     assert!(matches!(refused, Err(CoreError::Refused { .. })), "{refused:?}");
     let bad_filter = AuditFilter { from: Some("not a date".to_owned()), ..AuditFilter::default() };
-    assert!(loads::audit(&supervisor, &bad_filter, 10).await.is_err());
+    assert!(queries::audit(&supervisor, &bad_filter, 10).await.is_err());
 }

@@ -1,10 +1,11 @@
 //! Database commands (sign-in, submit, approvals, versions, activity,
 //! settings): adapters of a line or two over `citizen_core::desktop`.
 
-use citizen_core::desktop::loads::{self, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView};
-use citizen_core::desktop::loads::{VersionView, VersionsCalendar};
+use citizen_core::desktop::queries;
 use citizen_core::desktop::session::{ApproveEvent, SavedSettings, Session, SubmitResult};
 use citizen_core::desktop::settings::Settings;
+use citizen_core::desktop::views::{AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView};
+use citizen_core::desktop::views::{VersionView, VersionsCalendar};
 use citizen_core::pipeline::{self, Approved};
 use citizen_core::ErrorPayload;
 use tauri::ipc::Channel;
@@ -49,7 +50,7 @@ pub async fn list_requests(
     state: State<'_, Session>,
     status: Option<String>,
 ) -> Result<Vec<RequestView>, ErrorPayload> {
-    Ok(loads::requests(&state.database().await?, status.as_deref()).await?)
+    Ok(queries::requests(&state.database().await?, status.as_deref()).await?)
 }
 
 /// A request page.
@@ -79,7 +80,7 @@ pub async fn reject_request(state: State<'_, Session>, request_id: i64, note: St
 #[tauri::command]
 pub async fn versions_calendar(state: State<'_, Session>, months: u32) -> Result<VersionsCalendar, ErrorPayload> {
     let catalog = state.catalog()?;
-    Ok(loads::calendar(&state.database().await?, &catalog, months).await?)
+    Ok(queries::calendar(&state.database().await?, &catalog, months).await?)
 }
 
 /// Versions of a dataset and period.
@@ -89,7 +90,7 @@ pub async fn list_versions(
     dataset: String,
     period: String,
 ) -> Result<Vec<VersionView>, ErrorPayload> {
-    Ok(loads::versions(&state.database().await?, &dataset, &period).await?)
+    Ok(queries::versions(&state.database().await?, &dataset, &period).await?)
 }
 
 /// Re-activates an earlier version.
@@ -110,7 +111,7 @@ pub async fn audit_log(
     filter: AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditView>, ErrorPayload> {
-    Ok(loads::audit(&state.database().await?, &filter, limit).await?)
+    Ok(queries::audit(&state.database().await?, &filter, limit).await?)
 }
 
 /// The settings.

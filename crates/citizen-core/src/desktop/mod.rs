@@ -1,11 +1,13 @@
 //! What the desktop app keeps between commands, with no Tauri in it: the
-//! session that holds it all and carries the app's operations (`session`),
-//! the opened files (`files`), the settings file (`settings`), the database
-//! session with the screens' queries (`loads`), the remembered password in the
-//! OS keyring (`secrets`). The app's commands adapt `session::Session`.
+//! session that holds it all and carries the app's operations, with the
+//! signed-in database connection (`session`), the shapes sent to the UI
+//! (`views`), the screens' reads (`queries`), the opened files (`files`), the
+//! settings file (`settings`), the remembered password in the OS keyring
+//! (`secrets`). The app's commands adapt `session::Session`.
 
 pub mod files;
-pub mod loads;
+pub mod queries;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod views;

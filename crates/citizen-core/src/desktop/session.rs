@@ -1,14 +1,16 @@
 //! One desktop app session, with no Tauri in it: the contracts, the opened
-//! files, the settings and the database session, and every operation of the
-//! app that is more than a single call (sign-in, settings, submit, approve,
-//! export). The app's commands are adapters of a line or two over this.
+//! files, the settings and the database session (`DbSession`: the signed-in
+//! connection, opened lazily), and every operation of the app that is more
+//! than a single call (sign-in, settings, submit, approve, export). The app's
+//! commands are adapters of a line or two over this.
 
 use super::files::OpenedFiles;
-use super::loads::{self, ConnectionStatus, DbSession, RequestDetail};
+use super::queries;
 use super::secrets;
 use super::settings::{load_settings, save_settings, split_url_password, Settings};
+use super::views::{ConnectionStatus, RequestDetail};
 use crate::contract::{default_contracts_dir, Catalog};
-use crate::db::Database;
+use crate::db::{Database, DbTarget};
 use crate::error::CoreError;
 use crate::pipeline::{self, Approved};
 use crate::report::Issue;
@@ -201,7 +203,7 @@ impl Session {
     /// A request page (the request, its report, what approving changes, the history).
     pub async fn request_detail(&self, request_id: i64) -> Result<RequestDetail, CoreError> {
         let catalog = self.catalog()?;
-        loads::request_detail(&self.database().await?, &catalog, request_id).await
+        queries::request_detail(&self.database().await?, &catalog, request_id).await
     }
 
     /// Approves a request (transform and publish in the database); a blank
@@ -234,5 +236,139 @@ impl Session {
         })
         .await;
         written.map_err(|e| CoreError::Internal { message: format!("writing the report: {e}") })?
+    }
+}
+
+/// How long the app waits for the database before it reports offline (the
+/// banner must not hang on a server that drops packets).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The signed-in database session of the app; connects lazily.
+#[derive(Default)]
+pub struct DbSession {
+    database: tokio::sync::RwLock<Option<Database>>,
+    /// The password typed at sign-in, kept in memory for this run (a remembered
+    /// one is read from the OS keyring, see `secrets`).
+    password: std::sync::Mutex<Option<String>>,
+}
+
+fn target(settings: &Settings, password: Option<String>) -> DbTarget {
+    let env_user = std::env::var("CITIZEN_DB_USER").ok().filter(|u| !u.is_empty());
+    let env_password = std::env::var("CITIZEN_DB_PASSWORD").ok();
+    if let Some(url) = settings.database_url.clone().filter(|u| !u.trim().is_empty()) {
+        // The login typed at sign-in wins over one written in the URL.
+        return match settings.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(user) => DbTarget::Url(with_login(&url, user, password.as_deref())),
+            None => DbTarget::Url(url),
+        };
+    }
+    DbTarget::from_env(env_user.or(settings.user.clone()), env_password.or(password))
+}
+
+/// `url` with its `user:password@` replaced (percent-encoded).
+fn with_login(url: &str, user: &str, password: Option<&str>) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let login = match password {
+        Some(password) => format!("{}:{}", encode(user), encode(password)),
+        None => encode(user),
+    };
+    format!("{scheme}://{login}@{host}")
+}
+
+impl DbSession {
+    /// The connection, opened on first use.
+    pub async fn database(&self, settings: &Settings) -> Result<Database, CoreError> {
+        if let Some(database) = self.database.read().await.clone() {
+            return Ok(database);
+        }
+        let mut password = self.password.lock().ok().and_then(|p| p.clone());
+        if password.is_none() {
+            if let Some(user) = settings.user.as_deref().filter(|u| !u.is_empty()) {
+                password = super::secrets::remembered_password(user).await;
+            }
+        }
+        let target = target(settings, password);
+        let connecting = Database::connect(&target);
+        let database =
+            tokio::time::timeout(CONNECT_TIMEOUT, connecting).await.map_err(|_| CoreError::Unreachable {
+                message: format!("no answer from the database within {} s", CONNECT_TIMEOUT.as_secs()),
+            })??;
+        *self.database.write().await = Some(database.clone());
+        Ok(database)
+    }
+
+    /// Signs in as another login: the next command reconnects with it.
+    pub async fn sign_in(&self, settings: &Settings, password: &str) -> Result<ConnectionStatus, CoreError> {
+        self.sign_out(Some(password.to_owned())).await;
+        self.database(settings).await?;
+        Ok(self.status(settings).await)
+    }
+
+    /// Closes the connection and forgets the password of this run (`password`
+    /// replaces it: one moved out of a server URL, say). The next command
+    /// signs in again.
+    pub async fn sign_out(&self, password: Option<String>) {
+        if let Ok(mut slot) = self.password.lock() {
+            *slot = password;
+        }
+        if let Some(old) = self.database.write().await.take() {
+            old.pool.close().await;
+        }
+    }
+
+    /// Whether the database answers, as whom, with which roles.
+    pub async fn status(&self, settings: &Settings) -> ConnectionStatus {
+        let mode = if settings.database_url.is_some() || std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+            "server"
+        } else {
+            "embedded"
+        };
+        match self.database(settings).await {
+            Ok(database) => match queries::roles(&database).await {
+                Ok(roles) => ConnectionStatus {
+                    mode: mode.to_owned(),
+                    connected: true,
+                    user: Some(database.user.clone()),
+                    roles,
+                    message: None,
+                    needs_sign_in: false,
+                    demo_logins: database.demo_logins_present().await,
+                },
+                Err(error) => {
+                    *self.database.write().await = None;
+                    ConnectionStatus {
+                        mode: mode.to_owned(),
+                        connected: false,
+                        user: None,
+                        roles: Vec::new(),
+                        message: Some(error.to_string()),
+                        needs_sign_in: false,
+                        demo_logins: false,
+                    }
+                }
+            },
+            Err(error) => ConnectionStatus {
+                mode: mode.to_owned(),
+                connected: false,
+                user: None,
+                roles: Vec::new(),
+                needs_sign_in: matches!(error, CoreError::SignInRequired { .. } | CoreError::SignInFailed { .. }),
+                message: Some(error.to_string()),
+                demo_logins: false,
+            },
+        }
     }
 }

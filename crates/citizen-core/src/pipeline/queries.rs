@@ -1,10 +1,11 @@
 //! Read-only views of the pipeline's bookkeeping: requests, versions, the
-//! audit log. Shared by the CLI and the app.
+//! audit log, the signed-in login's roles. Shared by the CLI and the app; one
+//! query per need (the app's screens turn these rows into `desktop::views`).
 
 use crate::db::Database;
 use crate::error::CoreError;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One load request as listed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -25,6 +26,16 @@ pub struct RequestRow {
     pub error: Option<String>,
 }
 
+/// One request with its validation report, for the request page. The report
+/// quotes IDs and phones: readers may not select it (`meta.load_request`
+/// grants them every column but this one).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestWithReport {
+    #[sqlx(flatten)]
+    pub request: RequestRow,
+    pub report: Option<serde_json::Value>,
+}
+
 /// One dataset version as listed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct VersionRow {
@@ -39,6 +50,31 @@ pub struct VersionRow {
     pub created_at: DateTime<Utc>,
     pub activated_at: Option<DateTime<Utc>>,
     pub request_id: Option<i64>,
+}
+
+/// The active version of a dataset and period, for the calendar.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActiveVersion {
+    pub dataset: String,
+    pub period: String,
+    pub version: i32,
+    pub row_count: i64,
+}
+
+/// Audit log filters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub dataset: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 /// One audit entry.
@@ -101,14 +137,67 @@ pub async fn list_versions(
     .map_err(|e| CoreError::db("listing versions", e))
 }
 
-/// The audit log, newest first.
-pub async fn list_audit(database: &Database, limit: i64) -> Result<Vec<AuditRow>, CoreError> {
+/// One request with its report, if it exists.
+pub async fn request_with_report(database: &Database, request_id: i64) -> Result<Option<RequestWithReport>, CoreError> {
     sqlx::query_as(
-        "SELECT audit_id, at, actor, action, dataset, period, request_id, version_id, details
-         FROM meta.audit_log ORDER BY audit_id DESC LIMIT $1",
+        "SELECT request_id, dataset, period, file_name, status, submitted_by, submitted_at, decided_by,
+                decided_at, decision_note, rows, invalid_rows, warnings, error, report
+         FROM meta.load_request WHERE request_id = $1",
     )
-    .bind(limit)
+    .bind(request_id)
+    .fetch_optional(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the request", e))
+}
+
+/// The active version of every dataset and period, by dataset and period.
+pub async fn active_versions(database: &Database) -> Result<Vec<ActiveVersion>, CoreError> {
+    sqlx::query_as("SELECT dataset, period, version, row_count FROM meta.dataset_version WHERE is_active ORDER BY 1, 2")
+        .fetch_all(&database.pool)
+        .await
+        .map_err(|e| CoreError::db("reading the calendar", e))
+}
+
+/// Rows of the active version of each period of a dataset, oldest first.
+pub async fn active_row_counts(database: &Database, dataset: &str) -> Result<Vec<(String, i64)>, CoreError> {
+    sqlx::query_as(
+        "SELECT period, row_count FROM meta.dataset_version WHERE dataset = $1 AND is_active ORDER BY period",
+    )
+    .bind(dataset)
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the row-count history", e))
+}
+
+/// The audit log, newest first, filtered (a blank filter is none; `from` and
+/// `to` are dates, `to` included), at most `limit` entries (1 to 5,000).
+pub async fn list_audit(database: &Database, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, CoreError> {
+    let given = |value: &Option<String>| value.clone().filter(|s| !s.is_empty());
+    sqlx::query_as(
+        "SELECT audit_id, at, actor, action, dataset, period, request_id, version_id, details FROM meta.audit_log
+         WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR dataset = $2)
+           AND ($3::text IS NULL OR action = $3)
+           AND ($4::text IS NULL OR at >= $4::date) AND ($5::text IS NULL OR at < $5::date + 1)
+         ORDER BY audit_id DESC LIMIT $6",
+    )
+    .bind(given(&filter.actor))
+    .bind(given(&filter.dataset))
+    .bind(given(&filter.action))
+    .bind(given(&filter.from))
+    .bind(given(&filter.to))
+    .bind(limit.clamp(1, 5_000))
     .fetch_all(&database.pool)
     .await
     .map_err(|e| CoreError::db("reading the audit log", e))
+}
+
+/// The Citizen DB roles (`citizen_*`) of the signed-in login, by name.
+pub async fn login_roles(database: &Database) -> Result<Vec<String>, CoreError> {
+    sqlx::query_scalar(
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'citizen\\_%'
+         AND pg_has_role(session_user, oid, 'MEMBER') ORDER BY 1",
+    )
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading roles", e))
 }

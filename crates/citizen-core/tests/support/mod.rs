@@ -1,13 +1,20 @@
-//! Test support: a real PostgreSQL server for the whole test binary (the
-//! embedded cluster code, attached to this process, or `DATABASE_URL`), a fresh
-//! database per test, logins per role, and small files written on the fly.
+//! Test support, shared by every integration test: a real PostgreSQL server
+//! for the whole test binary (the embedded cluster code, attached to this
+//! process, or `DATABASE_URL`, started only by a test that asks for a
+//! database), a fresh database per test, logins per role, the usual opening of
+//! a test (a clerk submits, a supervisor approves), the shipped contracts, and
+//! small files written on the fly.
+//!
+//! Every helper panics with the error when its step fails: a test that needs
+//! a step to fail calls `pipeline::submit` or `pipeline::approve` itself.
 
 #![allow(dead_code)]
 
-use citizen_core::contract::Catalog;
+use citizen_core::contract::{Catalog, Contract};
 use citizen_core::db::embedded::{AttachedServer, Cluster, PORT, SUPERUSER};
 use citizen_core::db::Database;
 use citizen_core::ops::apply::apply_contracts;
+use citizen_core::pipeline::{self, Approved, Submitted};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool};
 use std::path::{Path, PathBuf};
@@ -62,8 +69,42 @@ fn base_options() -> PgConnectOptions {
     }
 }
 
+/// The contracts shipped in `contracts/`.
 pub fn contracts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")
+}
+
+/// The shipped contracts, loaded.
+pub fn shipped_catalog() -> Catalog {
+    Catalog::load(&contracts_dir()).unwrap_or_else(|e| panic!("shipped contracts: {e}"))
+}
+
+/// Submits `file` for `period` as `clerk`; the submit must succeed.
+pub async fn submit(clerk: &Database, contract: &Contract, file: &Path, period: &str) -> Submitted {
+    pipeline::submit(clerk, contract, file, period)
+        .await
+        .unwrap_or_else(|e| panic!("{} submits {} for {period}: {e}", clerk.user, file.display()))
+}
+
+/// Approves a request as `supervisor`, without a note; it must succeed.
+pub async fn approve(supervisor: &Database, request_id: i64) -> Approved {
+    pipeline::approve(supervisor, request_id, None)
+        .await
+        .unwrap_or_else(|e| panic!("{} approves request {request_id}: {e}", supervisor.user))
+}
+
+/// The usual opening: `clerk` submits `file` for `period`, `supervisor`
+/// approves it; both must succeed.
+pub async fn submit_and_approve(
+    clerk: &Database,
+    supervisor: &Database,
+    contract: &Contract,
+    file: &Path,
+    period: &str,
+) -> (Submitted, Approved) {
+    let submitted = submit(clerk, contract, file, period).await;
+    let approved = approve(supervisor, submitted.request_id).await;
+    (submitted, approved)
 }
 
 impl TestDb {
@@ -115,6 +156,16 @@ impl TestDb {
         let options = self.admin_options.clone().username(user).password(user);
         let pool = PgPoolOptions::new().max_connections(2).connect_with(options).await;
         Database { pool: pool.unwrap_or_else(|e| panic!("login {user}: {e}")), user: user.to_owned() }
+    }
+
+    /// The demo clerk and the demo supervisor, logged in.
+    pub async fn clerk_and_supervisor(&self) -> (Database, Database) {
+        (self.login("clerk").await, self.login("supervisor").await)
+    }
+
+    /// A copy of the contract of `dataset` in this database's catalog.
+    pub fn contract(&self, dataset: &str) -> Contract {
+        self.catalog.get(dataset).unwrap_or_else(|e| panic!("{e}")).clone()
     }
 
     /// A connection URL for this database as a demo login (password = login

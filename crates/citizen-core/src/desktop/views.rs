@@ -1,0 +1,262 @@
+//! The shapes the desktop app sends to the UI (`docs/app-api.md`, camelCase
+//! unless noted), and how each is made from a row of `pipeline::queries`. No
+//! SQL and no I/O here: the reads are in `desktop::queries`.
+
+use crate::pipeline::queries::{AuditRow, RequestRow, VersionRow};
+use crate::report::{Issue, Report};
+use serde::{Deserialize, Serialize};
+
+pub use crate::pipeline::queries::AuditFilter;
+
+/// The banner and role checks of the UI.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatus {
+    pub mode: String,
+    pub connected: bool,
+    pub user: Option<String>,
+    pub roles: Vec<String>,
+    pub message: Option<String>,
+    /// Nobody is signed in, or the last sign-in was refused: the UI asks for
+    /// a login and password (the app starts signed out).
+    pub needs_sign_in: bool,
+    /// Demo logins (`citizen-db db start --demo`) exist on this database.
+    pub demo_logins: bool,
+}
+
+/// The database role that may approve, reject and roll back.
+pub const SUPERVISOR_ROLE: &str = "citizen_supervisor";
+
+/// Why the signed-in user cannot approve a request: the core decides, the UI
+/// says it (`approvals.blocked.<code>`, one sentence per variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ApproveBlock {
+    /// Not connected (the UI adds this one from `ConnectionStatus`).
+    Offline,
+    /// Not a supervisor.
+    MissingRole,
+    NotPending,
+    /// The user submitted it: another supervisor must approve (four eyes).
+    FourEyes,
+}
+
+impl ApproveBlock {
+    /// Why `user`, with `roles`, may not approve a request in `status`
+    /// submitted by `submitted_by`, if so (the database enforces the same).
+    pub fn for_request(status: &str, submitted_by: &str, user: &str, roles: &[String]) -> Option<ApproveBlock> {
+        if !roles.iter().any(|r| r == SUPERVISOR_ROLE) {
+            Some(ApproveBlock::MissingRole)
+        } else if status != "pending" {
+            Some(ApproveBlock::NotPending)
+        } else if submitted_by.to_lowercase() == user.to_lowercase() {
+            Some(ApproveBlock::FourEyes)
+        } else {
+            None
+        }
+    }
+}
+
+/// A request in the queue.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    pub request_id: i64,
+    pub dataset: String,
+    pub period: String,
+    pub file_name: String,
+    pub status: String,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+    pub rows: i64,
+    pub invalid_rows: i64,
+    pub warnings: Vec<Issue>,
+    pub error: Option<String>,
+    /// Why the signed-in user cannot approve it, if so.
+    pub approve_block: Option<ApproveBlock>,
+}
+
+impl RequestView {
+    /// The request as `user` with `roles` sees it.
+    pub fn for_user(r: RequestRow, user: &str, roles: &[String]) -> RequestView {
+        let approve_block = ApproveBlock::for_request(&r.status, &r.submitted_by, user, roles);
+        RequestView { approve_block, ..RequestView::from(r) }
+    }
+}
+
+impl From<RequestRow> for RequestView {
+    fn from(r: RequestRow) -> Self {
+        RequestView {
+            request_id: r.request_id,
+            dataset: r.dataset,
+            period: r.period,
+            file_name: r.file_name,
+            status: r.status,
+            submitted_by: r.submitted_by,
+            submitted_at: r.submitted_at.to_rfc3339(),
+            decided_by: r.decided_by,
+            decided_at: r.decided_at.map(|d| d.to_rfc3339()),
+            decision_note: r.decision_note,
+            rows: r.rows,
+            invalid_rows: r.invalid_rows,
+            warnings: serde_json::from_value(r.warnings).unwrap_or_default(),
+            error: r.error,
+            approve_block: None,
+        }
+    }
+}
+
+/// A changed row for the request page.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChangedRowView {
+    pub key: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub before: serde_json::Value,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub after: serde_json::Value,
+}
+
+/// What approving will change.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewView {
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+    pub unchanged: i64,
+    pub changed_columns: Vec<String>,
+    pub sample: Vec<ChangedRowView>,
+}
+
+/// Rows of the active version per period, for the history chart.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowCountPoint {
+    pub period: String,
+    pub rows: i64,
+}
+
+/// A request page.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RequestDetail {
+    pub request: RequestView,
+    pub report: Option<Report>,
+    pub preview: PreviewView,
+    pub history: Vec<RowCountPoint>,
+}
+
+/// A version in the list.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub version_id: i64,
+    pub dataset: String,
+    pub period: String,
+    pub version: i32,
+    pub active: bool,
+    pub rows: i64,
+    pub submitted_by: String,
+    pub approved_by: Option<String>,
+    pub created_at: String,
+    pub activated_at: Option<String>,
+}
+
+/// A dataset row of the calendar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarDataset {
+    pub dataset: String,
+    pub title: String,
+    pub title_he: Option<String>,
+    pub period: String,
+}
+
+/// One dataset × period cell: the active version, or nothing loaded.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CalendarCell {
+    pub dataset: String,
+    pub period: String,
+    pub version: Option<i32>,
+    pub rows: Option<i64>,
+}
+
+/// The versions calendar.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VersionsCalendar {
+    pub datasets: Vec<CalendarDataset>,
+    pub periods: Vec<String>,
+    pub cells: Vec<CalendarCell>,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub dataset: Option<String>,
+    pub period: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub detail: serde_json::Value,
+}
+
+impl From<VersionRow> for VersionView {
+    fn from(v: VersionRow) -> Self {
+        VersionView {
+            version_id: v.version_id,
+            dataset: v.dataset,
+            period: v.period,
+            version: v.version,
+            active: v.is_active,
+            rows: v.row_count,
+            submitted_by: v.created_by,
+            approved_by: v.approved_by,
+            created_at: v.created_at.to_rfc3339(),
+            activated_at: v.activated_at.map(|d| d.to_rfc3339()),
+        }
+    }
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(r: AuditRow) -> Self {
+        AuditView {
+            id: r.audit_id,
+            at: r.at.to_rfc3339(),
+            actor: r.actor,
+            action: r.action,
+            dataset: r.dataset,
+            period: r.period,
+            detail: r.details,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApproveBlock, SUPERVISOR_ROLE};
+
+    #[test]
+    fn only_another_supervisor_may_approve_a_pending_request() {
+        let supervisor = vec!["citizen_clerk".to_owned(), SUPERVISOR_ROLE.to_owned()];
+        let clerk = vec!["citizen_clerk".to_owned()];
+        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &supervisor), None);
+        assert_eq!(ApproveBlock::for_request("pending", "Dana", "dana", &supervisor), Some(ApproveBlock::FourEyes));
+        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &clerk), Some(ApproveBlock::MissingRole));
+        assert_eq!(ApproveBlock::for_request("loaded", "dana", "eli", &supervisor), Some(ApproveBlock::NotPending));
+    }
+}
