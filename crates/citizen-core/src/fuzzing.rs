@@ -507,9 +507,9 @@ fn date_by_reference(text: &str) -> Option<NaiveDate> {
     None
 }
 
-/// A date in a default form, then optionally a space or `T` and `H:MM`,
-/// `HH:MM` or `HH:MM:SS` (hours, minutes and seconds one or two digits),
-/// the time's value by chrono.
+/// A date in a default form, then optionally a space or `T` and a time as
+/// SPEC §3 writes it, `HH:MM` or `HH:MM:SS` (the hour may have one digit;
+/// minutes and seconds have two), the time's value by chrono.
 fn datetime_by_reference(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
     let Some(at) = text.find([' ', 'T']) else {
@@ -519,8 +519,8 @@ fn datetime_by_reference(text: &str) -> Option<NaiveDateTime> {
     let time = text[at + 1..].trim();
     let parts: Vec<&str> = time.split(':').collect();
     let format = match parts[..] {
-        [h, m] if digits(h, 1, 2) && digits(m, 1, 2) => "%H:%M",
-        [h, m, s] if digits(h, 1, 2) && digits(m, 1, 2) && digits(s, 1, 2) => "%H:%M:%S",
+        [h, m] if digits(h, 1, 2) && digits(m, 2, 2) => "%H:%M",
+        [h, m, s] if digits(h, 1, 2) && digits(m, 2, 2) && digits(s, 2, 2) => "%H:%M:%S",
         _ => return None,
     };
     let time = chrono::NaiveTime::parse_from_str(time, format).ok()?;
