@@ -7,7 +7,7 @@ use citizen_core::contract::Catalog;
 use citizen_core::error::CoreError;
 use citizen_core::ops::apply::{apply_contracts, Applied};
 use citizen_core::pipeline;
-use support::{id, TestDb};
+use support::{id, submit_and_approve, TestDb};
 
 const BASE: &str = "dataset: meals\ntitle: Meals\nperiod: monthly\ncolumns:\n  - name: citizen_id\n    type: israeli_id\n    required: true\n  - name: meals\n    type: integer\nkeys: [citizen_id]\nstrategy: rebuild\n";
 
@@ -23,11 +23,9 @@ async fn adding_a_column_evolves_the_tables_and_keeps_the_data() {
     let catalog = write_contract(&dir, BASE);
     let db = TestDb::with_contracts(&dir).await;
     let contract = catalog.get("meals").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("meals.csv", &format!("citizen_id,meals\n{},3\n{},5\n", id(1), id(2)));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &file, "2026-11").await;
 
     let evolved = write_contract(
         &dir,

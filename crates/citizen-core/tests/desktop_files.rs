@@ -3,6 +3,8 @@
 //! choosing its dataset, cancelling a validation, the issue list, and ids
 //! that are not open.
 
+mod support;
+
 use citizen_core::contract::Catalog;
 use citizen_core::desktop::files::{FileEvent, FileStatus, FileSummary, OpenedFiles, RowFilter};
 use citizen_core::error::{CoreError, ErrorPayload};
@@ -13,8 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn catalog() -> Arc<Catalog> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
-    Arc::new(Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}")))
+    Arc::new(support::shipped_catalog())
 }
 
 type Sink = Arc<dyn Fn(FileEvent) + Send + Sync>;

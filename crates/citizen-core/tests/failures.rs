@@ -6,7 +6,7 @@ mod support;
 
 use citizen_core::pipeline;
 use std::time::Duration;
-use support::{welfare_csv, TestDb};
+use support::{approve, submit, submit_and_approve, welfare_csv, TestDb};
 
 /// Terminates the first backend of `user` whose query matches `pattern`;
 /// returns whether one was found within the time limit.
@@ -33,7 +33,7 @@ async fn kill_when_running(db: &TestDb, user: &str, pattern: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_killed_mid_copy_leaves_nothing_half_written_and_the_retry_succeeds() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let file = db.write("big.csv", &welfare_csv(150_000, |_| "פעיל"));
     let submit = tokio::spawn({
@@ -52,11 +52,10 @@ async fn a_connection_killed_mid_copy_leaves_nothing_half_written_and_the_retry_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_killed_mid_transform_changes_nothing_and_the_retry_succeeds() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("big.csv", &welfare_csv(150_000, |_| "פעיל"));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     let approve = tokio::spawn({
         let supervisor = supervisor.clone();
         async move { pipeline::approve(&supervisor, submitted.request_id, None).await }
@@ -75,14 +74,12 @@ async fn a_connection_killed_mid_transform_changes_nothing_and_the_retry_succeed
 #[tokio::test]
 async fn a_data_error_in_the_transform_marks_the_request_failed_and_a_retry_succeeds() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let first = db.write("w1.csv", &welfare_csv(10, |_| "פעיל"));
-    let r1 = pipeline::submit(&clerk, &contract, &first, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &first, "2026-11").await;
     let second = db.write("w2.csv", &welfare_csv(12, |_| "סגור"));
-    let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let r2 = submit(&clerk, &contract, &second, "2026-11").await;
     sqlx::query(
         "ALTER TABLE core.welfare_patients ADD CONSTRAINT no_closed CHECK (welfare_status <> 'סגור') NOT VALID",
     )
@@ -110,22 +107,20 @@ async fn a_data_error_in_the_transform_marks_the_request_failed_and_a_retry_succ
         .execute(&db.admin.pool)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let retried = pipeline::approve(&supervisor, r2.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let retried = approve(&supervisor, r2.request_id).await;
     assert_eq!((retried.version, retried.rows), (2, 12));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_during_publish_sees_the_old_or_the_new_version_never_a_mix() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let reader = db.login("reader").await;
     let first = db.write("w1.csv", &welfare_csv(20_000, |_| "פעיל"));
-    let r1 = pipeline::submit(&clerk, &contract, &first, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &first, "2026-11").await;
     let second = db.write("w2.csv", &welfare_csv(30_000, |_| "סגור"));
-    let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let r2 = submit(&clerk, &contract, &second, "2026-11").await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = tokio::spawn({
         let pool = reader.pool.clone();
@@ -145,7 +140,7 @@ async fn a_reader_during_publish_sees_the_old_or_the_new_version_never_a_mix() {
         }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    pipeline::approve(&supervisor, r2.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    approve(&supervisor, r2.request_id).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let seen = watcher.await.unwrap_or_else(|e| panic!("{e}"));

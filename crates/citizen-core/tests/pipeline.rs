@@ -5,7 +5,7 @@ mod support;
 
 use citizen_core::error::{CoreError, Refusal};
 use citizen_core::pipeline::{self, queries};
-use support::{hamal_csv, id, welfare_csv, TestDb};
+use support::{approve, hamal_csv, id, submit, submit_and_approve, welfare_csv, TestDb};
 
 fn refusal(result: Result<impl std::fmt::Debug, CoreError>) -> Refusal {
     match result {
@@ -17,12 +17,11 @@ fn refusal(result: Result<impl std::fmt::Debug, CoreError>) -> Refusal {
 #[tokio::test]
 async fn rebuild_submit_approve_version_and_rollback() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
 
     let first = db.write("welfare_1.csv", &welfare_csv(40, |_| "פעיל"));
-    let submitted = pipeline::submit(&clerk, &contract, &first, "2026-10").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &first, "2026-10").await;
     assert_eq!(submitted.staged_rows, 40);
     let pending = queries::list_requests(&clerk, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pending.len(), 1);
@@ -51,8 +50,7 @@ async fn rebuild_submit_approve_version_and_rollback() {
     assert_eq!(stage_left, 0, "the stage rows are gone once loaded");
 
     let second = db.write("welfare_2.csv", &welfare_csv(45, |i| if i % 2 == 0 { "סגור" } else { "פעיל" }));
-    let submitted2 = pipeline::submit(&clerk, &contract, &second, "2026-10").await.unwrap_or_else(|e| panic!("{e}"));
-    let approved2 = pipeline::approve(&supervisor, submitted2.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_, approved2) = submit_and_approve(&clerk, &supervisor, &contract, &second, "2026-10").await;
     assert_eq!((approved2.version, approved2.rows), (2, 45));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current").await, 45);
 
@@ -78,10 +76,10 @@ async fn rebuild_submit_approve_version_and_rollback() {
 #[tokio::test]
 async fn the_same_file_twice_and_an_invalid_file_are_refused() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let file = db.write("welfare.csv", &welfare_csv(10, |_| "פעיל"));
-    pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    submit(&clerk, &contract, &file, "2026-11").await;
     assert_eq!(refusal(pipeline::submit(&clerk, &contract, &file, "2026-11").await), Refusal::DuplicateFile);
     pipeline::submit(&clerk, &contract, &file, "2026-12")
         .await
@@ -106,9 +104,8 @@ async fn the_same_file_twice_and_an_invalid_file_are_refused() {
 #[tokio::test]
 async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("hamal").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("hamal");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let state = |db: &TestDb| {
         let pool = db.admin.pool.clone();
         async move {
@@ -121,14 +118,12 @@ async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
         }
     };
     let v1 = db.write("hamal_1.csv", &hamal_csv(&[(1, "רפואי", "אבי"), (2, "מזון", "בני"), (3, "ניידות", "גילה")]));
-    let r1 = pipeline::submit(&clerk, &contract, &v1, "none").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &v1, "none").await;
     let after_v1 = state(&db).await;
     assert_eq!(after_v1.len(), 3);
 
     let v2 = db.write("hamal_2.csv", &hamal_csv(&[(1, "רפואי", "אבי כהן"), (2, "מזון", "בני"), (4, "אחר", "דן")]));
-    let r2 = pipeline::submit(&clerk, &contract, &v2, "none").await.unwrap_or_else(|e| panic!("{e}"));
-    let a2 = pipeline::approve(&supervisor, r2.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let (_, a2) = submit_and_approve(&clerk, &supervisor, &contract, &v2, "none").await;
     assert_eq!(a2.rows, 4, "row 3 is kept although missing from the file");
     let after_v2 = state(&db).await;
     assert!(after_v2.iter().any(|r| r.0 == id(1) && r.2 == "אבי כהן"), "changed row updated");
@@ -143,8 +138,7 @@ async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
     );
 
     let v3 = db.write("hamal_3.csv", &hamal_csv(&[(1, "רפואי", "אבי לוי"), (5, "מזון", "הדס")]));
-    let r3 = pipeline::submit(&clerk, &contract, &v3, "none").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, r3.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &v3, "none").await;
     assert_eq!(state(&db).await.len(), 5);
 
     pipeline::rollback(&supervisor, "hamal", "none", 2).await.unwrap_or_else(|e| panic!("{e}"));
@@ -170,9 +164,8 @@ async fn append_adds_rows_as_versions() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let db = TestDb::with_contracts(&dir).await;
-    let contract = db.catalog.get("visits").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("visits");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = |n: u32, rows: u32| {
         let mut text = String::from("citizen_id,visited,phone_1\n");
         for i in 0..rows {
@@ -181,9 +174,7 @@ async fn append_adds_rows_as_versions() {
         db.write(&format!("visits_{n}.csv"), &text)
     };
     for (n, rows) in [(1, 3), (2, 4)] {
-        let submitted =
-            pipeline::submit(&clerk, &contract, &file(n, rows), "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-        pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+        submit_and_approve(&clerk, &supervisor, &contract, &file(n, rows), "2026-11").await;
     }
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.visits_current").await, 7);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current").await, 7);
@@ -194,11 +185,10 @@ async fn append_adds_rows_as_versions() {
 #[tokio::test]
 async fn reject_discards_staged_rows_and_needs_a_note() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("welfare.csv", &welfare_csv(12, |_| "פעיל"));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     assert_eq!(db.scalar_i64("SELECT count(*) FROM stage.welfare_patients").await, 12);
     assert_eq!(refusal(pipeline::reject(&supervisor, submitted.request_id, " ").await), Refusal::NoteRequired);
     pipeline::reject(&supervisor, submitted.request_id, "wrong month").await.unwrap_or_else(|e| panic!("{e}"));
@@ -212,14 +202,12 @@ async fn reject_discards_staged_rows_and_needs_a_note() {
 #[tokio::test]
 async fn row_count_jump_is_a_warning_for_the_supervisor() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let first = db.write("w1.csv", &welfare_csv(10, |_| "פעיל"));
-    let r1 = pipeline::submit(&clerk, &contract, &first, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
-    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &first, "2026-11").await;
     let second = db.write("w2.csv", &welfare_csv(20, |_| "ממתין"));
-    let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let r2 = submit(&clerk, &contract, &second, "2026-11").await;
     assert_eq!(r2.warnings.len(), 1);
     assert_eq!(r2.warnings[0].code, citizen_core::report::IssueCode::RowChange);
     let listed = queries::list_requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
@@ -229,21 +217,20 @@ async fn row_count_jump_is_a_warning_for_the_supervisor() {
 #[tokio::test]
 async fn the_supervisor_sees_what_approval_will_change() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let first = db.write("w1.csv", &welfare_csv(10, |_| "פעיל"));
-    let r1 = pipeline::submit(&clerk, &contract, &first, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let r1 = submit(&clerk, &contract, &first, "2026-11").await;
     let preview = pipeline::preview::preview_changes(&supervisor, &contract, r1.request_id, "2026-11").await;
     let preview = preview.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((preview.added, preview.removed, preview.changed), (10, 0, 0));
-    pipeline::approve(&supervisor, r1.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    approve(&supervisor, r1.request_id).await;
     let second = db.write(
         "w2.csv",
         &welfare_csv(12, |i| if i < 3 { "סגור" } else { "פעיל" })
             .replace(&format!("{},", id(9)), &format!("{},", id(99))),
     );
-    let r2 = pipeline::submit(&clerk, &contract, &second, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let r2 = submit(&clerk, &contract, &second, "2026-11").await;
     let preview = pipeline::preview::preview_changes(&supervisor, &contract, r2.request_id, "2026-11").await;
     let preview = preview.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((preview.added, preview.removed, preview.changed, preview.unchanged), (3, 1, 3, 6));

@@ -6,7 +6,7 @@ mod support;
 use citizen_core::error::{CoreError, Refusal};
 use citizen_core::pipeline;
 use sqlx::PgPool;
-use support::{welfare_csv, TestDb};
+use support::{approve, submit, welfare_csv, TestDb};
 
 async fn denied(pool: &PgPool, sql: &str) -> bool {
     match sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(pool).await {
@@ -19,10 +19,10 @@ async fn denied(pool: &PgPool, sql: &str) -> bool {
 #[tokio::test]
 async fn clerks_cannot_write_core_mart_or_meta_nor_approve() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     for sql in [
         "INSERT INTO core.welfare_patients (version_id, source_row, citizen_id) VALUES (1, 1, 'x')",
         "DELETE FROM core.hamal",
@@ -45,10 +45,10 @@ async fn clerks_cannot_write_core_mart_or_meta_nor_approve() {
 #[tokio::test]
 async fn nobody_approves_their_own_submission() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let both = db.login("clerk_supervisor").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let submitted = pipeline::submit(&both, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&both, &contract, &file, "2026-11").await;
     match pipeline::approve(&both, submitted.request_id, None).await {
         Err(CoreError::Refused { reason: Refusal::FourEyes, .. }) => {}
         other => panic!("four-eyes not enforced: {other:?}"),
@@ -57,13 +57,13 @@ async fn nobody_approves_their_own_submission() {
         sqlx::query("SELECT meta.approve_request($1, NULL)").bind(submitted.request_id).execute(&both.pool).await;
     assert!(direct.is_err(), "the database function itself refuses");
     let other = db.login("supervisor").await;
-    pipeline::approve(&other, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
+    approve(&other, submitted.request_id).await;
 }
 
 #[tokio::test]
 async fn supervisors_and_readers_stay_in_their_lane() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let supervisor = db.login("supervisor").await;
     let reader = db.login("reader").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
@@ -99,7 +99,7 @@ async fn supervisors_and_readers_stay_in_their_lane() {
 #[tokio::test]
 async fn a_submit_validated_with_another_contract_version_is_refused() {
     let db = TestDb::new().await;
-    let mut contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let mut contract = db.contract("welfare_patients");
     contract.sha256 = "0".repeat(64);
     let clerk = db.login("clerk").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));

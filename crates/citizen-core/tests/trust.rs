@@ -10,7 +10,7 @@ use citizen_core::ops::apply::apply_contracts;
 use citizen_core::pipeline::{self, snapshot::Snapshot};
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::BTreeSet;
-use support::{welfare_csv, TestDb};
+use support::{approve, submit, submit_and_approve, welfare_csv, TestDb};
 
 /// How the database answered one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,10 +140,10 @@ fn matrix_key(schema: &str, name: &str, datasets: &[String]) -> String {
 #[tokio::test]
 async fn permissions_matrix_every_role_every_object_every_action() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    submit(&clerk, &contract, &file, "2026-11").await;
     let datasets = db.catalog.datasets();
 
     let relations: Vec<(String, String, String, Vec<String>)> = sqlx::query_as(
@@ -294,12 +294,12 @@ async fn every_object_belongs_to_the_nologin_owner_and_definer_functions_are_saf
 #[tokio::test]
 async fn a_submitted_request_is_sealed_and_approval_refuses_rows_changed_since() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let clerk2 = db.login("clerk2").await;
     let supervisor = db.login("supervisor").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     let request = submitted.request_id;
     let partition = format!("stage.\"request-{request}\"");
     let extra = |table: &str| {
@@ -342,7 +342,7 @@ async fn a_submitted_request_is_sealed_and_approval_refuses_rows_changed_since()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     // Back to exactly what was sealed: it loads, with the validated rows only.
-    let approved = pipeline::approve(&supervisor, request, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let approved = approve(&supervisor, request).await;
     assert_eq!(approved.rows, 5);
 }
 
@@ -409,7 +409,7 @@ async fn a_submit_cannot_commit_unsealed_nor_land_a_file_on_its_own() {
 #[tokio::test]
 async fn landed_file_facts_are_the_servers_and_cannot_be_forged() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     for sql in [
         "INSERT INTO land.file (file_name, content, sha256) VALUES ('a.csv', 'x', repeat('0', 64))",
@@ -421,7 +421,7 @@ async fn landed_file_facts_are_the_servers_and_cannot_be_forged() {
     }
     let file = db.write("w.csv", &welfare_csv(7, |_| "פעיל"));
     let expected = Snapshot::take(&file).unwrap_or_else(|e| panic!("{e}"));
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
     let (sha, size, by, name): (String, i64, String, String) =
         sqlx::query_as("SELECT sha256, size_bytes, received_by, file_name FROM land.file WHERE file_id = $1")
             .bind(submitted.file_id)
@@ -439,10 +439,10 @@ async fn landed_file_facts_are_the_servers_and_cannot_be_forged() {
 #[tokio::test]
 async fn history_is_append_only_for_everyone_the_owner_included() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    submit(&clerk, &contract, &file, "2026-11").await;
     let owner = db.admin.pool.clone();
     for table in ["meta.audit_log", "meta.step_log", "land.file"] {
         let column = if table == "land.file" { "file_name" } else { "error" };
@@ -465,13 +465,12 @@ async fn history_is_append_only_for_everyone_the_owner_included() {
 #[tokio::test]
 async fn bookkeeping_functions_check_the_caller_and_the_request() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let clerk2 = db.login("clerk2").await;
     let supervisor = db.login("supervisor").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let request =
-        pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}")).request_id;
+    let request = submit(&clerk, &contract, &file, "2026-11").await.request_id;
     let log = format!("SELECT meta.log_step({request}, 'publish', 'ok', now(), now(), 1, NULL)");
     let log_stage = format!("SELECT meta.log_step({request}, 'stage', 'ok', now(), now(), 1, NULL)");
     assert_eq!(sqlstate(&clerk2.pool, &log_stage).await.as_deref(), Some("CD011"), "another clerk's request");
@@ -502,12 +501,12 @@ async fn bookkeeping_functions_check_the_caller_and_the_request() {
 #[tokio::test]
 async fn readers_and_clerks_see_only_what_their_role_needs() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
+    let contract = db.contract("welfare_patients");
     let clerk = db.login("clerk").await;
     let clerk2 = db.login("clerk2").await;
     let reader = db.login("reader").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    submit(&clerk, &contract, &file, "2026-11").await;
     assert_eq!(attempt(&reader.pool, "SELECT report FROM meta.load_request").await, Outcome::Refused);
     let listed = pipeline::queries::list_requests(&reader, None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(listed.len(), 1, "readers still list requests");
@@ -518,7 +517,7 @@ async fn readers_and_clerks_see_only_what_their_role_needs() {
 #[tokio::test]
 async fn merge_keys_are_never_null_and_the_mart_lists_only_datasets() {
     let db = TestDb::new().await;
-    let hamal = db.catalog.get("hamal").unwrap_or_else(|e| panic!("{e}")).clone();
+    let hamal = db.contract("hamal");
     let keys: Vec<String> = hamal.keys.iter().map(|&i| hamal.columns[i].name.clone()).collect();
     for table in ["stage.hamal", "core.hamal"] {
         let nullable: Vec<String> = sqlx::query_scalar(
@@ -531,13 +530,10 @@ async fn merge_keys_are_never_null_and_the_mart_lists_only_datasets() {
         .unwrap_or_else(|e| panic!("{e}"));
         assert!(nullable.is_empty(), "{table}: nullable keys {nullable:?}");
     }
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let request =
-        pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}")).request_id;
-    pipeline::approve(&supervisor, request, None).await.unwrap_or_else(|e| panic!("{e}"));
+    submit_and_approve(&clerk, &supervisor, &contract, &file, "2026-11").await;
     let listed: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT unnest(datasets) FROM mart.citizen_contacts ORDER BY 1")
             .fetch_all(&db.admin.pool)
@@ -581,13 +577,11 @@ async fn only_an_administrator_applies_contracts_and_what_they_create_is_the_own
 #[tokio::test]
 async fn approving_a_loaded_request_again_says_it_is_not_pending() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
-    let request =
-        pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}")).request_id;
-    pipeline::approve(&supervisor, request, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let (submitted, _) = submit_and_approve(&clerk, &supervisor, &contract, &file, "2026-11").await;
+    let request = submitted.request_id;
     // Only a retry after a dropped connection takes "already loaded by me" as
     // success; a second, separate approval is told the truth.
     assert_eq!(refusal(pipeline::approve(&supervisor, request, None).await), Refusal::NotPending);
@@ -596,15 +590,13 @@ async fn approving_a_loaded_request_again_says_it_is_not_pending() {
 #[tokio::test]
 async fn a_warning_value_loads_as_written_and_stays_out_of_the_phones() {
     let db = TestDb::new().await;
-    let contract = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).clone();
-    let clerk = db.login("clerk").await;
-    let supervisor = db.login("supervisor").await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
     // phone_3 is a warning column: a number too short to be a phone.
     let csv = welfare_csv(3, |_| "פעיל").replacen(",,d0@example.org", ",12345,d0@example.org", 1);
     let file = db.write("w.csv", &csv);
-    let submitted = pipeline::submit(&clerk, &contract, &file, "2026-11").await.unwrap_or_else(|e| panic!("{e}"));
+    let (submitted, _) = submit_and_approve(&clerk, &supervisor, &contract, &file, "2026-11").await;
     assert_eq!(submitted.report.warnings, 1, "{:?}", submitted.report.issues);
-    pipeline::approve(&supervisor, submitted.request_id, None).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.welfare_patients_current WHERE phone_3 = '12345'").await, 1);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current WHERE phone_e164 = '12345'").await, 0);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM core.phone_numbers_current").await, 6, "two phones per row");

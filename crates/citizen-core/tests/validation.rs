@@ -1,14 +1,12 @@
 //! Validation of whole files against the shipped contracts: the edge cases a
 //! clerk meets, each with the exact codes, rows and counts of SPEC §4.
 
-use citizen_core::contract::Catalog;
+mod support;
+
 use citizen_core::report::{IssueCode, Severity, Status};
 use citizen_core::validate::{recognise, validate_file, validate_path, Recognition, ValidateOptions};
 use std::path::{Path, PathBuf};
-
-fn catalog() -> Catalog {
-    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")).unwrap_or_else(|e| panic!("{e}"))
-}
+use support::shipped_catalog as catalog;
 
 /// A file written for one test, in a directory removed when it drops.
 struct TempFile {
