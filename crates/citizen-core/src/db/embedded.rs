@@ -377,16 +377,26 @@ impl Cluster {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| io_error(&self.bin, e))?;
+        // Ready when the postmaster says so in postmaster.pid (its status line
+        // reads "ready"): the socket alone appears while the server is still
+        // starting up and refusing connections.
         let socket = self.socket_dir().join(format!(".s.PGSQL.{PORT}"));
-        for _ in 0..300 {
-            if socket.exists() {
+        let pid_file = self.data_dir().join("postmaster.pid");
+        let ready = || {
+            socket.exists()
+                && std::fs::read_to_string(&pid_file)
+                    .map(|text| text.lines().nth(7).is_some_and(|status| status.trim() == "ready"))
+                    .unwrap_or(false)
+        };
+        for _ in 0..1500 {
+            if ready() {
                 return Ok(AttachedServer { child: Some(child), dir: self.dir.clone() });
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         Err(CoreError::Cluster {
             dir: self.dir.clone(),
-            message: "the test server did not start within 6 s; see server.log".to_owned(),
+            message: "the test server did not start within 30 s; see server.log".to_owned(),
         })
     }
 
