@@ -56,6 +56,10 @@ pub enum CoreError {
     Cluster { dir: PathBuf, message: String },
     #[error("cannot reach the database: {message}. Check DATABASE_URL or run `citizen-db db start`")]
     Unreachable { message: String },
+    /// The encrypted connection (TLS) to a server could not be set up; the
+    /// message says why in words an administrator can act on.
+    #[error("{}", tls_message(*.problem, .host, .ca_file.as_deref(), .names, .detail))]
+    Tls { problem: TlsProblem, host: String, ca_file: Option<String>, names: Vec<String>, detail: String },
     #[error("database error while {context}: {message}")]
     Database { context: String, sqlstate: Option<String>, message: String },
     #[error("{message}")]
@@ -109,6 +113,13 @@ pub enum ErrorCode {
     Cluster,
     Unreachable,
     Database,
+    // The encrypted connection to a server (`TlsProblem`).
+    TlsUntrusted,
+    TlsNameMismatch,
+    TlsNotOffered,
+    TlsRequired,
+    TlsCaFile,
+    Tls,
     // The database's refusals (`Refusal`).
     FourEyes,
     NotPending,
@@ -139,7 +150,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 41] = [
         ErrorCode::Io,
         ErrorCode::InvalidContract,
         ErrorCode::NoContracts,
@@ -151,6 +162,12 @@ impl ErrorCode {
         ErrorCode::Cluster,
         ErrorCode::Unreachable,
         ErrorCode::Database,
+        ErrorCode::TlsUntrusted,
+        ErrorCode::TlsNameMismatch,
+        ErrorCode::TlsNotOffered,
+        ErrorCode::TlsRequired,
+        ErrorCode::TlsCaFile,
+        ErrorCode::Tls,
         ErrorCode::FourEyes,
         ErrorCode::NotPending,
         ErrorCode::ContractVersion,
@@ -191,6 +208,12 @@ impl ErrorCode {
             ErrorCode::Cluster => "cluster",
             ErrorCode::Unreachable => "unreachable",
             ErrorCode::Database => "database",
+            ErrorCode::TlsUntrusted => "tls_untrusted",
+            ErrorCode::TlsNameMismatch => "tls_name_mismatch",
+            ErrorCode::TlsNotOffered => "tls_not_offered",
+            ErrorCode::TlsRequired => "tls_required",
+            ErrorCode::TlsCaFile => "tls_ca_file",
+            ErrorCode::Tls => "tls",
             ErrorCode::FourEyes => "four_eyes",
             ErrorCode::NotPending => "not_pending",
             ErrorCode::ContractVersion => "contract_version",
@@ -301,9 +324,139 @@ impl Refusal {
     }
 }
 
+/// Why the encrypted connection (TLS) to a server failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsProblem {
+    /// The server's certificate is not signed by a trusted CA (the CA file's, or the system's).
+    Untrusted,
+    /// The certificate names another host than the one connected to (`verify-full`).
+    NameMismatch,
+    /// The server does not offer TLS, and the mode requires it.
+    NotOffered,
+    /// The server accepts only encrypted connections, and the mode is `disable`.
+    Required,
+    /// The CA file cannot be read or holds no certificate.
+    CaFile,
+    /// Any other failure of the TLS handshake.
+    Other,
+}
+
+impl TlsProblem {
+    /// The error code this problem is sent as.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            TlsProblem::Untrusted => ErrorCode::TlsUntrusted,
+            TlsProblem::NameMismatch => ErrorCode::TlsNameMismatch,
+            TlsProblem::NotOffered => ErrorCode::TlsNotOffered,
+            TlsProblem::Required => ErrorCode::TlsRequired,
+            TlsProblem::CaFile => ErrorCode::TlsCaFile,
+            TlsProblem::Other => ErrorCode::Tls,
+        }
+    }
+}
+
+/// The English sentence of a `CoreError::Tls`.
+fn tls_message(problem: TlsProblem, host: &str, ca_file: Option<&str>, names: &[String], detail: &str) -> String {
+    match problem {
+        TlsProblem::Untrusted => match ca_file {
+            Some(file) => format!(
+                "the certificate of {host} is not signed by the CA in {file}; choose the CA file of this server \
+                 (ask its administrator), or check that the server presents the right certificate"
+            ),
+            None => format!(
+                "the certificate of {host} is not signed by a certificate authority this computer trusts; choose \
+                 the server's CA file in Settings (or add sslrootcert=FILE to DATABASE_URL)"
+            ),
+        },
+        TlsProblem::NameMismatch => {
+            let names = if names.is_empty() { "another name".to_owned() } else { names.join(", ") };
+            format!(
+                "the server's certificate is for {names}, not {host}; connect with the name the certificate was made \
+                 for, or ask the administrator for a certificate naming {host}"
+            )
+        }
+        TlsProblem::NotOffered => format!(
+            "the server {host} does not accept encrypted connections; turn on ssl in its postgresql.conf, or (only \
+             on a trusted network) choose the TLS mode \"prefer\" or \"disable\""
+        ),
+        TlsProblem::Required => format!(
+            "the server {host} accepts only encrypted connections; choose the TLS mode \"verify-full\" (or \
+             \"require\") instead of \"disable\""
+        ),
+        TlsProblem::CaFile => {
+            format!("cannot use the CA file {}: {detail}", ca_file.unwrap_or("(none)"))
+        }
+        TlsProblem::Other => format!("the encrypted connection to {host} failed: {detail}"),
+    }
+}
+
+/// The rustls error inside a sqlx error, if the TLS handshake failed there.
+fn rustls_error(error: &sqlx::Error) -> Option<&rustls::Error> {
+    match error {
+        sqlx::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        sqlx::Error::Tls(inner) => inner.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
 impl CoreError {
-    /// Wraps a sqlx error with what we were doing; our refusals become `Refused`.
+    /// A failed encrypted connection to `host` (with the CA file in use, if
+    /// any) in words an administrator can act on; `None` when `error` is not
+    /// about TLS.
+    pub fn tls(error: &sqlx::Error, host: &str, ca_file: Option<&str>) -> Option<CoreError> {
+        use rustls::CertificateError;
+        let tls = |problem: TlsProblem, names: Vec<String>, detail: String| CoreError::Tls {
+            problem,
+            host: host.to_owned(),
+            ca_file: ca_file.map(str::to_owned),
+            names,
+            detail,
+        };
+        if let Some(rustls_error) = rustls_error(error) {
+            let detail = rustls_error.to_string();
+            return Some(match rustls_error {
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer | CertificateError::BadSignature) => {
+                    tls(TlsProblem::Untrusted, Vec::new(), detail)
+                }
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { presented, .. }) => {
+                    tls(TlsProblem::NameMismatch, presented.clone(), detail)
+                }
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => {
+                    tls(TlsProblem::NameMismatch, Vec::new(), detail)
+                }
+                _ => tls(TlsProblem::Other, Vec::new(), detail),
+            });
+        }
+        match error {
+            sqlx::Error::Tls(inner) => {
+                let detail = inner.to_string();
+                Some(if detail.contains("does not support TLS") {
+                    tls(TlsProblem::NotOffered, Vec::new(), detail)
+                } else if detail.starts_with("Invalid certificate") {
+                    tls(TlsProblem::CaFile, Vec::new(), detail)
+                } else {
+                    tls(TlsProblem::Other, Vec::new(), detail)
+                })
+            }
+            // pg_hba.conf has only hostssl lines for us: "no pg_hba.conf entry
+            // for host ..., no encryption".
+            sqlx::Error::Database(db)
+                if db.code().as_deref() == Some("28000") && db.message().contains("no encryption") =>
+            {
+                Some(tls(TlsProblem::Required, Vec::new(), db.message().to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Wraps a sqlx error with what we were doing; our refusals become
+    /// `Refused`, a failed encrypted connection `Tls` (naming no host: the
+    /// connection code, which knows it, uses `CoreError::tls`).
     pub fn db(context: impl Into<String>, error: sqlx::Error) -> CoreError {
+        if let Some(tls) = CoreError::tls(&error, "the server", None) {
+            return tls;
+        }
         match &error {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.into_owned());
@@ -346,6 +499,7 @@ impl CoreError {
             CoreError::Cluster { .. } => ErrorCode::Cluster,
             CoreError::Unreachable { .. } => ErrorCode::Unreachable,
             CoreError::Database { .. } => ErrorCode::Database,
+            CoreError::Tls { problem, .. } => problem.code(),
             CoreError::Refused { reason, .. } => reason.code(),
             CoreError::InvalidFile { .. } => ErrorCode::InvalidFile,
             CoreError::BadPeriod { .. } => ErrorCode::BadPeriod,
@@ -384,6 +538,9 @@ impl CoreError {
             CoreError::Unreachable { message } => json!({ "reason": message }),
             CoreError::Database { context, sqlstate, message } => {
                 json!({ "context": context, "sqlstate": sqlstate, "reason": message })
+            }
+            CoreError::Tls { host, ca_file, names, detail, .. } => {
+                json!({ "host": host, "ca_file": ca_file, "names": names.join(", "), "reason": detail })
             }
             CoreError::Refused { reason, message } => json!({ "reason": reason, "detail": message }),
             CoreError::InvalidFile { dataset, invalid_rows, issues, report } => {

@@ -7,8 +7,9 @@ pub mod embedded;
 use crate::error::CoreError;
 use crate::sql::quote_ident;
 use embedded::Cluster;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{AssertSqlSafe, PgPool};
+use crate::error::TlsProblem;
 use std::future::Future;
 use std::time::Duration;
 
@@ -46,6 +47,103 @@ pub struct Database {
     pub user: String,
 }
 
+/// The TLS modes a server URL may name (`sslmode=`), as libpq spells them.
+pub const SSL_MODES: [&str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+
+/// The query parameters naming the TLS mode and the CA file, in every
+/// spelling sqlx reads (`sslmode`/`ssl-mode`, `sslrootcert`/`ssl-root-cert`/`ssl-ca`).
+const SSL_MODE_KEYS: [&str; 2] = ["sslmode", "ssl-mode"];
+const SSL_ROOT_CERT_KEYS: [&str; 3] = ["sslrootcert", "ssl-root-cert", "ssl-ca"];
+
+/// `url` with its TLS mode and CA file set: each one given replaces any the
+/// URL names (`None` keeps what the URL says; sqlx's default mode is `prefer`).
+pub fn url_with_tls(url: &str, ssl_mode: Option<&str>, ca_file: Option<&str>) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let key = percent_decode(pair.split_once('=').map_or(*pair, |(key, _)| key));
+            !(ssl_mode.is_some() && SSL_MODE_KEYS.contains(&key.as_str())
+                || ca_file.is_some() && SSL_ROOT_CERT_KEYS.contains(&key.as_str()))
+        })
+        .map(str::to_owned)
+        .collect();
+    if let Some(mode) = ssl_mode {
+        pairs.push(format!("sslmode={}", percent_encode(mode)));
+    }
+    if let Some(file) = ca_file {
+        pairs.push(format!("sslrootcert={}", percent_encode(file)));
+    }
+    if pairs.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", pairs.join("&"))
+    }
+}
+
+/// The (decoded) value of the first query parameter of `url` named one of `keys`.
+pub fn query_param(url: &str, keys: &[&str]) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        keys.contains(&percent_decode(key).as_str()).then(|| percent_decode(value))
+    })
+}
+
+/// Percent-encodes all but unreserved characters and `/` (a path stays readable).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decodes a query component as sqlx does (form encoding: `+` is a space).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks the CA file a verifying mode will use: readable, and holding at
+/// least one PEM certificate (sqlx would otherwise fall back silently to the
+/// system's CAs, or fail with a bare "No such file").
+fn check_ca_file(host: &str, file: &str) -> Result<(), CoreError> {
+    let problem = |detail: String| CoreError::Tls {
+        problem: TlsProblem::CaFile,
+        host: host.to_owned(),
+        ca_file: Some(file.to_owned()),
+        names: Vec::new(),
+        detail,
+    };
+    let text = std::fs::read(file).map_err(|e| problem(e.to_string()))?;
+    if !String::from_utf8_lossy(&text).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(problem("the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned()));
+    }
+    Ok(())
+}
+
 /// Runs `operation` again with backoff (0.2 s, 0.4 s, 0.8 s, 1.6 s) while it
 /// fails with a transient connection error; data errors return at once.
 pub async fn with_retry<T, F, Fut>(mut operation: F) -> Result<T, CoreError>
@@ -67,18 +165,21 @@ where
     }
 }
 
-/// A pool for `options`; a refused login or password is `SignInFailed`.
-async fn pool_for(options: PgConnectOptions) -> Result<PgPool, CoreError> {
+/// A pool for `options`; a refused login or password is `SignInFailed`, a
+/// failed encrypted connection `Tls` (naming `ca_file`, the CA file in use).
+async fn pool_for(options: PgConnectOptions, ca_file: Option<&str>) -> Result<PgPool, CoreError> {
     let user = options.get_username().to_owned();
+    let host = options.get_host().to_owned();
     let pool = with_retry(|| {
         let options = options.clone();
+        let host = host.clone();
         async move {
             PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
-                .map_err(|e| CoreError::db("connecting", e))
+                .map_err(|e| CoreError::tls(&e, &host, ca_file).unwrap_or_else(|| CoreError::db("connecting", e)))
         }
     })
     .await;
@@ -100,7 +201,12 @@ impl Database {
                     .parse()
                     .map_err(|e: sqlx::Error| CoreError::Unreachable { message: format!("bad DATABASE_URL: {e}") })?;
                 let user = options.get_username().to_owned();
-                let pool = pool_for(options).await?;
+                let ca_file = query_param(url, &["sslrootcert", "ssl-root-cert", "ssl-ca"]);
+                let verifies = matches!(options.get_ssl_mode(), PgSslMode::VerifyCa | PgSslMode::VerifyFull);
+                if let (true, Some(file)) = (verifies, ca_file.as_deref()) {
+                    check_ca_file(options.get_host(), file)?;
+                }
+                let pool = pool_for(options, ca_file.as_deref()).await?;
                 let database = Database { pool, user };
                 if let Err(error) = database.migrate().await {
                     // A login without DDL rights (a clerk, a supervisor) works on a
@@ -151,7 +257,7 @@ impl Database {
                 .password(&superuser_password)
                 .database(db)
         };
-        let maintenance = pool_for(admin_options("postgres")).await?;
+        let maintenance = pool_for(admin_options("postgres"), None).await?;
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(database)
             .fetch_one(&maintenance)
@@ -169,7 +275,7 @@ impl Database {
             }
         }
         maintenance.close().await;
-        let admin = Database { pool: pool_for(admin_options(database)).await?, user: embedded::SUPERUSER.to_owned() };
+        let admin = Database { pool: pool_for(admin_options(database), None).await?, user: embedded::SUPERUSER.to_owned() };
         admin.migrate().await?;
         match login {
             None => Ok(admin),
@@ -181,7 +287,7 @@ impl Database {
                     .username(user)
                     .password(password)
                     .database(database);
-                Ok(Database { pool: pool_for(options).await?, user: user.to_owned() })
+                Ok(Database { pool: pool_for(options, None).await?, user: user.to_owned() })
             }
         }
     }
