@@ -4,6 +4,12 @@
 #   scripts/fuzz.sh [SECONDS]      every target for SECONDS each (default 60)
 #   scripts/fuzz.sh --smoke        every target for a few seconds (for `make test`)
 #   FUZZ_TARGETS="csv_diff phone" scripts/fuzz.sh 600   only those targets
+#   CITIZEN_FUZZ_LENIENT=1 scripts/fuzz.sh 600          pass over the known findings
+#
+# The known findings (issue 11; README "Fuzzing"; ignored tests in
+# crates/citizen-core/tests/fuzz_regressions.rs) turn up within seconds, so the
+# smoke passes over them (CITIZEN_FUZZ_LENIENT=1) and fails on anything new;
+# a full run reports them unless told otherwise.
 #
 # Installs cargo-fuzz when it is missing (needs the nightly toolchain), builds
 # the targets, seeds fuzz/corpus/<target>/ with the samples generated from the
@@ -15,10 +21,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-SMOKE=0
 SECONDS_EACH=60
 case "${1:-}" in
-  --smoke) SMOKE=1; SECONDS_EACH="${2:-5}" ;;
+  --smoke) SECONDS_EACH="${2:-5}"; export CITIZEN_FUZZ_LENIENT=1 ;;
   "") ;;
   *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS | --smoke [SECONDS]]" >&2; exit 2 ;;
   *) SECONDS_EACH="$1" ;;
