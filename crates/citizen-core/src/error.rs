@@ -115,6 +115,7 @@ pub enum ErrorCode {
     Database,
     // The encrypted connection to a server (`TlsProblem`).
     TlsUntrusted,
+    TlsUntrustedSystem,
     TlsNameMismatch,
     TlsNotOffered,
     TlsRequired,
@@ -150,7 +151,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::Io,
         ErrorCode::InvalidContract,
         ErrorCode::NoContracts,
@@ -163,6 +164,7 @@ impl ErrorCode {
         ErrorCode::Unreachable,
         ErrorCode::Database,
         ErrorCode::TlsUntrusted,
+        ErrorCode::TlsUntrustedSystem,
         ErrorCode::TlsNameMismatch,
         ErrorCode::TlsNotOffered,
         ErrorCode::TlsRequired,
@@ -209,6 +211,7 @@ impl ErrorCode {
             ErrorCode::Unreachable => "unreachable",
             ErrorCode::Database => "database",
             ErrorCode::TlsUntrusted => "tls_untrusted",
+            ErrorCode::TlsUntrustedSystem => "tls_untrusted_system",
             ErrorCode::TlsNameMismatch => "tls_name_mismatch",
             ErrorCode::TlsNotOffered => "tls_not_offered",
             ErrorCode::TlsRequired => "tls_required",
@@ -328,8 +331,10 @@ impl Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TlsProblem {
-    /// The server's certificate is not signed by a trusted CA (the CA file's, or the system's).
+    /// The server's certificate is not signed by the CA of the CA file.
     Untrusted,
+    /// No CA file given, and the certificate is not signed by a CA the system trusts.
+    UntrustedBySystem,
     /// The certificate names another host than the one connected to (`verify-full`).
     NameMismatch,
     /// The server does not offer TLS, and the mode requires it.
@@ -347,6 +352,7 @@ impl TlsProblem {
     pub fn code(self) -> ErrorCode {
         match self {
             TlsProblem::Untrusted => ErrorCode::TlsUntrusted,
+            TlsProblem::UntrustedBySystem => ErrorCode::TlsUntrustedSystem,
             TlsProblem::NameMismatch => ErrorCode::TlsNameMismatch,
             TlsProblem::NotOffered => ErrorCode::TlsNotOffered,
             TlsProblem::Required => ErrorCode::TlsRequired,
@@ -359,16 +365,15 @@ impl TlsProblem {
 /// The English sentence of a `CoreError::Tls`.
 fn tls_message(problem: TlsProblem, host: &str, ca_file: Option<&str>, names: &[String], detail: &str) -> String {
     match problem {
-        TlsProblem::Untrusted => match ca_file {
-            Some(file) => format!(
-                "the certificate of {host} is not signed by the CA in {file}; choose the CA file of this server \
-                 (ask its administrator), or check that the server presents the right certificate"
-            ),
-            None => format!(
-                "the certificate of {host} is not signed by a certificate authority this computer trusts; choose \
-                 the server's CA file in Settings (or add sslrootcert=FILE to DATABASE_URL)"
-            ),
-        },
+        TlsProblem::Untrusted => format!(
+            "the certificate of {host} is not signed by the CA in {}; choose the CA file of this server (ask its \
+             administrator), or check that the server presents the right certificate",
+            ca_file.unwrap_or("the CA file")
+        ),
+        TlsProblem::UntrustedBySystem => format!(
+            "the certificate of {host} is not signed by a certificate authority this computer trusts; choose the \
+             server's CA file in Settings (or add sslrootcert=FILE to DATABASE_URL)"
+        ),
         TlsProblem::NameMismatch => {
             let names = if names.is_empty() { "another name".to_owned() } else { names.join(", ") };
             format!(
@@ -388,6 +393,15 @@ fn tls_message(problem: TlsProblem, host: &str, ca_file: Option<&str>, names: &[
             format!("cannot use the CA file {}: {detail}", ca_file.unwrap_or("(none)"))
         }
         TlsProblem::Other => format!("the encrypted connection to {host} failed: {detail}"),
+    }
+}
+
+/// A name a certificate presents, as rustls writes it (`DnsName("db.example.org")`),
+/// without the wrapping.
+fn presented_name(name: &str) -> String {
+    match (name.find('"'), name.rfind('"')) {
+        (Some(start), Some(end)) if end > start => name[start + 1..end].to_owned(),
+        _ => name.to_owned(),
     }
 }
 
@@ -417,10 +431,11 @@ impl CoreError {
             let detail = rustls_error.to_string();
             return Some(match rustls_error {
                 rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer | CertificateError::BadSignature) => {
-                    tls(TlsProblem::Untrusted, Vec::new(), detail)
+                    let problem = if ca_file.is_some() { TlsProblem::Untrusted } else { TlsProblem::UntrustedBySystem };
+                    tls(problem, Vec::new(), detail)
                 }
                 rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { presented, .. }) => {
-                    tls(TlsProblem::NameMismatch, presented.clone(), detail)
+                    tls(TlsProblem::NameMismatch, presented.iter().map(|name| presented_name(name)).collect(), detail)
                 }
                 rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => {
                     tls(TlsProblem::NameMismatch, Vec::new(), detail)

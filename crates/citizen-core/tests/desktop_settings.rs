@@ -2,7 +2,9 @@
 //! when missing or corrupt, refusal of unknown values, and never a password.
 //! Its own binary: it points `XDG_CONFIG_HOME` at a temporary directory.
 
-use citizen_core::desktop::settings::{load_settings, save_settings, settings_path, split_url_password, Settings};
+use citizen_core::desktop::settings::{
+    load_settings, save_settings, settings_path, split_url_password, Settings, SslMode,
+};
 use std::os::unix::fs::PermissionsExt;
 
 #[test]
@@ -18,6 +20,8 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
 
     let wanted = Settings {
         database_url: Some("postgres://db.example/citizen".to_owned()),
+        ssl_mode: Some(SslMode::VerifyFull),
+        ca_file: Some("/etc/citizen-db/ca.pem".to_owned()),
         user: Some("clerk".to_owned()),
         language: "en".to_owned(),
         theme: "dark".to_owned(),
@@ -26,6 +30,13 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
     assert_eq!(load_settings(), wanted);
     let text = std::fs::read_to_string(&path).expect("written");
     assert!(text.contains("\"databaseUrl\""), "{text}");
+    assert!(text.contains("\"sslMode\": \"verify-full\""), "{text}");
+    assert!(text.contains("\"caFile\": \"/etc/citizen-db/ca.pem\""), "{text}");
+    // The TLS mode and CA file go into the server URL the app connects with.
+    assert_eq!(
+        wanted.server_url().as_deref(),
+        Some("postgres://db.example/citizen?sslmode=verify-full&sslrootcert=/etc/citizen-db/ca.pem")
+    );
     assert!(!text.to_lowercase().contains("password"), "{text}");
     assert!(!path.with_extension("json.tmp").exists());
     let mode = std::fs::metadata(&path).expect("metadata").permissions().mode() & 0o777;

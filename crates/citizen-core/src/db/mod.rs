@@ -5,11 +5,11 @@
 pub mod embedded;
 
 use crate::error::CoreError;
+use crate::error::TlsProblem;
 use crate::sql::quote_ident;
 use embedded::Cluster;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{AssertSqlSafe, PgPool};
-use crate::error::TlsProblem;
 use std::future::Future;
 use std::time::Duration;
 
@@ -52,8 +52,8 @@ pub const SSL_MODES: [&str; 5] = ["disable", "prefer", "require", "verify-ca", "
 
 /// The query parameters naming the TLS mode and the CA file, in every
 /// spelling sqlx reads (`sslmode`/`ssl-mode`, `sslrootcert`/`ssl-root-cert`/`ssl-ca`).
-const SSL_MODE_KEYS: [&str; 2] = ["sslmode", "ssl-mode"];
-const SSL_ROOT_CERT_KEYS: [&str; 3] = ["sslrootcert", "ssl-root-cert", "ssl-ca"];
+pub const SSL_MODE_KEYS: [&str; 2] = ["sslmode", "ssl-mode"];
+pub const SSL_ROOT_CERT_KEYS: [&str; 3] = ["sslrootcert", "ssl-root-cert", "ssl-ca"];
 
 /// `url` with its TLS mode and CA file set: each one given replaces any the
 /// URL names (`None` keeps what the URL says; sqlx's default mode is `prefer`).
@@ -201,7 +201,7 @@ impl Database {
                     .parse()
                     .map_err(|e: sqlx::Error| CoreError::Unreachable { message: format!("bad DATABASE_URL: {e}") })?;
                 let user = options.get_username().to_owned();
-                let ca_file = query_param(url, &["sslrootcert", "ssl-root-cert", "ssl-ca"]);
+                let ca_file = query_param(url, &SSL_ROOT_CERT_KEYS);
                 let verifies = matches!(options.get_ssl_mode(), PgSslMode::VerifyCa | PgSslMode::VerifyFull);
                 if let (true, Some(file)) = (verifies, ca_file.as_deref()) {
                     check_ca_file(options.get_host(), file)?;
@@ -275,7 +275,8 @@ impl Database {
             }
         }
         maintenance.close().await;
-        let admin = Database { pool: pool_for(admin_options(database), None).await?, user: embedded::SUPERUSER.to_owned() };
+        let admin =
+            Database { pool: pool_for(admin_options(database), None).await?, user: embedded::SUPERUSER.to_owned() };
         admin.migrate().await?;
         match login {
             None => Ok(admin),
@@ -356,5 +357,40 @@ impl Database {
     /// Whether any demo login exists (false when that cannot be read).
     pub async fn demo_logins_present(&self) -> bool {
         self.demo_logins().await.is_ok_and(|logins| !logins.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{query_param, url_with_tls, SSL_ROOT_CERT_KEYS};
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+
+    #[test]
+    fn the_tls_mode_and_ca_file_replace_the_urls_own() {
+        let url = "postgres://dana@db.example:5432/citizen?sslmode=require&application_name=x&ssl-ca=/old.pem";
+        let set = url_with_tls(url, Some("verify-full"), Some("/etc/ca dir/ca+1.pem"));
+        assert_eq!(
+            set,
+            "postgres://dana@db.example:5432/citizen?application_name=x&sslmode=verify-full\
+             &sslrootcert=/etc/ca%20dir/ca%2B1.pem"
+        );
+        assert_eq!(query_param(&set, &SSL_ROOT_CERT_KEYS).as_deref(), Some("/etc/ca dir/ca+1.pem"));
+        // sqlx reads them back the same.
+        let options: PgConnectOptions = set.parse().expect("parses");
+        assert!(matches!(options.get_ssl_mode(), PgSslMode::VerifyFull));
+        assert_eq!(options.get_host(), "db.example");
+        // Nothing given keeps the URL as it is.
+        assert_eq!(url_with_tls(url, None, None), url);
+        assert_eq!(url_with_tls("postgres://h/db", Some("disable"), None), "postgres://h/db?sslmode=disable");
+    }
+
+    #[test]
+    fn every_libpq_mode_is_read_from_the_url() {
+        let expected =
+            [PgSslMode::Disable, PgSslMode::Prefer, PgSslMode::Require, PgSslMode::VerifyCa, PgSslMode::VerifyFull];
+        for (mode, expected) in super::SSL_MODES.iter().zip(expected) {
+            let options: PgConnectOptions = format!("postgres://h/db?sslmode={mode}").parse().expect("parses");
+            assert_eq!(format!("{:?}", options.get_ssl_mode()), format!("{expected:?}"), "{mode}");
+        }
     }
 }

@@ -170,7 +170,8 @@ impl Session {
             }
         }
         save_settings(&settings)?;
-        let changed_database = self.settings().database_url != settings.database_url || moved.is_some();
+        let before = self.settings();
+        let changed_database = before.server_url() != settings.server_url() || moved.is_some();
         self.set_settings(&settings);
         let (password, url_password) = match moved {
             Some((password, kept)) => (Some(password), Some(kept)),
@@ -255,8 +256,9 @@ pub struct DbSession {
 fn target(settings: &Settings, password: Option<String>) -> DbTarget {
     let env_user = std::env::var("CITIZEN_DB_USER").ok().filter(|u| !u.is_empty());
     let env_password = std::env::var("CITIZEN_DB_PASSWORD").ok();
-    if let Some(url) = settings.database_url.clone().filter(|u| !u.trim().is_empty()) {
-        // The login typed at sign-in wins over one written in the URL.
+    if let Some(url) = settings.server_url() {
+        // The TLS mode and CA file of the settings are in `url`; the login
+        // typed at sign-in wins over one written in the URL.
         return match settings.user.as_deref().filter(|u| !u.is_empty()) {
             Some(user) => DbTarget::Url(with_login(&url, user, password.as_deref())),
             None => DbTarget::Url(url),

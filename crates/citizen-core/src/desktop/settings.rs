@@ -1,4 +1,5 @@
-//! The app's settings: database, login name, language and theme, as JSON in
+//! The app's settings: database (with its TLS mode and CA file), login name,
+//! language and theme, as JSON in
 //! the user's configuration directory (mode 0600). Never a password: one
 //! written in a server URL is taken out before saving (`split_url_password`).
 
@@ -14,12 +15,60 @@ pub struct Settings {
     /// A server URL; `None` means the embedded default.
     #[serde(default)]
     pub database_url: Option<String>,
+    /// The TLS mode for a server URL (`sslmode`); `None` keeps what the URL
+    /// says (and sqlx's `prefer` when it says nothing).
+    #[serde(default)]
+    pub ssl_mode: Option<SslMode>,
+    /// The CA file that signs the server's certificate (`sslrootcert`), a
+    /// PEM file picked in Settings; `None` keeps what the URL says.
+    #[serde(default)]
+    pub ca_file: Option<String>,
     #[serde(default)]
     pub user: Option<String>,
     #[serde(default = "default_language")]
     pub language: String,
     #[serde(default = "default_theme")]
     pub theme: String,
+}
+
+/// How a connection to a server is encrypted, as libpq's `sslmode` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    /// Never encrypted.
+    Disable,
+    /// Encrypted when the server offers it, nothing checked.
+    Prefer,
+    /// Always encrypted, the certificate not checked.
+    Require,
+    /// Always encrypted, the certificate signed by the CA.
+    VerifyCa,
+    /// Always encrypted, the certificate signed by the CA and naming the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// The `sslmode` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+impl Settings {
+    /// The server URL with the TLS mode and CA file of these settings in it
+    /// (each replaces what the URL says); `None` for the embedded default.
+    pub fn server_url(&self) -> Option<String> {
+        let url = self.database_url.as_deref().filter(|u| !u.trim().is_empty())?;
+        let ca_file = self.ca_file.as_deref().filter(|f| !f.trim().is_empty());
+        Some(crate::db::url_with_tls(url, self.ssl_mode.map(SslMode::as_str), ca_file))
+    }
 }
 
 fn default_language() -> String {
@@ -32,7 +81,14 @@ fn default_theme() -> String {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { database_url: None, user: None, language: default_language(), theme: default_theme() }
+        Settings {
+            database_url: None,
+            ssl_mode: None,
+            ca_file: None,
+            user: None,
+            language: default_language(),
+            theme: default_theme(),
+        }
     }
 }
 
