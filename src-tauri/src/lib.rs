@@ -36,6 +36,7 @@ pub fn run() -> tauri::Result<()> {
             commands::loads::audit_log,
             commands::loads::get_settings,
             commands::loads::save_settings,
+            commands::loads::pick_ca_file,
         ])
         .run(tauri::generate_context!())
 }

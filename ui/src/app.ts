@@ -12,7 +12,7 @@ import { LoadState } from "./screens/load-state";
 
 export type { Route };
 
-export const DEFAULT_SETTINGS: Settings = { databaseUrl: null, user: null, language: "he", theme: "system" };
+export const DEFAULT_SETTINGS: Settings = { databaseUrl: null, sslMode: null, caFile: null, user: null, language: "he", theme: "system" };
 
 export function applyTheme(theme: Theme, doc: Document = document): void {
   if (theme === "system") delete doc.documentElement.dataset["theme"];

@@ -109,6 +109,8 @@ export interface Backend {
   getSettings(): Promise<Settings>;
   /** Resolves to where a password written in the server URL went (never settings.json). */
   saveSettings(settings: Settings): Promise<SavedSettings>;
+  /** The native open dialog for a server's CA file (PEM); `null` when cancelled. */
+  pickCaFile(): Promise<string | null>;
 }
 
 /** The `Backend` of the real app (command names and shapes typed in `commands.ts`). */
@@ -142,4 +144,5 @@ export const tauriBackend: Backend = {
   auditLog: (filter, limit) => call("audit_log", { filter, limit }),
   getSettings: () => call("get_settings"),
   saveSettings: (settings) => call("save_settings", { settings }),
+  pickCaFile: () => call("pick_ca_file"),
 };

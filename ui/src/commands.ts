@@ -54,6 +54,7 @@ export interface Commands {
   audit_log: { args: { filter: AuditFilter; limit: number }; result: AuditView[] };
   get_settings: { args: {}; result: Settings };
   save_settings: { args: { settings: Settings }; result: SavedSettings };
+  pick_ca_file: { args: {}; result: string | null };
 }
 
 export type CommandName = keyof Commands;

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { startApp } from "./app";
 import { toLanguage, toTheme } from "./appearance";
-import type { ApproveBlock, Backend, ConnectionStatus, ErrorCode, FileEvent, FileSummary, GridPage, IssueCode, OpenedFile, RequestView, SubmitBlock } from "./backend";
+import type { ApproveBlock, Backend, ConnectionStatus, ErrorCode, FileEvent, FileSummary, GridPage, IssueCode, OpenedFile, RequestView, Settings, SubmitBlock } from "./backend";
 import { linePoints, niceMax, scale, barChart } from "./charts";
 import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { catalogs, formatNumber, issueCodeLabel, issueKey, issueMessage, setLanguage, t, translateError } from "./i18n";
@@ -23,7 +23,8 @@ const ISSUE_CODES = members<IssueCode>({
 });
 const ERROR_CODES = members<ErrorCode>({
   io: true, invalid_contract: true, no_contracts: true, unknown_dataset: true, dataset_not_recognised: true, report_write: true, report_format: true,
-  postgres_missing: true, cluster: true, unreachable: true, database: true, four_eyes: true, not_pending: true, contract_version: true, duplicate_file: true,
+  postgres_missing: true, cluster: true, unreachable: true, database: true, tls_untrusted: true, tls_untrusted_system: true, tls_name_mismatch: true,
+  tls_not_offered: true, tls_required: true, tls_ca_file: true, tls: true, four_eyes: true, not_pending: true, contract_version: true, duplicate_file: true,
   not_found: true, rollback_unreachable: true, missing_role: true, note_required: true, permission_denied: true, append_only: true, stage_changed: true,
   invalid_request: true, invalid_file: true, bad_period: true, unsafe_contract_change: true, file_not_open: true, cancelled: true, offline: true, settings: true,
   keyring_unavailable: true, sign_in_required: true, sign_in: true, unreadable: true, internal: true,
@@ -258,8 +259,9 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     listVersions: async () => [],
     rollback: nope,
     auditLog: async () => [],
-    getSettings: async () => ({ databaseUrl: null, user: null, language: "en", theme: "dark" }),
+    getSettings: async () => ({ databaseUrl: null, sslMode: null, caFile: null, user: null, language: "en", theme: "dark" }),
     saveSettings: async (settings) => ({ settings, urlPassword: null }),
+    pickCaFile: async () => "/etc/citizen-db/ca.pem",
   };
 }
 
@@ -318,6 +320,35 @@ describe("app shell and Load screen", () => {
     await tick(20);
     expect(root.querySelector("[data-testid=preview]")).toBeNull();
     expect(root.querySelector("[data-testid=grid]")).not.toBeNull();
+    app.dispose();
+  });
+
+  it("saves the server's TLS mode and the CA file picked in Settings", async () => {
+    setLanguage("en");
+    const root = document.createElement("div");
+    document.body.append(root);
+    const backend = fakeBackend(true);
+    const saved: Settings[] = [];
+    backend.saveSettings = async (settings) => {
+      saved.push(settings);
+      return { settings, urlPassword: null };
+    };
+    const app = await startApp(root, backend, null, 0);
+    app.go("settings");
+    await tick(20);
+    const mode = root.querySelector<HTMLSelectElement>("[data-testid=db-tls-mode]");
+    const choose = root.querySelector<HTMLButtonElement>("[data-testid=btn-choose-ca]");
+    expect(mode?.disabled).toBe(true);
+    root.querySelector<HTMLInputElement>("[data-testid=db-server]")?.click();
+    expect(mode?.disabled).toBe(false);
+    root.querySelector<HTMLInputElement>("[data-testid=db-url]")!.value = "postgres://db.city.example/citizen";
+    mode!.value = "verify-full";
+    choose?.click();
+    await tick(20);
+    expect(root.querySelector("[data-testid=db-ca-file]")?.textContent).toBe("/etc/citizen-db/ca.pem");
+    root.querySelector<HTMLButtonElement>("[data-testid=btn-save-db]")?.click();
+    await tick(20);
+    expect(saved.at(-1)).toMatchObject({ databaseUrl: "postgres://db.city.example/citizen", sslMode: "verify-full", caFile: "/etc/citizen-db/ca.pem" });
     app.dispose();
   });
 

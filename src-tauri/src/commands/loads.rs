@@ -125,3 +125,13 @@ pub fn get_settings(state: State<'_, Session>) -> Settings {
 pub async fn save_settings(state: State<'_, Session>, settings: Settings) -> Result<SavedSettings, ErrorPayload> {
     Ok(state.save_settings(settings).await?)
 }
+
+/// The native open dialog for the CA file of a server (a PEM certificate).
+#[tauri::command]
+pub async fn pick_ca_file() -> Option<String> {
+    rfd::AsyncFileDialog::new()
+        .add_filter("CA certificate (PEM)", &["pem", "crt", "cer"])
+        .pick_file()
+        .await
+        .map(|f| f.path().display().to_string())
+}

@@ -1,8 +1,9 @@
-// Settings: database (embedded or a server URL), sign-in, language, theme.
+// Settings: database (embedded or a server URL, its TLS mode and CA file), sign-in, language, theme.
 import type { AppContext, Screen } from "../context";
 import { h, select } from "../dom";
 import { t, translateError } from "../i18n";
 import type { Settings } from "../backend";
+import type { SslMode } from "../bindings/SslMode";
 import { screenHead } from "./common";
 
 export function settingsScreen(ctx: AppContext): Screen {
@@ -12,12 +13,46 @@ export function settingsScreen(ctx: AppContext): Screen {
   const embedded = h("input", { type: "radio", name: "db-mode", id: "db-embedded", value: "embedded", "data-testid": "db-embedded" });
   const server = h("input", { type: "radio", name: "db-mode", id: "db-server", value: "server", "data-testid": "db-server" });
   const url = h("input", { class: "input", id: "db-url", type: "text", dir: "ltr", placeholder: "postgres://host:5432/citizen", "aria-label": t("settings.serverUrl"), "data-testid": "db-url", value: current.databaseUrl ?? "" });
+  // TLS: the mode ("" keeps what the URL says) and the CA file, picked with the native dialog.
+  const sslModes: readonly (readonly [SslMode, string])[] = [
+    ["verify-full", t("settings.tlsVerifyFull")],
+    ["verify-ca", t("settings.tlsVerifyCa")],
+    ["require", t("settings.tlsRequire")],
+    ["prefer", t("settings.tlsPrefer")],
+    ["disable", t("settings.tlsDisable")],
+  ];
+  const tlsMode = select(
+    { class: "input", id: "db-tls-mode", "data-testid": "db-tls-mode", "aria-label": t("settings.tlsMode") },
+    [["", t("settings.tlsFromUrl")], ...sslModes],
+    current.sslMode ?? "",
+  );
+  let caFile: string | null = current.caFile;
+  const caFileText = h("span", { class: "ca-file", dir: "ltr", id: "db-ca-file", "data-testid": "db-ca-file" });
+  const showCaFile = (): void => {
+    caFileText.textContent = caFile ?? t("settings.caFileNone");
+  };
+  showCaFile();
+  const chooseCa = h("button", { class: "btn", type: "button", "data-testid": "btn-choose-ca", "aria-label": t("settings.chooseCaFile") }, t("settings.chooseCaFile"));
+  const clearCa = h("button", { class: "btn", type: "button", "data-testid": "btn-clear-ca", "aria-label": t("settings.clearCaFile") }, t("settings.clearCaFile"));
+  chooseCa.addEventListener("click", async () => {
+    try {
+      const picked = await ctx.backend.pickCaFile();
+      if (picked !== null) caFile = picked;
+    } catch (error) {
+      ctx.notify(translateError(error), "error");
+    }
+    showCaFile();
+  });
+  clearCa.addEventListener("click", () => {
+    caFile = null;
+    showCaFile();
+  });
   embedded.checked = current.databaseUrl === null;
   server.checked = current.databaseUrl !== null;
-  url.disabled = embedded.checked;
   const syncMode = (): void => {
-    url.disabled = embedded.checked;
+    for (const control of [url, tlsMode, chooseCa, clearCa]) control.disabled = embedded.checked;
   };
+  syncMode();
   embedded.addEventListener("change", syncMode);
   server.addEventListener("change", syncMode);
   const saveDb = h("button", { class: "btn primary", type: "submit", "data-testid": "btn-save-db", "aria-label": t("settings.saveDatabase") }, t("settings.saveDatabase"));
@@ -28,11 +63,15 @@ export function settingsScreen(ctx: AppContext): Screen {
     h("label", { class: "radio", for: "db-embedded" }, embedded, t("settings.embedded")),
     h("label", { class: "radio", for: "db-server" }, server, t("settings.server")),
     h("label", { for: "db-url", class: "field" }, h("span", null, t("settings.serverUrl")), url),
+    h("label", { for: "db-tls-mode", class: "field" }, h("span", null, t("settings.tlsMode")), tlsMode),
+    h("div", { class: "field", role: "group", "aria-labelledby": "db-ca-label" }, h("span", { id: "db-ca-label" }, t("settings.caFile")), caFileText, h("div", { class: "form-actions" }, chooseCa, clearCa)),
     h("div", { class: "form-actions" }, saveDb),
   );
   dbForm.addEventListener("submit", async (e) => {
     e.preventDefault();
     current.databaseUrl = server.checked && url.value.trim() !== "" ? url.value.trim() : null;
+    current.sslMode = current.databaseUrl !== null ? ((tlsMode.value || null) as SslMode | null) : null;
+    current.caFile = current.databaseUrl !== null ? caFile : null;
     await save();
     url.value = current.databaseUrl ?? "";
     await ctx.refreshStatus();
