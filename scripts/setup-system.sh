@@ -7,12 +7,12 @@ set -euo pipefail
 
 # Tauri 2 / WebKitGTK build and run, the headless window tests (Xvfb, xauth,
 # WebKitWebDriver, screenshots with ImageMagick's `import`, `xwininfo`, and
-# xdotool to answer the native file dialogs in the end-to-end tests), and a
-# font with Hebrew glyphs.
+# xdotool to answer the native file dialogs in the end-to-end tests), a
+# font with Hebrew glyphs, and openssl (tests/tls.rs makes its certificates).
 PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth webkit2gtk-driver
-  imagemagick x11-utils xdotool fonts-dejavu-core
+  imagemagick x11-utils xdotool fonts-dejavu-core openssl
 )
 
 missing=()
