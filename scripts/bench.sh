@@ -15,7 +15,7 @@
 #
 # Knobs: BENCH_CSV_ROWS (1000000), BENCH_XLSX_ROWS (100000), BENCH_REPEAT
 # (3: best wall of n runs, highest RSS), BENCH_PY_REPEAT (1), BENCH_SLOW=1,
-# BENCH_SKIP_PYTHON=1, BENCH_REGEN=1 (regenerate the files), BENCH_SEED,
+# BENCH_SKIP_PYTHON=1, BENCH_REGEN=1 (regenerate the files), BENCH_SEED, BENCH_PHONE_MIX,
 # BENCH_SKIP_HOSTILE=1 (skip scripts/bench_hostile.sh, run at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,9 @@ XLSX_ROWS=${BENCH_XLSX_ROWS:-100000}
 REPEAT=${BENCH_REPEAT:-3}
 PY_REPEAT=${BENCH_PY_REPEAT:-1}
 SEED=${BENCH_SEED:-2026}
+# Phone cells in the shares of forms real municipal files carry (issue 13);
+# BENCH_PHONE_MIX=sample for the generator's own mix.
+PHONE_MIX=${BENCH_PHONE_MIX:-municipal}
 ERROR_PER_MILLE=15 # 1.5% of rows
 VENV=$BENCH/venv
 PY=$VENV/bin/python
@@ -75,18 +78,18 @@ generator_sha=$(cat crates/citizen-core/src/sample/*.rs "$CONTRACTS/$DATASET.yam
 generate() {
   local format=$1 rows=$2 file=$3
   local per_code=$(((rows * ERROR_PER_MILLE / 1000 + codes / 2) / codes))
-  local key="$DATASET $format rows=$rows errors=$per_code seed=$SEED generator=$generator_sha"
+  local key="$DATASET $format rows=$rows errors=$per_code seed=$SEED phones=$PHONE_MIX generator=$generator_sha"
   if [[ "${BENCH_REGEN:-0}" == 1 || ! -s $file || ! -s $file.manifest.json || "$(cat "$file.key" 2>/dev/null)" != "$key" ]]; then
     say "generating $file ($rows rows, $per_code errors per code x $codes codes)"
     rm -f "$file" "$file.key"
-    "${CLI[@]}" sample --dataset "$DATASET" --rows "$rows" --errors "$per_code" --seed "$SEED" --format "$format" \
-      --out "$file" >"$file.manifest.json"
+    CITIZEN_SAMPLE_PHONE_MIX=$PHONE_MIX "${CLI[@]}" sample --dataset "$DATASET" --rows "$rows" --errors "$per_code" \
+      --seed "$SEED" --format "$format" --out "$file" >"$file.manifest.json"
     printf '%s' "$key" >"$file.key"
   fi
 }
 
-CSV=$BENCH/${DATASET}_${CSV_ROWS}.csv
-XLSX=$BENCH/${DATASET}_${XLSX_ROWS}.xlsx
+CSV=$BENCH/${DATASET}_${CSV_ROWS}_${PHONE_MIX}.csv
+XLSX=$BENCH/${DATASET}_${XLSX_ROWS}_${PHONE_MIX}.xlsx
 generate csv "$CSV_ROWS" "$CSV"
 generate xlsx "$XLSX_ROWS" "$XLSX"
 

@@ -33,6 +33,7 @@ use rng::Rng;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+pub use values::PhoneMix;
 use values::{ColumnGen, Out, Value};
 use write::{CsvEncoding, WriteFailure};
 
@@ -95,8 +96,21 @@ pub struct SampleManifest {
 }
 
 /// Writes a sample of `contract` to `out` and returns what validating it must report.
+///
+/// Phone cells follow [`PhoneMix::from_env`]: the generator's own mix unless
+/// `CITIZEN_SAMPLE_PHONE_MIX=municipal`.
 pub fn write_sample(contract: &Contract, spec: &SampleSpec, out: &Path) -> Result<SampleManifest, CoreError> {
-    let generator = Generator::new(contract, spec).map_err(|message| contract_problem(contract, message))?;
+    write_sample_with(contract, spec, PhoneMix::from_env(), out)
+}
+
+/// [`write_sample`] with the phone cells written in `phones`' mix of forms.
+pub fn write_sample_with(
+    contract: &Contract,
+    spec: &SampleSpec,
+    phones: PhoneMix,
+    out: &Path,
+) -> Result<SampleManifest, CoreError> {
+    let generator = Generator::new(contract, spec, phones).map_err(|message| contract_problem(contract, message))?;
     let headers = sample_headers(contract);
     let rows = |index: u64| generator.row(index);
     let written = match spec.format {
@@ -220,7 +234,7 @@ struct Generator<'c> {
 }
 
 impl<'c> Generator<'c> {
-    fn new(contract: &'c Contract, spec: &SampleSpec) -> Result<Generator<'c>, String> {
+    fn new(contract: &'c Contract, spec: &SampleSpec, phones: PhoneMix) -> Result<Generator<'c>, String> {
         let xlsx = spec.format == SampleFormat::Xlsx;
         let sets = crate::validate::unique_sets(contract);
         let keyed: HashSet<usize> = sets.iter().flatten().copied().collect();
@@ -228,7 +242,14 @@ impl<'c> Generator<'c> {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| ColumnGen::new(c, xlsx, spec.seed, keyed.contains(&i)))
+            .map(|(i, c)| {
+                let mut column = ColumnGen::new(c, xlsx, spec.seed, keyed.contains(&i));
+                column.phone_mix = phones;
+                if phones == PhoneMix::Municipal && c.column_type == ColumnType::Phone && column.empty_rate > 0.0 {
+                    column.empty_rate = 0.05;
+                }
+                column
+            })
             .collect();
         // Every set needs one column whose values are unique per row.
         let carry_rows = spec.rows.max(1);

@@ -322,3 +322,54 @@ fn impossible_contracts_are_refused_with_the_column_named() {
     let message = error.map(|_| String::new()).unwrap_or_else(|e| e.to_string());
     assert!(message.contains("member_code"), "{message}");
 }
+
+/// The municipal phone mix (issue 13): the file validates exactly as its
+/// manifest, for several seeds and both formats, and the phone cells come in
+/// the shapes and shares asked for.
+#[test]
+fn municipal_phone_mix_validates_exactly_and_has_its_shapes() {
+    let catalog = catalog();
+    let contract = catalog.contracts.iter().find(|c| c.dataset == "welfare_patients").expect("welfare_patients");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (seed, format) in [(1, SampleFormat::Csv), (2026, SampleFormat::Csv), (7, SampleFormat::Xlsx)] {
+        let spec = SampleSpec { rows: 4_000, seed, errors_per_code: 3, format };
+        let path = dir.path().join(format!("municipal-{seed}.{}", extension(format)));
+        let manifest = write_sample_with(contract, &spec, PhoneMix::Municipal, &path).unwrap_or_else(|e| panic!("{e}"));
+        let report = validate_file(&path, contract, &ValidateOptions::default());
+        assert_matches(&report, &manifest, &format!("municipal phones, seed {seed}, {format:?}"));
+    }
+    // Shapes of phone_1 (9 = a digit) in a CSV sample.
+    let spec = SampleSpec { rows: 20_000, seed: 3, errors_per_code: 0, format: SampleFormat::Csv };
+    let path = dir.path().join("shapes.csv");
+    write_sample_with(contract, &spec, PhoneMix::Municipal, &path).unwrap_or_else(|e| panic!("{e}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let headers = sample_headers(contract);
+    let column = contract.columns.iter().position(|c| c.name == "phone_1").expect("phone_1");
+    assert!(text.lines().next().is_some_and(|h| h.contains(&headers[column])));
+    let mut shapes: HashMap<String, u64> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let cell = line.split(',').nth(column).unwrap_or("");
+        let shape: String = cell.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
+        *shapes.entry(shape).or_default() += 1;
+    }
+    let share = |shape: &str| shapes.get(shape).copied().unwrap_or(0) as f64 / 20_000.0;
+    for (shape, expected) in [
+        ("999-9999999", 0.28),
+        ("9999999999", 0.225),
+        ("+999999999999", 0.15),
+        ("99-9999999", 0.11),
+        ("+999-99-9999999", 0.08),
+        ("", 0.05),
+        ("999999999", 0.05),
+        ("+99999999999", 0.03),
+    ] {
+        assert!(
+            (share(shape) - expected).abs() < 0.015,
+            "{shape:?}: {} (expected {expected}); {shapes:?}",
+            share(shape)
+        );
+    }
+    for shape in ["99999999999999", "(999) 999-9999", "999 999 9999", "999.999.9999", "99999999999", "+9999999999999"] {
+        assert!(shapes.contains_key(shape), "no {shape:?} among {shapes:?}");
+    }
+}

@@ -138,6 +138,130 @@ pub(crate) struct ColumnGen<'c> {
     /// A seed-dependent offset for carrier values.
     carrier_offset: u64,
     sampler: Option<PatternSampler>,
+    /// How phone cells are written.
+    pub(crate) phone_mix: PhoneMix,
+}
+
+/// How the phone cells of a sample are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PhoneMix {
+    /// The generator's own mix: mostly `05X-XXXXXXX`, `05XXXXXXXX` and a few
+    /// `+972` forms.
+    #[default]
+    Sample,
+    /// The shares of forms in real municipal files (issue 13), by shape (9 =
+    /// a digit): `999-9999999` 28%, `9999999999` 22.5%, `+999999999999` 15%,
+    /// `99-9999999` 11%, `+999-99-9999999` 8%, empty 5% (optional columns),
+    /// `999999999` 5% (landline with its 0, or mobile without it),
+    /// `+99999999999` 3%, and 2.5% of others: `00972…`, `(050) 123-4567`,
+    /// `050 123 4567`, `050.123.4567`, `972` + landline, `+972` + `0` + mobile.
+    /// Typos with letters and 7-digit numbers come as deliberate `phone`
+    /// errors, so that the manifest stays exact.
+    Municipal,
+}
+
+impl PhoneMix {
+    /// The mix named by `CITIZEN_SAMPLE_PHONE_MIX` (`municipal`), else the
+    /// generator's own.
+    pub fn from_env() -> PhoneMix {
+        match std::env::var("CITIZEN_SAMPLE_PHONE_MIX").as_deref() {
+            Ok("municipal") => PhoneMix::Municipal,
+            _ => PhoneMix::Sample,
+        }
+    }
+}
+
+/// The municipal forms, in thousandths of the non-empty cells (sum 950: the
+/// other 50 are the empty cells).
+const MUNICIPAL_FORMS: [(MunicipalForm, u64); 14] = [
+    (MunicipalForm::MobileDash, 280),
+    (MunicipalForm::MobilePlain, 225),
+    (MunicipalForm::MobilePlus, 150),
+    (MunicipalForm::LandlineDash, 110),
+    (MunicipalForm::MobilePlusDashes, 80),
+    (MunicipalForm::LandlinePlain, 25),
+    (MunicipalForm::MobileBare, 25),
+    (MunicipalForm::LandlinePlus, 30),
+    (MunicipalForm::MobileIdd, 5),
+    (MunicipalForm::MobileParens, 5),
+    (MunicipalForm::MobileSpaces, 5),
+    (MunicipalForm::MobileDots, 5),
+    (MunicipalForm::LandlineCountryNoPlus, 3),
+    (MunicipalForm::MobilePlusZero, 2),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MunicipalForm {
+    /// `050-2345678`
+    MobileDash,
+    /// `0502345678`
+    MobilePlain,
+    /// `+972502345678`
+    MobilePlus,
+    /// `03-1234567`
+    LandlineDash,
+    /// `+972-50-2345678`
+    MobilePlusDashes,
+    /// `031234567`
+    LandlinePlain,
+    /// `502345678`
+    MobileBare,
+    /// `+97231234567`
+    LandlinePlus,
+    /// `00972502345678`
+    MobileIdd,
+    /// `(050) 234-5678`
+    MobileParens,
+    /// `050 234 5678`
+    MobileSpaces,
+    /// `050.234.5678`
+    MobileDots,
+    /// `97231234567`
+    LandlineCountryNoPlus,
+    /// `+9720502345678`
+    MobilePlusZero,
+}
+
+impl MunicipalForm {
+    fn pick(rng: &mut Rng) -> MunicipalForm {
+        let mut pick = rng.below(950);
+        for (form, weight) in MUNICIPAL_FORMS {
+            if pick < weight {
+                return form;
+            }
+            pick -= weight;
+        }
+        MunicipalForm::MobileDash
+    }
+
+    fn mobile(self) -> bool {
+        !matches!(
+            self,
+            MunicipalForm::LandlineDash
+                | MunicipalForm::LandlinePlain
+                | MunicipalForm::LandlinePlus
+                | MunicipalForm::LandlineCountryNoPlus
+        )
+    }
+
+    /// `national` written in this form (`head` is its area or mobile code).
+    fn write(self, national: &str) -> String {
+        let (head, tail) = national.split_at(if national.len() == 9 { 2 } else { 1 });
+        let (t1, t2) = tail.split_at(3);
+        match self {
+            MunicipalForm::MobileDash | MunicipalForm::LandlineDash => format!("0{head}-{tail}"),
+            MunicipalForm::MobilePlain | MunicipalForm::LandlinePlain => format!("0{national}"),
+            MunicipalForm::MobilePlus | MunicipalForm::LandlinePlus => format!("+972{national}"),
+            MunicipalForm::MobilePlusDashes => format!("+972-{head}-{tail}"),
+            MunicipalForm::MobileBare => national.to_owned(),
+            MunicipalForm::MobileIdd => format!("00972{national}"),
+            MunicipalForm::MobileParens => format!("(0{head}) {t1}-{t2}"),
+            MunicipalForm::MobileSpaces => format!("0{head} {t1} {t2}"),
+            MunicipalForm::MobileDots => format!("0{head}.{t1}.{t2}"),
+            MunicipalForm::LandlineCountryNoPlus => format!("972{national}"),
+            MunicipalForm::MobilePlusZero => format!("+9720{national}"),
+        }
+    }
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -296,6 +420,7 @@ impl<'c> ColumnGen<'c> {
             carrier: None,
             carrier_offset: Rng::new(seed ^ 0x5EED).below(1_000_000),
             sampler,
+            phone_mix: PhoneMix::Sample,
         }
     }
 
@@ -590,6 +715,7 @@ impl<'c> ColumnGen<'c> {
     }
 
     fn phone_value(&self, rng: &mut Rng, row: u64) -> Value {
+        let municipal = (self.phone_mix == PhoneMix::Municipal).then(|| MunicipalForm::pick(rng));
         let national = if self.carrier.is_some() {
             let prefix = MOBILE_PREFIXES[((row / 1_000_000) % MOBILE_PREFIXES.len() as u64) as usize];
             let rest = (row % 1_000_000 * 618_033 + self.carrier_offset) % 1_000_000;
@@ -597,7 +723,8 @@ impl<'c> ColumnGen<'c> {
         } else {
             let mut found = None;
             for _ in 0..20 {
-                let candidate = if rng.chance(0.72) {
+                let mobile = municipal.map_or_else(|| rng.chance(0.72), MunicipalForm::mobile);
+                let candidate = if mobile {
                     let mut n = (*rng.pick(MOBILE_PREFIXES)).to_owned();
                     n.push(char::from(b'2' + rng.below(8) as u8));
                     (0..5).for_each(|_| n.push(rng.digit()));
@@ -618,7 +745,9 @@ impl<'c> ColumnGen<'c> {
         let canon = format!("+972{national}");
         let (head, tail) = national.split_at(if national.len() == 9 { 2 } else { 1 });
         let (t1, t2) = tail.split_at(3);
-        let written = if national.len() == 9 {
+        let written = if let Some(form) = municipal.filter(|f| f.mobile() == (national.len() == 9)) {
+            form.write(&national)
+        } else if national.len() == 9 {
             match rng.below(100) {
                 0..=34 => format!("0{head}-{tail}"),
                 35..=59 => format!("0{national}"),
@@ -668,7 +797,11 @@ impl<'c> ColumnGen<'c> {
             IssueCode::Phone if column.column_type == ColumnType::Phone => {
                 for _ in 0..50 {
                     let digits = |rng: &mut Rng, n: usize| (0..n).map(|_| rng.digit()).collect::<String>();
-                    let text = match rng.below(5) {
+                    let forms = if self.phone_mix == PhoneMix::Municipal { 7 } else { 5 };
+                    let text = match rng.below(forms) {
+                        // A typo with a letter, and a 7-digit number.
+                        5 => format!("05{}-{}ח{}", rng.pick(&['0', '2', '4']), digits(rng, 3), digits(rng, 3)),
+                        6 => digits(rng, 7),
                         0 => format!("050-1{}", digits(rng, 6)),
                         1 => format!("05{}-{}", rng.pick(&['0', '2', '4']), digits(rng, 5)),
                         2 => format!("0{}-{}", rng.pick(AREAS), digits(rng, 5)),
