@@ -9,9 +9,9 @@
 //! repository's contracts (see `scripts/fuzz.sh`).
 
 use crate::contract::{compile_contract, Catalog, ColumnType, SourceOptions};
-use crate::readers::excel::open_sheet;
-use crate::readers::xlsx_stream::{parse_sheet, Row, RowStream};
-use crate::readers::xml_scan::{attribute_text, push_text, resolve_entity, unescape_excel, Event, Scanner};
+use crate::readers::calamine::{open_sheet, parse_sheet};
+use crate::readers::sheet_stream::{Row, RowStream};
+use crate::readers::xlsx_fast::xml_scan::{attribute_text, push_text, resolve_entity, unescape_excel, Event, Scanner};
 use crate::readers::{self, Batch, BatchData, Cell, CellRef, ReadError};
 use crate::sample::{write_sample, SampleFormat, SampleSpec};
 use crate::validate::types::{check_cell, dates, phone, TextNeed};

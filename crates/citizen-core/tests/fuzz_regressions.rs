@@ -3,7 +3,7 @@
 //! finding not fixed yet; its comment names the issue.
 
 use citizen_core::contract::SourceOptions;
-use citizen_core::readers::{excel, CellRef, ReadError, Table};
+use citizen_core::readers::{open_table, CellRef, ReadError, Table};
 use citizen_core::validate::types::dates::{parse_date, parse_datetime};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,7 +58,7 @@ fn package(dir: &Path, name: &str, sheet: &str, strings: &str) -> PathBuf {
 
 fn open(path: &Path) -> Result<Table, ReadError> {
     let none = |_: &[CellRef<'_>]| 0;
-    excel::open(path, &SourceOptions::default(), &none)
+    open_table(path, &SourceOptions::default(), &none)
 }
 
 /// The first error a table gives, at its opening or in its rows.

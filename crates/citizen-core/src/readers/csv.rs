@@ -8,16 +8,15 @@
 //! reader sees exactly which bytes each record used: that is how blank lines,
 //! which the CSV parser skips silently, are still counted.
 
+use super::cell::CellRef;
 use super::encoding::{self, DecodingReader, Detected, SNIFF_BYTES};
 use super::limits::{self, MAX_CELL_CHARS, MAX_COLUMNS};
-use super::{
-    pick_header_row, Batch, BatchData, CellRef, HeaderScore, ReadError, Table, TextRows, BATCH_ROWS, HEADER_SEARCH_ROWS,
-};
+use super::rows::{find_header, Columns, RowSource, Rows, SourceRow, Window};
+use super::table::{BatchData, HeaderScore, ReadError, Table, TextRows, BATCH_ROWS};
 use crate::contract::config::EncodingConfig;
 use crate::contract::SourceOptions;
 use ::csv::StringRecord;
 use csv_core::ReadRecordResult;
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
@@ -33,7 +32,7 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// Opens a CSV file: detects its encoding and delimiter (unless `options`
 /// fix them), finds its header row (`options.header_row`, else the row among
-/// the first [`HEADER_SEARCH_ROWS`] that `score` rates best) and returns the
+/// the first [`HEADER_SEARCH_ROWS`](super::rows::HEADER_SEARCH_ROWS) that `score` rates best) and returns the
 /// rows after it as a stream of batches.
 ///
 /// The batch stream yields `Err` at most once, and only after every row read
@@ -54,22 +53,16 @@ pub fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Res
         options.delimiter.unwrap_or_else(|| sniff_delimiter(&text, at_eof))
     };
     let declared_utf8 = options.encoding == Some(EncodingConfig::Utf8) && detected.bom_len == 0;
-    let mut records = RecordReader::new(stream(prefix, file, detected), delimiter, declared_utf8);
-    let header = find_header(&mut records, options.header_row, score)?;
+    let records = RecordReader::new(stream(prefix, file, detected), delimiter, declared_utf8);
+    let rows = CsvRows { records, last_batch_bytes: 0 };
+    let (header, batches) = find_header(rows, options.header_row, score, "the file")?;
     Ok(Table {
         sheet: None,
         encoding: Some(detected.name()),
         delimiter: Some(delimiter),
         header_row: header.row,
         headers: header.headers,
-        batches: Box::new(CsvBatches {
-            records,
-            pending: header.pending,
-            error: None,
-            done: false,
-            scratch: StringRecord::new(),
-            last_batch_bytes: 0,
-        }),
+        batches: Box::new(batches),
     })
 }
 
@@ -171,72 +164,6 @@ pub fn sniff_delimiter(text: &str, complete: bool) -> u8 {
     best.map_or(b',', |(_, delimiter)| delimiter)
 }
 
-/// The header found, and the data rows read while looking for it.
-struct Header {
-    row: u64,
-    headers: Vec<String>,
-    pending: VecDeque<(u64, StringRecord)>,
-}
-
-/// Finds the header row: row `forced` when the contract fixes it, else the best
-/// scoring of the first [`HEADER_SEARCH_ROWS`] records. Rows above it are dropped.
-fn find_header(records: &mut RecordReader, forced: Option<u64>, score: HeaderScore<'_>) -> Result<Header, ReadError> {
-    if let Some(n) = forced {
-        while let Some((row, record)) = records.next_record()? {
-            if row == n {
-                return Ok(Header { row, headers: header_texts(&record), pending: VecDeque::new() });
-            }
-            if row > n {
-                // Row `n` is a blank line (or inside a multi-line record): no headers.
-                return Ok(Header { row: n, headers: Vec::new(), pending: VecDeque::from([(row, record)]) });
-            }
-        }
-        return Err(ReadError::Empty {
-            message: format!("the file ends before row {n}, where the contract says the header row is"),
-        });
-    }
-    let mut seen: Vec<(u64, StringRecord)> = Vec::new();
-    let mut any_data = false;
-    while seen.len() < HEADER_SEARCH_ROWS || !any_data {
-        let Some((row, record)) = records.next_record()? else {
-            break;
-        };
-        let blank = is_blank(&record);
-        if seen.len() < HEADER_SEARCH_ROWS || !blank {
-            seen.push((row, record));
-        }
-        any_data |= !blank;
-    }
-    let cells: Vec<Vec<CellRef<'_>>> = seen.iter().map(|(_, record)| record.iter().map(text_cell).collect()).collect();
-    let Some(index) = pick_header_row(&cells, score) else {
-        return Err(ReadError::Empty { message: "the file has no rows with data, only empty cells".to_owned() });
-    };
-    drop(cells);
-    let mut rest = seen.into_iter().skip(index);
-    let Some((row, record)) = rest.next() else {
-        return Err(ReadError::Empty { message: "the file has no rows with data".to_owned() });
-    };
-    Ok(Header { row, headers: header_texts(&record), pending: rest.collect() })
-}
-
-/// A CSV field as a cell: the empty string is an empty cell.
-fn text_cell(field: &str) -> CellRef<'_> {
-    if field.is_empty() {
-        CellRef::Empty
-    } else {
-        CellRef::Text(field)
-    }
-}
-
-/// Header texts as written, without the empty cells that trail them.
-fn header_texts(record: &StringRecord) -> Vec<String> {
-    let mut headers: Vec<String> = record.iter().map(str::to_owned).collect();
-    while headers.last().is_some_and(|h| h.trim().is_empty()) {
-        headers.pop();
-    }
-    headers
-}
-
 /// Where a record's fields go, one after the other.
 trait RecordSink {
     /// A new record begins (a reused record forgets the previous one).
@@ -261,11 +188,6 @@ impl RecordSink for TextRows {
     fn field(&mut self, text: &str) {
         self.push_field(text);
     }
-}
-
-/// True when every field is empty or whitespace.
-fn is_blank(record: &StringRecord) -> bool {
-    record.iter().all(|field| field.chars().all(char::is_whitespace))
 }
 
 /// Byte classes for the fast path over unquoted lines.
@@ -594,82 +516,92 @@ fn too_many_fields(row: u64, fields: usize) -> ReadError {
     )
 }
 
-/// The data rows of a CSV file, in batches; blank rows are skipped.
-struct CsvBatches {
+/// A CSV field as a cell: the empty string is an empty cell.
+fn text_cell(field: &str) -> CellRef<'_> {
+    if field.is_empty() {
+        CellRef::Empty
+    } else {
+        CellRef::Text(field)
+    }
+}
+
+impl SourceRow for StringRecord {
+    fn cells(&self) -> Vec<CellRef<'_>> {
+        self.iter().map(text_cell).collect()
+    }
+}
+
+/// Records read while looking for the header go into the first batch.
+impl Rows for TextRows {
+    type Row = StringRecord;
+
+    fn push(&mut self, record: StringRecord, _offset: usize) -> bool {
+        if record.iter().all(|field| field.chars().all(char::is_whitespace)) {
+            return false;
+        }
+        self.push_row(record.iter());
+        true
+    }
+
+    fn len(&self) -> usize {
+        TextRows::len(self)
+    }
+
+    fn cells(&self) -> usize {
+        self.fields()
+    }
+
+    fn into_data(self) -> BatchData {
+        BatchData::Text(self)
+    }
+}
+
+/// A CSV file's records as the rows of the header search and the batches.
+struct CsvRows {
     records: RecordReader,
-    /// Rows read while looking for the header, yielded first.
-    pending: VecDeque<(u64, StringRecord)>,
-    /// A failure to report after the rows read before it.
-    error: Option<ReadError>,
-    done: bool,
-    /// One record reused for every row; its fields are copied into the batch.
-    scratch: StringRecord,
     /// Text bytes of the last batch, to size the next one.
     last_batch_bytes: usize,
 }
 
-impl Iterator for CsvBatches {
-    type Item = Result<Batch, ReadError>;
+impl RowSource for CsvRows {
+    type Row = StringRecord;
+    type Rows = TextRows;
+    const WINDOW: Window = Window::SourceRows;
+    const COLUMNS: Columns = Columns::AsRead;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        if let Some(error) = self.error.take() {
-            self.done = true;
-            return Some(Err(error));
-        }
-        let mut row_numbers = Vec::with_capacity(BATCH_ROWS);
-        let mut rows = TextRows::recycled(BATCH_ROWS, self.last_batch_bytes + self.last_batch_bytes / 8);
-        while rows.len() < BATCH_ROWS {
-            let next = match self.pending.pop_front() {
-                Some((row, record)) => {
-                    self.scratch = record;
-                    Ok(Some(row))
-                }
-                None => match self.records.next_record_into(&mut rows) {
-                    Ok(Some(row)) => {
-                        if rows.last_row_is_blank() {
-                            rows.pop_row();
-                        } else {
-                            row_numbers.push(row);
-                        }
-                        continue;
-                    }
-                    other => {
-                        // A record cut short by an error leaves a partial row behind.
-                        if row_numbers.len() < rows.len() {
-                            rows.pop_row();
-                        }
-                        other
-                    }
-                },
-            };
-            match next {
-                Ok(Some(row)) => {
-                    if !is_blank(&self.scratch) {
-                        row_numbers.push(row);
-                        rows.push_row(self.scratch.iter());
-                    }
-                }
-                Ok(None) => {
-                    self.done = true;
-                    break;
-                }
-                Err(error) => {
-                    self.error = Some(error);
-                    break;
+    fn read_row(&mut self) -> Option<Result<(u64, StringRecord), ReadError>> {
+        self.records.next_record().transpose()
+    }
+
+    fn new_rows(&mut self) -> TextRows {
+        TextRows::recycled(BATCH_ROWS, self.last_batch_bytes + self.last_batch_bytes / 8)
+    }
+
+    /// Fields go straight into the batch: no copy through a `StringRecord`.
+    fn read_into(&mut self, rows: &mut TextRows, _offset: usize) -> Option<Result<Option<u64>, ReadError>> {
+        let before = rows.len();
+        match self.records.next_record_into(rows) {
+            Ok(Some(row)) => {
+                if rows.last_row_is_blank() {
+                    rows.pop_row();
+                    Some(Ok(None))
+                } else {
+                    Some(Ok(Some(row)))
                 }
             }
+            Ok(None) => None,
+            Err(error) => {
+                // A record cut short by an error leaves a partial row behind.
+                if rows.len() > before {
+                    rows.pop_row();
+                }
+                Some(Err(error))
+            }
         }
-        if rows.is_empty() {
-            // Nothing was read before the end or the failure.
-            self.done = true;
-            return self.error.take().map(Err);
-        }
+    }
+
+    fn filled(&mut self, rows: &TextRows) {
         self.last_batch_bytes = rows.text_len();
-        // A failure after these rows is reported on the next call.
-        Some(Ok(Batch { row_numbers, data: BatchData::Text(rows) }))
     }
 }
 

@@ -3,7 +3,7 @@
 //! files that are not text at all, and a streaming `Read` adapter that
 //! transcodes anything else to UTF-8 without holding the file in memory.
 
-use super::ReadError;
+use super::table::ReadError;
 use crate::contract::config::EncodingConfig;
 use encoding_rs::{CoderResult, Decoder, Encoding, ISO_8859_8, ISO_8859_8_I, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1255};
 use std::borrow::Cow;

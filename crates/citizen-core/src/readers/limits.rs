@@ -7,7 +7,7 @@
 //! workbook Excel saves opens, while a file of at most 100 MB on disk stays
 //! within 1 GB of memory and a file of at most 10 MB within 30 s.
 
-use super::ReadError;
+use super::table::ReadError;
 
 /// Rows of a worksheet (Excel: 1,048,576).
 pub const MAX_ROWS: u32 = 1_048_576;

@@ -6,7 +6,7 @@
 //! declared size, so a part cannot lie its way past the guard.
 
 use super::limits::{too_large, MAX_COMPRESSION_RATIO, MAX_PACKAGE_BYTES, MAX_PACKAGE_ENTRIES, SMALL_PART_BYTES};
-use super::ReadError;
+use super::table::ReadError;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -5,7 +5,7 @@
 //! instructions and doctypes are skipped. Attribute values stay raw; entities
 //! are resolved by the caller through [`resolve_entity`].
 
-use super::limits::MAX_XML_EVENT_BYTES;
+use crate::readers::limits::MAX_XML_EVENT_BYTES;
 use std::io::{ErrorKind, Read};
 
 /// Bytes read from the source at a time.

@@ -1,0 +1,89 @@
+//! The workbook's cell styles as the fast path needs them: which make a
+//! number a date or a duration, as calamine decides it.
+
+use super::xml_scan::{attribute_text, local_name, Event, Scanner};
+use std::collections::HashMap;
+
+/// How a cell style shows a number; only dates and durations change the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NumberKind {
+    Plain,
+    DateTime,
+    Duration,
+}
+
+/// The number kind of each cell style (`cellXfs`), from built-in format ids
+/// and the workbook's own format codes.
+pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
+    let mut xml = Scanner::new(xml);
+    let mut codes: HashMap<Vec<u8>, String> = HashMap::new();
+    let mut kinds = Vec::new();
+    let (mut in_codes, mut in_styles) = (false, false);
+    loop {
+        match xml.next().ok()? {
+            Event::Start(tag) => match tag.local_name() {
+                b"numFmts" => in_codes = true,
+                b"cellXfs" => in_styles = true,
+                b"numFmt" if in_codes => {
+                    if let (Some(id), Some(code)) =
+                        (tag.attribute(b"numFmtId").ok()?, tag.attribute(b"formatCode").ok()?)
+                    {
+                        codes.insert(id.to_vec(), attribute_text(code).ok()?);
+                    }
+                }
+                b"xf" if in_styles => kinds.push(tag.attribute(b"numFmtId").ok()?.map_or(NumberKind::Plain, |id| {
+                    codes.get(id).map_or_else(|| builtin_format(id), |code| custom_format(code))
+                })),
+                _ => {}
+            },
+            Event::End(name) => match local_name(name) {
+                b"numFmts" => in_codes = false,
+                b"cellXfs" => in_styles = false,
+                _ => {}
+            },
+            Event::Eof => return Some(kinds),
+            _ => {}
+        }
+    }
+}
+
+/// The built-in number formats that show dates, times or durations (ECMA-376 18.8.30).
+pub(super) fn builtin_format(id: &[u8]) -> NumberKind {
+    match id {
+        b"14" | b"15" | b"16" | b"17" | b"18" | b"19" | b"20" | b"21" | b"22" | b"45" | b"47" => NumberKind::DateTime,
+        b"27" | b"28" | b"29" | b"30" | b"31" | b"32" | b"33" | b"34" | b"35" | b"36" | b"50" | b"51" | b"52"
+        | b"53" | b"54" | b"55" | b"56" | b"57" | b"58" => NumberKind::DateTime,
+        b"46" => NumberKind::Duration,
+        _ => NumberKind::Plain,
+    }
+}
+
+/// Whether a format code shows a date or a duration, as calamine decides it:
+/// the first section only, quoted and escaped text and `[...]` parts skipped,
+/// `[h]`, `[m]`, `[s]` make a duration.
+pub(super) fn custom_format(code: &str) -> NumberKind {
+    let (mut escaped, mut quoted, mut brackets, mut prev, mut hms, mut ap) = (false, false, 0u8, ' ', false, false);
+    for c in code.chars() {
+        match (c, escaped, quoted, ap, brackets) {
+            (_, true, ..) => escaped = false,
+            ('_' | '\\' | '*', ..) => escaped = true,
+            ('"', _, true, _, _) => quoted = false,
+            (_, _, true, _, _) => (),
+            ('"', ..) => quoted = true,
+            (';', ..) => return NumberKind::Plain,
+            ('[', ..) => brackets += 1,
+            (']', .., 1) if hms => return NumberKind::Duration,
+            (']', ..) => brackets = brackets.saturating_sub(1),
+            ('a' | 'A', _, _, false, 0) => ap = true,
+            ('p' | 'm' | '/' | 'P' | 'M', _, _, true, 0) => return NumberKind::DateTime,
+            ('d' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S', _, _, false, 0) => return NumberKind::DateTime,
+            _ => {
+                if !(hms && c.eq_ignore_ascii_case(&prev)) {
+                    hms = prev == '[' && matches!(c, 'm' | 'h' | 's' | 'M' | 'H' | 'S');
+                }
+            }
+        }
+        prev = c;
+    }
+    NumberKind::Plain
+}
