@@ -455,6 +455,33 @@ mod tests {
         assert_eq!(normalise_phone("077-1234567").map(|p| p.kind), Some(PhoneKind::Other));
     }
 
+    /// The fuzzer's findings of issue 11 (separators after `+` that the
+    /// library reads as an RFC 3966 country code) and their neighbours.
+    #[test]
+    fn separators_after_plus_agree_with_the_library() {
+        let mut tally = Tally::default();
+        for text in [
+            "+9-72-8-283-9539",
+            "+97250234-5678",
+            "+97250-234-5678",
+            "+972-50-234-5678",
+            "+972.50.234.5678",
+            "+972(50)2345678",
+            "+(972)50-234-5678",
+            "+-972-50-234-5678",
+            "+97250 234-5678",
+            "+972 50-234-5678",
+            "+9723.044.0949",
+            "+97220.683512027",
+            "+972502345678-",
+            "+972502345678",
+        ] {
+            tally.check(text);
+        }
+        assert_eq!(normalise_phone("+97250-234-5678"), None);
+        assert!(normalise_phone("+97250 234-5678").is_some());
+    }
+
     #[test]
     fn nonsense_is_rejected() {
         for text in
