@@ -243,7 +243,7 @@ fn drain(mut rows: RowStream) -> Result<Vec<Row>, ReadError> {
 }
 
 /// The sheet's rows through the fast path; `None` when it leaves the workbook
-/// to calamine. As the differential tests of `readers/xlsx_fast.rs` read it.
+/// to calamine. As the differential tests of `readers/xlsx_fast/` read it.
 pub fn xlsx_fast_rows(path: &Path) -> Option<Result<Vec<Row>, ReadError>> {
     let (workbook, _) = readers::xlsx_fast::open(path, None)?;
     Some(drain(RowStream::spawn(move |sink| workbook.stream(sink))))

@@ -5,7 +5,7 @@
 use super::calamine::open_as_range;
 use super::cell::Cell;
 use super::route::open_table;
-use super::table::{BatchData, ReadError, Table, BATCH_ROWS};
+use super::table::{BatchData, HeaderScore, ReadError, Table, BATCH_ROWS};
 use super::test_workbooks::{score, workbooks};
 use crate::contract::config::SheetConfig;
 use crate::contract::SourceOptions;
@@ -15,7 +15,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn open(path: &Path, options: &SourceOptions, score: crate::readers::HeaderScore<'_>) -> Result<Table, ReadError> {
+fn open(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
     open_table(path, options, score)
 }
 
