@@ -12,9 +12,11 @@
 //! agree. The IL metadata never looks past the fifth digit for national
 //! numbers starting with 2-9 (the deepest ranges are `5540[0-3]`, `7380[0-9]`),
 //! and the differential tests below check every such prefix and every form.
-//! Whatever the fast path is not sure of (letters, other separators, other
-//! country codes, national numbers starting with 0 or 1, `972…` without a
-//! plus, odd lengths) goes to the library.
+//! `+9720…` and `972…` without a plus have entries of their own, asked in
+//! those forms (without a plus, the library sometimes keeps the `972` as
+//! national digits). Whatever the fast path is not sure of (letters, other
+//! separators, other country codes, national numbers starting with 0 or 1,
+//! odd lengths) goes to the library.
 
 use crate::readers::trim_text;
 use phonenumber::country::Id::IL;
@@ -126,28 +128,62 @@ const LANDLINE: u8 = 3;
 const OTHER: u8 = 4;
 /// The two sample numbers of the class disagreed: always ask the library.
 const MIXED: u8 = 5;
+/// Added to a kind when the library keeps the leading `972` of a number
+/// written without a plus as part of the national number (it strips it only
+/// when the whole does not already look like an Israeli number).
+const KEEPS_972: u8 = 8;
 
-/// One entry per national length (6..=12) and first five digits, filled
+/// How the digits before the national number were written, as far as the
+/// table is concerned: each has its own entries, asked of the library in that
+/// same form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    /// `+972`, and also `00972`, the national `0` or nothing (the differential
+    /// tests hold those to the `+972` entries).
+    Plus,
+    /// `+972` then a national `0`: `+9720501234567`.
+    PlusZero,
+    /// `972` without a plus: `97231234567`.
+    Bare972,
+}
+
+impl Lead {
+    fn text(self) -> &'static str {
+        match self {
+            Lead::Plus => "+972",
+            Lead::PlusZero => "+9720",
+            Lead::Bare972 => "972",
+        }
+    }
+}
+
+const LENGTHS: usize = MAX_NATIONAL - MIN_NATIONAL + 1;
+
+/// One entry per lead, national length (6..=12) and first five digits, filled
 /// lazily from the library (threads racing on an entry store the same value).
-static TABLE: [AtomicU8; (MAX_NATIONAL - MIN_NATIONAL + 1) * CLASSES] =
-    [const { AtomicU8::new(UNKNOWN) }; (MAX_NATIONAL - MIN_NATIONAL + 1) * CLASSES];
+static TABLE: [AtomicU8; 3 * LENGTHS * CLASSES] = [const { AtomicU8::new(UNKNOWN) }; 3 * LENGTHS * CLASSES];
 
-/// The library's verdict on a whole class: the national number's length and
-/// first five digits, asked for the class's lowest and highest numbers.
-fn class_verdict(length: usize, class: &[u8]) -> u8 {
+/// The library's verdict on a whole class: the lead, the national number's
+/// length and first five digits, asked for the class's lowest and highest
+/// numbers written after that lead.
+fn class_verdict(lead: Lead, length: usize, class: &[u8]) -> u8 {
     let ask = |fill: u8| {
-        let mut text = String::with_capacity(4 + length);
-        text.push_str("+972");
-        text.extend(class.iter().map(|&d| d as char));
-        (class.len()..length).for_each(|_| text.push(fill as char));
-        match by_library(&text) {
-            None => INVALID,
-            Some(phone) if phone.e164 != text => MIXED,
-            Some(phone) => match phone.kind {
-                PhoneKind::Mobile => MOBILE,
-                PhoneKind::Landline => LANDLINE,
-                PhoneKind::Other => OTHER,
-            },
+        let mut national = String::with_capacity(length);
+        national.extend(class.iter().map(|&d| d as char));
+        (class.len()..length).for_each(|_| national.push(fill as char));
+        let text = format!("{}{national}", lead.text());
+        let Some(phone) = by_library(&text) else { return INVALID };
+        let kept = if phone.e164 == format!("+972{national}") {
+            0
+        } else if lead == Lead::Bare972 && phone.e164 == format!("+{text}") {
+            KEEPS_972
+        } else {
+            return MIXED;
+        };
+        kept + match phone.kind {
+            PhoneKind::Mobile => MOBILE,
+            PhoneKind::Landline => LANDLINE,
+            PhoneKind::Other => OTHER,
         }
     };
     let low = ask(b'0');
@@ -158,14 +194,15 @@ fn class_verdict(length: usize, class: &[u8]) -> u8 {
     }
 }
 
-/// The table's verdict for a national number (length 6..=12, first digit 2-9).
-fn verdict(national: &[u8]) -> u8 {
+/// The table's verdict for a national number (length 6..=12, first digit 2-9)
+/// written after `lead`.
+fn verdict(lead: Lead, national: &[u8]) -> u8 {
     let class = &national[..CLASS_DIGITS];
     let index = class.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-    let entry = &TABLE[(national.len() - MIN_NATIONAL) * CLASSES + index];
+    let entry = &TABLE[((lead as usize) * LENGTHS + national.len() - MIN_NATIONAL) * CLASSES + index];
     match entry.load(Ordering::Relaxed) {
         UNKNOWN => {
-            let found = class_verdict(national.len(), class);
+            let found = class_verdict(lead, national.len(), class);
             entry.store(found, Ordering::Relaxed);
             found
         }
@@ -209,27 +246,34 @@ fn fast_path(raw: &str) -> Fast {
         if glued || !all.starts_with(b"972") {
             return Fast::Unsure;
         }
-        3
+        if all.get(3) == Some(&b'0') {
+            (Lead::PlusZero, 4)
+        } else {
+            (Lead::Plus, 3)
+        }
     } else if all.starts_with(b"00972") {
-        5
+        (Lead::Plus, 5)
     } else if all.starts_with(b"0") {
-        1
+        (Lead::Plus, 1)
     } else if all.starts_with(b"972") {
-        return Fast::Unsure;
+        (Lead::Bare972, 3)
     } else {
-        0
+        (Lead::Plus, 0)
     };
+    let (lead, start) = start;
     let national = &all[start..];
     if !(MIN_NATIONAL..=MAX_NATIONAL).contains(&national.len()) || !(b'2'..=b'9').contains(&national[0]) {
         return Fast::Unsure;
     }
-    let kind = match verdict(national) {
+    let found = verdict(lead, national);
+    let kind = match found & !KEEPS_972 {
         INVALID => return Fast::Invalid,
         MOBILE => PhoneKind::Mobile,
         LANDLINE => PhoneKind::Landline,
         OTHER => PhoneKind::Other,
         _ => return Fast::Unsure,
     };
+    let start = if found & KEEPS_972 != 0 { 0 } else { start };
     Fast::Valid(National { digits, start, end: count, kind })
 }
 
@@ -401,7 +445,7 @@ mod tests {
         for class in 20_000..100_000u32 {
             for length in [8usize, 9] {
                 let national = random_national(&mut rng, &class.to_string(), length);
-                let lead = rng.pick(&["0", "+972", "00972", "", "+972-", "0"]);
+                let lead = rng.pick(&["0", "+972", "00972", "", "+972-", "0", "972", "+9720", "+972-0"]);
                 tally.check(&styled(rng.below(8), lead, &national, &mut rng));
             }
         }
@@ -444,6 +488,7 @@ mod tests {
             "+972502345678",
             "+972-50-2345678",
             "502345678",
+            "+9720502345678",
         ] {
             assert_eq!(normalise_phone(text).map(|p| p.e164), mobile, "{text}");
             assert!(matches!(fast_path(text), Fast::Valid(_)), "{text} takes the fast path");
@@ -453,6 +498,11 @@ mod tests {
         assert_eq!(landline.map(|p| p.kind), Some(PhoneKind::Landline));
         assert_eq!(normalise_phone("(03) 123-4567").map(|p| p.e164), Some("+97231234567".to_owned()));
         assert_eq!(normalise_phone("077-1234567").map(|p| p.kind), Some(PhoneKind::Other));
+        // `972` without a plus takes the fast path too, with the library's verdict.
+        for text in ["97231234567", "972502345678", "97226814446"] {
+            assert!(!matches!(fast_path(text), Fast::Unsure), "{text}");
+            assert_eq!(normalise_phone(text), by_library(text), "{text}");
+        }
     }
 
     /// The fuzzer's findings of issue 11 (separators after `+` that the
