@@ -291,11 +291,12 @@ pub fn xlsx_differential(data: &[u8]) {
             assert!(same_rows(&fast, &slow), "different cells:\nfast path {fast:?}\ncalamine  {slow:?}")
         }
         (Err(_), Err(_)) => {}
-        // Known (issue 11): the fast path checks less of the XML than calamine
-        // (end tags that match, quotes that close, UTF-8 in what it skips), so
-        // a part calamine refuses may still read. CITIZEN_FUZZ_LENIENT looks
-        // past those for other differences.
-        (Ok(_), Err(ReadError::Unreadable { message })) if message.contains("Xml error") && lenient() => {}
+        // Known (issue 11): on damaged XML the two paths draw the line in
+        // different places (the fast path skips end-tag matching and parts of
+        // the workbook calamine checks; calamine takes unquoted attributes, a
+        // `<` in a value, a wrong CRC). CITIZEN_FUZZ_LENIENT passes over
+        // one-sided refusals and still fails on different cells.
+        (_, _) if lenient() => {}
         (fast, slow) => panic!("one path refused the file:\nfast path {fast:?}\ncalamine  {slow:?}"),
     }
 }
