@@ -13,7 +13,7 @@ UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.con
 # its prerequisites running in the order written.
 .NOTPARALLEL:
 
-.PHONY: setup system-deps e2e-deps build run test fmt-check lint test-rust test-ui smoke e2e bench bundle
+.PHONY: setup system-deps e2e-deps build run test fmt-check lint test-rust test-ui smoke e2e bench bundle fuzz
 
 ## setup: install missing system packages, tauri-driver, the UI's npm packages, and build ui/dist
 setup: system-deps e2e-deps $(UI_DIST)
@@ -63,6 +63,8 @@ lint: $(UI_DIST)
 # The end-to-end tests need the built app and a display server: they run in `e2e`.
 test-rust: $(UI_DIST)
 	cargo test --workspace --exclude citizen-e2e
+	cargo test -p citizen-core --features fuzzing --test fuzz_regressions
+	scripts/fuzz.sh --smoke
 
 test-ui: $(NODE_STAMP)
 	cd ui && npm run typecheck
@@ -77,6 +79,10 @@ smoke: $(UI_DIST)
 e2e: $(UI_DIST) e2e-deps
 	cargo build -p citizen-app -p citizen-cli
 	cargo test -p citizen-e2e -- --test-threads=1
+
+## fuzz: every cargo-fuzz target for FUZZ_SECONDS each (default 60; scripts/fuzz.sh)
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## bench: the benchmarks (scripts/bench.sh)
 bench:
