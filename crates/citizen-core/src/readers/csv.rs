@@ -284,9 +284,18 @@ struct RecordReader {
 
 impl RecordReader {
     fn new(source: Box<dyn Read + Send>, delimiter: u8, declared: bool) -> Self {
+        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        // `csv_core` strips a UTF-8 BOM from the first input it is given,
+        // which here is the first record the fast path hands over, anywhere
+        // in the file. The encoding detection has already skipped the BOM at
+        // the start of the file, so any later U+FEFF is data: one blank line
+        // (skipped, producing no record) spends the parser's first read.
+        let (mut out, mut ends) = ([0u8; 1], [0usize; 1]);
+        let (primed, nin, _, _) = core.read_record(b"\n", &mut out, &mut ends);
+        debug_assert!(matches!(primed, ReadRecordResult::InputEmpty) && nin == 1);
         RecordReader {
             source,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            core,
             scan: Scanner::new(delimiter),
             buf: vec![0; READ_BUFFER_BYTES],
             pos: 0,
@@ -696,6 +705,22 @@ mod tests {
         assert_eq!(table.encoding, Some("UTF-8"));
         assert_eq!(table.headers, ["id", "שם"]);
         assert_eq!(rows(table), [row(2, &["1", "דנה"])]);
+    }
+
+    #[test]
+    fn only_the_bom_at_the_start_of_the_file_is_skipped() {
+        let utf8 = SourceOptions { encoding: Some(EncodingConfig::Utf8), ..SourceOptions::default() };
+        for options in [SourceOptions::default(), utf8] {
+            // A leading BOM before a quoted header (parsed by `csv_core`).
+            let table = open_with("\u{FEFF}\"id\",name\n1,Dana\n".as_bytes(), &options).unwrap();
+            assert_eq!(table.headers, ["id", "name"]);
+            assert_eq!(rows(table), [row(2, &["1", "Dana"])]);
+            // A U+FEFF later on is data, whichever path parses its record.
+            for text in ["id,name\n\u{FEFF}1,\"Dana\"\n", "id,name\n\u{FEFF}1,Dana", "id,name\n\u{FEFF}1,Dana\n"] {
+                let table = open_with(text.as_bytes(), &options).unwrap();
+                assert_eq!(rows(table), [row(2, &["\u{FEFF}1", "Dana"])], "{text:?}");
+            }
+        }
     }
 
     #[test]

@@ -165,21 +165,34 @@ impl<R: Read> Reader<R> {
     /// Every cell of `<sheetData>`, handed to `sink` as (row, column, value).
     pub(super) fn cells(&mut self, book: &Book<'_>, sink: &mut RowSink<'_>) -> Result<(), SheetError> {
         let mut first_element = false;
+        // The elements open before `<sheetData>` (a few), so that an end tag
+        // there must close the innermost of them, as calamine requires.
+        let mut open = OpenElements::default();
         loop {
             match self.xml.next()? {
-                Event::Start(tag) => match tag.local_name() {
-                    b"sheetData" => break,
-                    b"dimension" => {
-                        let area = tag.attribute(b"ref")?.ok_or(SheetError::Node("dimension".to_owned()))?;
-                        if area.split(|&b| b == b':').count() > 2 {
-                            return Err(SheetError::Reference(String::from_utf8_lossy(area).into_owned()));
-                        }
-                        for corner in area.split(|&b| b == b':') {
-                            cell_reference(corner)?;
-                        }
+                Event::End(name) => {
+                    if !open.is_innermost(name) {
+                        return Err(ScanError::Malformed("an end tag that closes no open element").into());
                     }
-                    _ => first_element = true,
-                },
+                    open.pop();
+                }
+                Event::Start(tag) => {
+                    if tag.local_name() == b"sheetData" {
+                        break;
+                    }
+                    open.push(tag.name);
+                    if tag.local_name() != b"dimension" {
+                        first_element = true;
+                        continue;
+                    }
+                    let area = tag.attribute(b"ref")?.ok_or(SheetError::Node("dimension".to_owned()))?;
+                    if area.split(|&b| b == b':').count() > 2 {
+                        return Err(SheetError::Reference(String::from_utf8_lossy(area).into_owned()));
+                    }
+                    for corner in area.split(|&b| b == b':') {
+                        cell_reference(corner)?;
+                    }
+                }
                 Event::Eof if first_element => return Err(SheetError::NotAWorksheet),
                 Event::Eof => return Err(SheetError::Eof("worksheet")),
                 _ => {}

@@ -286,12 +286,7 @@ impl<R: Read> Scanner<R> {
                     _ => tag_end(data, from, &mut self.quote).map(|gt| Found::Start(at, at + gt)),
                 }
             }
-            b'&' => match data.iter().skip(from).position(|&b| b == b';').map(|i| i + from) {
-                Some(semicolon) if semicolon > 1 => Some(Found::Ref(at + 1, at + semicolon)),
-                Some(_) => return Err(ScanError::Malformed("an empty entity reference")),
-                None if data.len() > 64 => return Err(ScanError::Malformed("an '&' that starts no entity")),
-                None => None,
-            },
+            b'&' => reference_end(data)?.map(|semicolon| Found::Ref(at + 1, at + semicolon)),
             _ => data.iter().skip(from).position(|&b| b == b'<' || b == b'&').map(|i| Found::Text(at, at + from + i)),
         };
         if found.is_none() {
@@ -382,6 +377,33 @@ fn tag_end(data: &[u8], from: usize, quote: &mut u8) -> Option<usize> {
     None
 }
 
+/// The longest reference name looked for, `&` and `;` not counted.
+const MAX_REFERENCE_NAME: usize = 63;
+
+/// Whether a byte may be part of a reference's name: ASCII letters, digits,
+/// `.`, `-`, `_`, `:` and `#` (character references), and any non-ASCII byte.
+fn reference_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'#') || b >= 0x80
+}
+
+/// Where the `;` of the reference at the start of `data` (an `&`) is; None
+/// when the bytes read so far end inside its name. A reference ends with `;`
+/// within MAX_REFERENCE_NAME bytes of its name, and the outcome depends only
+/// on those bytes, never on how far beyond them the buffer goes.
+fn reference_end(data: &[u8]) -> Result<Option<usize>, ScanError> {
+    for (i, &b) in data.iter().enumerate().skip(1) {
+        match b {
+            b';' if i == 1 => return Err(ScanError::Malformed("an empty entity reference")),
+            b';' => return Ok(Some(i)),
+            _ if !reference_byte(b) || i > MAX_REFERENCE_NAME => {
+                return Err(ScanError::Malformed("an '&' that starts no entity"))
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 /// Appends the text an entity or character reference stands for.
 pub(crate) fn resolve_entity(name: &[u8], out: &mut String) -> Result<(), ScanError> {
     let unknown = || ScanError::Entity(String::from_utf8_lossy(name).into_owned());
@@ -439,7 +461,8 @@ pub(crate) fn attribute_text(raw: &[u8]) -> Result<String, ScanError> {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let semicolon = after.find(';').ok_or(ScanError::Malformed("an '&' that starts no entity"))?;
+        let semicolon =
+            reference_end(&rest.as_bytes()[amp..])?.ok_or(ScanError::Malformed("an '&' that starts no entity"))? - 1;
         resolve_entity(&after.as_bytes()[..semicolon], &mut out)?;
         rest = &after[semicolon + 1..];
     }
@@ -637,6 +660,58 @@ mod tests {
         }
         assert_eq!(attribute_text(b"R&amp;D &#1488;").expect("valid"), "R&D א");
         assert!(attribute_text(b"a & b").is_err());
+        assert!(attribute_text(b"a &amp b;").is_err());
+    }
+
+    /// An `&` whose name does not end with `;` within a few bytes is refused,
+    /// the same way whatever the read sizes.
+    #[test]
+    fn a_reference_ends_near_its_ampersand_whatever_the_read_sizes() {
+        let long = format!("<a>&{};</a>", "x".repeat(MAX_REFERENCE_NAME));
+        let too_long = format!("<a>&{};</a>", "x".repeat(MAX_REFERENCE_NAME + 1));
+        let far = format!("<a>&amp<b>{};</a>", "x".repeat(73));
+        let cases = [
+            (long.as_str(), Ok(MAX_REFERENCE_NAME)),
+            ("<a>&#x5d0;</a>", Ok(5)),
+            (too_long.as_str(), Err("an '&' that starts no entity")),
+            (far.as_str(), Err("an '&' that starts no entity")),
+            ("<a>&amp </a>;", Err("an '&' that starts no entity")),
+            ("<a>&;</a>", Err("an empty entity reference")),
+        ];
+        for (xml, expected) in cases {
+            let whole = first_reference(Scanner::new(xml.as_bytes()));
+            let trickled = first_reference(Scanner::new(Trickle(xml.as_bytes())));
+            assert_eq!(whole, expected, "{xml}");
+            assert_eq!(trickled, expected, "{xml}, a byte at a time");
+        }
+        assert!(matches!(
+            first_reference_error(Scanner::new(&b"<a>&amp"[..])),
+            Some(ScanError::Truncated("an entity reference"))
+        ));
+    }
+
+    /// The length of the first reference's name, or the scanner's error.
+    fn first_reference<R: Read>(scanner: Scanner<R>) -> Result<usize, &'static str> {
+        let mut scanner = scanner;
+        loop {
+            match scanner.next() {
+                Ok(Event::Ref(name)) => return Ok(name.len()),
+                Ok(Event::Eof) => panic!("no reference"),
+                Ok(_) => {}
+                Err(ScanError::Malformed(what)) => return Err(what),
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+
+    fn first_reference_error<R: Read>(mut scanner: Scanner<R>) -> Option<ScanError> {
+        loop {
+            match scanner.next() {
+                Ok(Event::Eof) => return None,
+                Ok(_) => {}
+                Err(error) => return Some(error),
+            }
+        }
     }
 
     #[test]

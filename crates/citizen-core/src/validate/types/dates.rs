@@ -44,22 +44,22 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+/// `H:MM`, `HH:MM`, `H:MM:SS` or `HH:MM:SS` (SPEC §3): the hour has one or
+/// two digits, the minute and the second exactly two, and nothing follows.
 fn parse_time(text: &str) -> Option<NaiveTime> {
     let b = text.as_bytes();
-    match b.len() {
-        4 | 5 => {
-            let colon = b.iter().position(|&c| c == b':')?;
-            NaiveTime::from_hms_opt(num(&b[..colon])?, num(&b[colon + 1..])?, 0)
-        }
-        7 | 8 => {
-            let mut parts = text.split(':');
-            let h = num(parts.next()?.as_bytes())?;
-            let m = num(parts.next()?.as_bytes())?;
-            let s = num(parts.next()?.as_bytes())?;
-            NaiveTime::from_hms_opt(h, m, s)
-        }
-        _ => None,
+    let colon = b.iter().position(|&c| c == b':')?;
+    if !(1..=2).contains(&colon) {
+        return None;
     }
+    let hour = num(&b[..colon])?;
+    let rest = &b[colon + 1..];
+    let (minute, second) = match rest.len() {
+        2 => (num(rest)?, 0),
+        5 if rest[2] == b':' => (num(&rest[..2])?, num(&rest[3..])?),
+        _ => return None,
+    };
+    NaiveTime::from_hms_opt(hour, minute, second)
 }
 
 fn num(digits: &[u8]) -> Option<u32> {
@@ -133,6 +133,25 @@ mod tests {
         assert_eq!(parse_datetime("05/11/2026 08:05:00"), at(8, 5, 0));
         assert_eq!(parse_datetime("05/11/2026"), at(0, 0, 0));
         assert_eq!(parse_datetime("05/11/2026 25:00"), None);
+        assert_eq!(parse_datetime("05/11/2026 1:02"), at(1, 2, 0));
+        assert_eq!(parse_datetime("05/11/2026 8:05:09"), at(8, 5, 9));
+        for text in [
+            "05/11/2026 1:2:3:45",
+            "05/11/2026 14:30:15:00",
+            "2026-11-05T14:3:015",
+            "2026-11-05 012:3:45",
+            "2026-11-05 12:003:4",
+            "05/11/2026 14:1",
+            "05/11/2026 4:1",
+            "05/11/2026 12:3:45",
+            "05/11/2026 12:30:4",
+            "05/11/2026 :30",
+            "05/11/2026 12:30:",
+            "05/11/2026 12::30",
+            "05/11/2026 +1:30",
+        ] {
+            assert_eq!(parse_datetime(text), None, "{text}");
+        }
         assert_eq!(parse_datetime_with("2026/11/05 14:30", "%Y/%m/%d %H:%M"), at(14, 30, 0));
         assert_eq!(parse_date_with("11-05-2026", "%m-%d-%Y"), NaiveDate::from_ymd_opt(2026, 11, 5));
     }
