@@ -63,7 +63,7 @@ pub fn url_with_tls(url: &str, ssl_mode: Option<&str>, ca_file: Option<&str>) ->
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
-            let key = percent_decode(pair.split_once('=').map_or(*pair, |(key, _)| key));
+            let key = percent_decode(pair.split_once('=').map_or(*pair, |(key, _)| key), true);
             !(ssl_mode.is_some() && SSL_MODE_KEYS.contains(&key.as_str())
                 || ca_file.is_some() && SSL_ROOT_CERT_KEYS.contains(&key.as_str()))
         })
@@ -87,7 +87,7 @@ pub fn query_param(url: &str, keys: &[&str]) -> Option<String> {
     let (_, query) = url.split_once('?')?;
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
-        keys.contains(&percent_decode(key).as_str()).then(|| percent_decode(value))
+        keys.contains(&percent_decode(key, true).as_str()).then(|| percent_decode(value, true))
     })
 }
 
@@ -101,8 +101,10 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// Decodes a query component as sqlx does (form encoding: `+` is a space).
-fn percent_decode(text: &str) -> String {
+/// Decodes a URL component: `%XX` escapes, and `+` as a space when
+/// `plus_is_space` (query components, form encoding, as sqlx reads them; not
+/// the user and password).
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -113,7 +115,7 @@ fn percent_decode(text: &str) -> String {
                 out.push(byte);
                 i += 3;
             }
-            (b'+', _) => {
+            (b'+', _) if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }

@@ -114,36 +114,16 @@ pub fn split_url_password(url: &str) -> (String, Option<String>, Option<String>)
     let Some(at) = rest[..authority_end].rfind('@') else { return (url.to_owned(), None, None) };
     let userinfo = &rest[..at];
     let (user, password) = match userinfo.split_once(':') {
-        Some((user, password)) => (user, Some(percent_decode(password))),
+        Some((user, password)) => (user, Some(crate::db::percent_decode(password, false))),
         None => (userinfo, None),
     };
-    let user = (!user.is_empty()).then(|| percent_decode(user));
+    let user = (!user.is_empty()).then(|| crate::db::percent_decode(user, false));
     let clean = match (&password, userinfo.split_once(':')) {
         (Some(_), Some(("", _))) => format!("{scheme}://{}", &rest[at + 1..]),
         (Some(_), Some((raw_user, _))) => format!("{scheme}://{raw_user}@{}", &rest[at + 1..]),
         _ => url.to_owned(),
     };
     (clean, user, password)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Writes the settings, readable by the user only (0600), through a temporary
