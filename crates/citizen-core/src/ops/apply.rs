@@ -144,16 +144,7 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
             evolve_table(tx, contract, "core", &format!("{dataset}_history")).await?;
         }
     } else {
-        let columns = contract
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(index, c)| {
-                let not_null = if contract.keys.contains(&index) { " NOT NULL" } else { "" };
-                format!("{} {}{not_null}", quote_ident(&c.name), sql_type(c.column_type))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = crate::strategy::column_definitions(contract);
         execute(
             tx,
             &format!(
