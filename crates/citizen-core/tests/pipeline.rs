@@ -155,6 +155,57 @@ async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
 }
 
 #[tokio::test]
+async fn merge_with_deletes_writes_only_the_difference_and_rolls_back_exactly() {
+    let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/hamal.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = shipped.replace("strategy: merge", "strategy: merge\nmerge_deletes: true");
+    assert_ne!(body, shipped);
+    std::fs::write(temporary.path().join("hamal.yaml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let db = TestDb::with_contracts(temporary.path()).await;
+    let contract = db.contract("hamal");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
+    let state = || {
+        let pool = db.admin.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, String, i64)>(
+                "SELECT citizen_id, need_type, full_name, version_id FROM core.hamal ORDER BY 1, 2",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let v1 = db.write("hamal_1.csv", &hamal_csv(&[(1, "רפואי", "אבי"), (2, "מזון", "בני"), (3, "ניידות", "גילה")]));
+    let (_, a1) = submit_and_approve(&clerk, &supervisor, &contract, &v1, "none").await;
+    let after_v1 = state().await;
+    assert_eq!(after_v1.len(), 3);
+
+    // Row 1 changes, row 2 stays, row 3 goes, row 4 comes.
+    let v2 = db.write("hamal_2.csv", &hamal_csv(&[(1, "רפואי", "אבי כהן"), (2, "מזון", "בני"), (4, "אחר", "דן")]));
+    let (_, a2) = submit_and_approve(&clerk, &supervisor, &contract, &v2, "none").await;
+    assert_eq!(a2.rows, 3, "the missing row is deleted");
+    let after_v2 = state().await;
+    let names: Vec<(&str, i64)> = after_v2.iter().map(|r| (r.2.as_str(), r.3)).collect();
+    assert_eq!(
+        names,
+        vec![("אבי כהן", a2.version_id), ("בני", a1.version_id), ("דן", a2.version_id)],
+        "the changed and new rows carry version 2; the unchanged row is not rewritten"
+    );
+    let history = db
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM core.hamal_history WHERE version_id = {} AND op IN ('U', 'D')",
+            a2.version_id
+        ))
+        .await;
+    assert_eq!(history, 2, "history keeps the image of the changed row and of the deleted one");
+
+    pipeline::rollback(&supervisor, "hamal", "none", 1).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state().await, after_v1, "rollback to v1 restores v1 exactly, versions included");
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM core.hamal_history").await, 0);
+}
+
+#[tokio::test]
 async fn append_adds_rows_as_versions() {
     let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = temporary.path().to_path_buf();

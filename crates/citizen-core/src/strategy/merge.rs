@@ -1,7 +1,13 @@
-//! `merge`: upsert on the contract's keys with PostgreSQL `MERGE`. Core holds
-//! one current row per key and period; before each merge the images it will
-//! replace or delete, and the keys it will insert, are written to
-//! `core.<dataset>_history`, so a rollback undoes versions exactly.
+//! `merge`: upsert on the contract's keys. Core holds one current row per key
+//! and period. One statement joins the staged rows to the period's core rows
+//! once (a hash join on the keys) and, from that one difference, writes the
+//! images it replaces or deletes to `core.<dataset>_history`, updates the
+//! changed rows in place, inserts the new ones and (with `merge_deletes`)
+//! deletes the missing ones: unchanged rows are read once and never written.
+//! Every row a version wrote carries its `version_id`, so undoing the newest
+//! version deletes its rows and puts back the images it replaced, and a
+//! rollback undoes versions newest first until the state is exactly the
+//! target's.
 
 use super::{
     column_definitions, column_list, core_table, current_view_name, derived_ident, history_table, stage_table,
@@ -15,14 +21,10 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
     let stage = stage_table(contract);
     let history = history_table(contract);
     let columns = column_list(contract, None);
-    let key_names: Vec<String> = contract.keys.iter().map(|&i| quote_ident(&contract.columns[i].name)).collect();
-    let value_names: Vec<String> = contract
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !contract.keys.contains(i))
-        .map(|(_, c)| quote_ident(&c.name))
-        .collect();
+    let names: Vec<String> = contract.columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let is_key = |index: usize| contract.keys.contains(&index);
+    let key_names: Vec<String> = names.iter().enumerate().filter(|(i, _)| is_key(*i)).map(|(_, n)| n.clone()).collect();
+    let value_names: Vec<&String> = names.iter().enumerate().filter(|(i, _)| !is_key(*i)).map(|(_, n)| n).collect();
     let keys_match = |left: &str, right: &str| {
         key_names.iter().map(|k| format!("{left}.{k} = {right}.{k}")).collect::<Vec<_>>().join(" AND ")
     };
@@ -33,62 +35,56 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
             format!("ROW({})", value_names.iter().map(|v| format!("{alias}.{v}")).collect::<Vec<_>>().join(", "))
         }
     };
-    let changed = format!("{} IS DISTINCT FROM {}", tuple("c"), tuple("s"));
-    let stage_rows = format!("(SELECT * FROM {stage} WHERE request_id = $1)");
-    let prefixed = |alias: &str| column_list(contract, Some(alias));
-    let mut transform = vec![
-        format!(
-            "INSERT INTO {history} (version_id, op, period, old_version_id, old_source_row, {columns})
-             SELECT $2, 'U', c.period, c.version_id, c.source_row, {c_cols}
-             FROM {core} c JOIN {stage_rows} s ON c.period = $3 AND {on}
-             WHERE {changed}",
-            c_cols = prefixed("c"),
-            on = keys_match("c", "s"),
-        ),
-        format!(
-            "INSERT INTO {history} (version_id, op, period, {keys})
-             SELECT $2, 'I', $3, {s_keys} FROM {stage_rows} s
-             WHERE NOT EXISTS (SELECT 1 FROM {core} c WHERE c.period = $3 AND {on})",
-            keys = key_names.join(", "),
-            s_keys = key_names.iter().map(|k| format!("s.{k}")).collect::<Vec<_>>().join(", "),
-            on = keys_match("c", "s"),
-        ),
-    ];
-    if contract.merge_deletes {
-        transform.push(format!(
-            "INSERT INTO {history} (version_id, op, period, old_version_id, old_source_row, {columns})
-             SELECT $2, 'D', c.period, c.version_id, c.source_row, {c_cols}
-             FROM {core} c WHERE c.period = $3
-             AND NOT EXISTS (SELECT 1 FROM {stage_rows} s WHERE {on})",
-            c_cols = prefixed("c"),
-            on = keys_match("c", "s"),
-        ));
-        transform.push(format!(
-            "DELETE FROM {core} c WHERE c.period = $3
-             AND NOT EXISTS (SELECT 1 FROM {stage_rows} s WHERE {on})",
-            on = keys_match("c", "s"),
-        ));
-    }
-    let update_set = value_names
+    // The difference carries each column twice, as staged (`n<i>`) and as in
+    // core (`o<i>`), so no staged name can collide with the bookkeeping ones.
+    let new_as = |i: usize| format!("n{i}");
+    let old_as = |i: usize| format!("o{i}");
+    let carried = names
         .iter()
-        .map(|v| format!("{v} = s.{v}"))
-        .chain(["version_id = $2".to_owned(), "source_row = s.source_row".to_owned()])
+        .enumerate()
+        .map(|(i, n)| format!("s.{n} AS {}, c.{n} AS {}", new_as(i), old_as(i)))
         .collect::<Vec<_>>()
         .join(", ");
-    transform.push(format!(
-        "MERGE INTO {core} c USING {stage_rows} s ON c.period = $3 AND {on}
-         WHEN MATCHED AND {changed} THEN UPDATE SET {update_set}
-         WHEN NOT MATCHED THEN INSERT (period, version_id, source_row, {columns})
-              VALUES ($3, $2, s.source_row, {s_cols})",
+    let new_values = (0..names.len()).map(new_as).collect::<Vec<_>>().join(", ");
+    let old_values = (0..names.len()).map(old_as).collect::<Vec<_>>().join(", ");
+    let (join, deleted) =
+        if contract.merge_deletes { ("FULL JOIN", "WHEN s.source_row IS NULL THEN 'D' ") } else { ("LEFT JOIN", "") };
+    let update_set = contract
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !is_key(*i))
+        .map(|(i, c)| format!("{} = d.{}", quote_ident(&c.name), new_as(i)))
+        .chain(["version_id = $2".to_owned(), "source_row = d.new_source_row".to_owned()])
+        .collect::<Vec<_>>()
+        .join(", ");
+    let deletes = if contract.merge_deletes {
+        format!(", removed AS (DELETE FROM {core} c USING difference d WHERE c.ctid = d.core_row AND d.op = 'D')")
+    } else {
+        String::new()
+    };
+    let transform = vec![format!(
+        "WITH difference AS MATERIALIZED (
+             SELECT CASE WHEN c.core_row IS NULL THEN 'I' {deleted}ELSE 'U' END AS op,
+                    c.core_row, c.version_id AS old_version_id, c.source_row AS old_source_row,
+                    s.source_row AS new_source_row, {carried}
+             FROM (SELECT * FROM {stage} WHERE request_id = $1) s
+             {join} (SELECT ctid AS core_row, * FROM {core} WHERE period = $3) c ON {on}
+             WHERE c.core_row IS NULL OR s.source_row IS NULL OR {changed}),
+         replaced AS (
+             INSERT INTO {history} (version_id, op, period, old_version_id, old_source_row, {columns})
+             SELECT $2, op, $3, old_version_id, old_source_row, {old_values} FROM difference WHERE op <> 'I'),
+         updated AS (
+             UPDATE {core} c SET {update_set} FROM difference d WHERE c.ctid = d.core_row AND d.op = 'U'),
+         inserted AS (
+             INSERT INTO {core} (period, version_id, source_row, {columns})
+             SELECT $3, $2, new_source_row, {new_values} FROM difference WHERE op = 'I'){deletes}
+         SELECT count(*) FROM difference",
         on = keys_match("c", "s"),
-        s_cols = prefixed("s"),
-    ));
+        changed = format!("{} IS DISTINCT FROM {}", tuple("c"), tuple("s")),
+    )];
     let undo = vec![
-        format!(
-            "DELETE FROM {core} c USING {history} h
-             WHERE h.version_id = $2 AND h.op IN ('I', 'U') AND c.period = h.period AND {on}",
-            on = keys_match("c", "h"),
-        ),
+        format!("DELETE FROM {core} WHERE period = $3 AND version_id = $2"),
         format!(
             "INSERT INTO {core} (period, version_id, source_row, {columns})
              SELECT period, old_version_id, old_source_row, {columns} FROM {history}
