@@ -30,20 +30,40 @@ pub struct ContractSummary {
     pub sha256: String,
 }
 
-/// `contracts/` under the current directory when it exists, else the user's
-/// configuration directory (`$XDG_CONFIG_HOME/citizen-db/contracts`).
+/// Where contracts are looked for when none is named: `contracts/` under the
+/// current directory (a checkout), then the user's configuration directory
+/// (`$XDG_CONFIG_HOME/citizen-db/contracts`, an administrator's own set), then
+/// the contracts installed beside the program (`<prefix>/share/citizen-db/contracts`
+/// for `<prefix>/bin/citizen-db`, as the `.deb` installs them). When none
+/// exists, the user's configuration directory, so the error names it.
 pub fn default_contracts_dir() -> PathBuf {
-    let local = PathBuf::from("contracts");
-    if local.is_dir() {
-        return local;
-    }
-    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+    let installed = std::env::current_exe().ok().and_then(|exe| installed_contracts_dir(&exe));
+    contracts_dir_among(Path::new("contracts"), user_contracts_dir().as_deref(), installed.as_deref())
+}
+
+/// `$XDG_CONFIG_HOME/citizen-db/contracts` (or `~/.config/...`).
+fn user_contracts_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    match config_home {
-        Some(home) => home.join("citizen-db").join("contracts"),
-        None => local,
-    }
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|home| home.join("citizen-db").join("contracts"))
+}
+
+/// `<prefix>/share/citizen-db/contracts` for a program at `<prefix>/bin/<name>`.
+fn installed_contracts_dir(exe: &Path) -> Option<PathBuf> {
+    let prefix = exe.parent()?.parent()?;
+    Some(prefix.join("share").join("citizen-db").join("contracts"))
+}
+
+/// The first existing directory of local, user, installed; else user (or local).
+fn contracts_dir_among(local: &Path, user: Option<&Path>, installed: Option<&Path>) -> PathBuf {
+    [Some(local), user, installed]
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.is_dir())
+        .or(user)
+        .unwrap_or(local)
+        .to_path_buf()
 }
 
 impl Catalog {
@@ -130,5 +150,36 @@ impl Catalog {
                 sha256: c.sha256.clone(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installed_contracts_sit_under_the_programs_prefix() {
+        assert_eq!(
+            installed_contracts_dir(Path::new("/usr/bin/citizen-db")),
+            Some(PathBuf::from("/usr/share/citizen-db/contracts"))
+        );
+        assert_eq!(installed_contracts_dir(Path::new("citizen-db")), None);
+    }
+
+    #[test]
+    fn the_first_existing_directory_wins_else_the_users() {
+        let dirs = tempfile::tempdir().expect("temp dir");
+        let local = dirs.path().join("local");
+        let user = dirs.path().join("user");
+        let installed = dirs.path().join("installed");
+        let pick = || contracts_dir_among(&local, Some(&user), Some(&installed));
+        assert_eq!(pick(), user, "nothing exists: the user's directory is named");
+        std::fs::create_dir(&installed).expect("installed");
+        assert_eq!(pick(), installed);
+        std::fs::create_dir(&user).expect("user");
+        assert_eq!(pick(), user);
+        std::fs::create_dir(&local).expect("local");
+        assert_eq!(pick(), local);
+        assert_eq!(contracts_dir_among(&dirs.path().join("none"), None, None), dirs.path().join("none"));
     }
 }
