@@ -9,7 +9,7 @@ use crate::error::TlsProblem;
 use crate::sql::quote_ident;
 use embedded::Cluster;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::{AssertSqlSafe, Connection, PgPool};
 use std::future::Future;
 use std::time::Duration;
 
@@ -296,8 +296,22 @@ impl Database {
     }
 
     /// Applies pending migrations (idempotent; sqlx holds an advisory lock).
+    ///
+    /// They run on a connection of their own, closed when they fail: sqlx
+    /// takes a session-level advisory lock and does not release it when a
+    /// step fails, as it always does for a login without DDL rights (a clerk,
+    /// a supervisor: `CREATE TABLE IF NOT EXISTS _sqlx_migrations` is refused
+    /// in `public`). Returned to the pool, that connection kept the lock for
+    /// as long as the desktop or command ran, and every other desktop's
+    /// sign-in waited for it (issue 14, found by tests/concurrency.rs).
     pub async fn migrate(&self) -> Result<(), CoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
+        let mut connection =
+            self.pool.acquire().await.map_err(|e| CoreError::db("connecting to apply migrations", e))?;
+        let outcome = MIGRATOR.run(&mut *connection).await;
+        if outcome.is_err() {
+            let _ = connection.detach().close().await;
+        }
+        outcome.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => CoreError::db("applying migrations", inner),
             other => CoreError::Database {
                 context: "applying migrations".to_owned(),
