@@ -92,6 +92,9 @@ pub enum CoreError {
     /// the user's data or setup.
     #[error("internal error: {message}")]
     Internal { message: String },
+    /// A new password shorter than `min` characters (checked before it is hashed).
+    #[error("the password is too short: at least {min} characters")]
+    PasswordTooShort { min: usize },
 }
 
 /// Every code an error can carry to the UI or the CLI's JSON: the closed set
@@ -134,6 +137,10 @@ pub enum ErrorCode {
     AppendOnly,
     StageChanged,
     InvalidRequest,
+    LoginInvalid,
+    LoginProtected,
+    LastAdmin,
+    LoginExists,
     // The rest.
     InvalidFile,
     BadPeriod,
@@ -147,11 +154,12 @@ pub enum ErrorCode {
     SignIn,
     Unreadable,
     Internal,
+    PasswordTooShort,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 42] = [
+    pub const ALL: [ErrorCode; 47] = [
         ErrorCode::Io,
         ErrorCode::InvalidContract,
         ErrorCode::NoContracts,
@@ -182,6 +190,10 @@ impl ErrorCode {
         ErrorCode::AppendOnly,
         ErrorCode::StageChanged,
         ErrorCode::InvalidRequest,
+        ErrorCode::LoginInvalid,
+        ErrorCode::LoginProtected,
+        ErrorCode::LastAdmin,
+        ErrorCode::LoginExists,
         ErrorCode::InvalidFile,
         ErrorCode::BadPeriod,
         ErrorCode::UnsafeContractChange,
@@ -194,6 +206,7 @@ impl ErrorCode {
         ErrorCode::SignIn,
         ErrorCode::Unreadable,
         ErrorCode::Internal,
+        ErrorCode::PasswordTooShort,
     ];
 
     /// The code as written on the wire (the serde name).
@@ -229,6 +242,10 @@ impl ErrorCode {
             ErrorCode::AppendOnly => "append_only",
             ErrorCode::StageChanged => "stage_changed",
             ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::LoginInvalid => "login_invalid",
+            ErrorCode::LoginProtected => "login_protected",
+            ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::LoginExists => "login_exists",
             ErrorCode::InvalidFile => "invalid_file",
             ErrorCode::BadPeriod => "bad_period",
             ErrorCode::UnsafeContractChange => "unsafe_contract_change",
@@ -241,6 +258,7 @@ impl ErrorCode {
             ErrorCode::SignIn => "sign_in",
             ErrorCode::Unreadable => "unreadable",
             ErrorCode::Internal => "internal",
+            ErrorCode::PasswordTooShort => "password_too_short",
         }
     }
 }
@@ -282,6 +300,14 @@ pub enum Refusal {
     StageChanged,
     /// A bookkeeping call naming no valid dataset, period, step or request.
     InvalidRequest,
+    /// A login name, role or password verifier that is not acceptable (0005).
+    LoginInvalid,
+    /// A role Citizen DB does not manage: a superuser, a system role, not a Citizen DB login.
+    LoginProtected,
+    /// An administrator disabling or demoting themself, or the last enabled administrator.
+    LastAdmin,
+    /// A role of that name exists already.
+    LoginExists,
 }
 
 impl Refusal {
@@ -299,6 +325,10 @@ impl Refusal {
             "CD009" => Refusal::AppendOnly,
             "CD010" => Refusal::StageChanged,
             "CD011" => Refusal::InvalidRequest,
+            "CD012" => Refusal::LoginInvalid,
+            "CD013" => Refusal::LoginProtected,
+            "CD014" => Refusal::LastAdmin,
+            "CD015" => Refusal::LoginExists,
             "42501" => Refusal::PermissionDenied,
             _ => return None,
         })
@@ -319,6 +349,10 @@ impl Refusal {
             Refusal::AppendOnly => ErrorCode::AppendOnly,
             Refusal::StageChanged => ErrorCode::StageChanged,
             Refusal::InvalidRequest => ErrorCode::InvalidRequest,
+            Refusal::LoginInvalid => ErrorCode::LoginInvalid,
+            Refusal::LoginProtected => ErrorCode::LoginProtected,
+            Refusal::LastAdmin => ErrorCode::LastAdmin,
+            Refusal::LoginExists => ErrorCode::LoginExists,
         }
     }
 
@@ -528,6 +562,7 @@ impl CoreError {
             CoreError::SignInFailed { .. } => ErrorCode::SignIn,
             CoreError::Unreadable { .. } => ErrorCode::Unreadable,
             CoreError::Internal { .. } => ErrorCode::Internal,
+            CoreError::PasswordTooShort { .. } => ErrorCode::PasswordTooShort,
         }
     }
 
@@ -574,6 +609,7 @@ impl CoreError {
             CoreError::SignInFailed { user, message } => json!({ "user": user, "reason": message }),
             CoreError::Unreadable { file, code, message } => json!({ "file": file, "issue": code, "reason": message }),
             CoreError::Internal { message } => json!({ "reason": message }),
+            CoreError::PasswordTooShort { min } => json!({ "min": min }),
         };
         match value {
             serde_json::Value::Object(map) => map,

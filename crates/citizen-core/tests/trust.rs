@@ -120,6 +120,15 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("meta.reject_request", ["", "X", "", ""]),
     ("meta.mark_failed", ["", "X", "", ""]),
     ("meta.rollback_to", ["", "X", "", ""]),
+    // Logins (0005): administrators only; the role statements themselves run
+    // in login_ddl, executable by the owner role alone.
+    ("meta.login_ddl", ["", "", "", ""]),
+    ("meta.list_logins", ["", "", "", "X"]),
+    ("meta.add_login", ["", "", "", "X"]),
+    ("meta.disable_login", ["", "", "", "X"]),
+    ("meta.enable_login", ["", "", "", "X"]),
+    ("meta.set_login_role", ["", "", "", "X"]),
+    ("meta.set_login_password", ["", "", "", "X"]),
 ];
 
 /// The matrix key of a relation or function name.
@@ -253,6 +262,9 @@ async fn every_object_belongs_to_the_nologin_owner_and_definer_functions_are_saf
          SELECT p.oid::regprocedure::text || ' owned by ' || pg_get_userbyid(p.proowner)
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname IN ('land', 'stage', 'core', 'mart', 'meta') AND pg_get_userbyid(p.proowner) <> 'citizen_owner'
+           -- The one function with role-management rights (0005_users.sql).
+           AND NOT (p.oid = 'meta.login_ddl(text, text, text, text)'::regprocedure
+                    AND pg_get_userbyid(p.proowner) = 'citizen_login_manager')
          UNION ALL
          SELECT nspname || ' owned by ' || pg_get_userbyid(nspowner) FROM pg_namespace
          WHERE nspname IN ('land', 'stage', 'core', 'mart', 'meta') AND pg_get_userbyid(nspowner) <> 'citizen_owner'",
@@ -266,6 +278,16 @@ async fn every_object_belongs_to_the_nologin_owner_and_definer_functions_are_saf
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!owner_can_log_in);
+    // The login manager (CREATEROLE) can sign in as nobody and nobody can become it.
+    let (manager_can_log_in, manager_members): (bool, i64) = sqlx::query_as(
+        "SELECT rolcanlogin, (SELECT count(*) FROM pg_auth_members WHERE roleid = r.oid)
+         FROM pg_roles r WHERE rolname = 'citizen_login_manager'",
+    )
+    .fetch_one(&db.admin.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!manager_can_log_in);
+    assert_eq!(manager_members, 0, "nobody may SET ROLE citizen_login_manager");
     let unsafe_paths: Vec<String> = sqlx::query_scalar(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE n.nspname IN ('land', 'stage', 'core', 'mart', 'meta') AND p.prosecdef

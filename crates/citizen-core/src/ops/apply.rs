@@ -333,3 +333,112 @@ pub async fn apply_contracts(database: &Database, catalog: &Catalog) -> Result<V
     tx.commit().await.map_err(|e| CoreError::db("committing contracts", e))?;
     Ok(outcomes)
 }
+
+/// Where one contract stands: in the contracts folder, in the database, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ContractState {
+    /// In the folder, not in the database.
+    New,
+    /// In both, with another sha256 in the database.
+    Changed,
+    /// In both, the same sha256.
+    Applied,
+    /// In the database only (its file was removed from the folder).
+    DatabaseOnly,
+}
+
+/// One contract of the folder beside what the database holds, and whether
+/// applying it would be refused (and why).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ContractPlan {
+    pub dataset: String,
+    pub state: ContractState,
+    /// sha256 of the file in the folder.
+    pub folder_sha256: Option<String>,
+    /// sha256 the database holds as current.
+    pub database_sha256: Option<String>,
+    pub applied_by: Option<String>,
+    pub applied_at: Option<String>,
+    /// Columns applying would add (a changed contract).
+    pub added_columns: Vec<String>,
+    /// Why applying would be refused (the same checks as `contracts apply`).
+    pub refusal: Option<String>,
+}
+
+/// Compares every contract of `catalog` with the database and tries each new
+/// or changed one exactly as `apply_contracts` would, in a transaction that is
+/// always rolled back: nothing changes. Administrators only (it takes the
+/// owner role, as applying does).
+pub async fn plan_contracts(database: &Database, catalog: &Catalog) -> Result<Vec<ContractPlan>, CoreError> {
+    let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting a transaction", e))?;
+    sqlx::query("SET LOCAL ROLE citizen_owner").execute(&mut *tx).await.map_err(|e| match e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("42501") => CoreError::Refused {
+            reason: crate::error::Refusal::PermissionDenied,
+            message: format!(
+                "{} may not apply contracts: only an administrator (role citizen_admin) may",
+                database.user
+            ),
+        },
+        other => CoreError::db("taking the owner role", other),
+    })?;
+    let registered: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT dataset, sha256, applied_by, to_char(applied_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF')
+         FROM meta.contract WHERE is_current ORDER BY dataset",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(|e| CoreError::db("reading registered contracts", e))?;
+    let mut plans = Vec::new();
+    for contract in &catalog.contracts {
+        let known = registered.iter().find(|(dataset, ..)| *dataset == contract.dataset);
+        let state = match known {
+            None => ContractState::New,
+            Some((_, sha, ..)) if *sha == contract.sha256 => ContractState::Applied,
+            Some(_) => ContractState::Changed,
+        };
+        let mut plan = ContractPlan {
+            dataset: contract.dataset.clone(),
+            state,
+            folder_sha256: Some(contract.sha256.clone()),
+            database_sha256: known.map(|(_, sha, ..)| sha.clone()),
+            applied_by: known.map(|(_, _, by, _)| by.clone()),
+            applied_at: known.map(|(.., at)| at.clone()),
+            added_columns: Vec::new(),
+            refusal: None,
+        };
+        if state != ContractState::Applied {
+            sqlx::query("SAVEPOINT plan").execute(&mut *tx).await.map_err(|e| CoreError::db("trying a contract", e))?;
+            match apply_one(&mut tx, contract).await {
+                Ok(Applied::Evolved { added_columns, .. }) => plan.added_columns = added_columns,
+                Ok(_) => {}
+                Err(CoreError::UnsafeContractChange { message, .. }) => plan.refusal = Some(message),
+                Err(other) => plan.refusal = Some(other.to_string()),
+            }
+            sqlx::query("ROLLBACK TO SAVEPOINT plan")
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| CoreError::db("trying a contract", e))?;
+        }
+        plans.push(plan);
+    }
+    for (dataset, sha, by, at) in registered {
+        if !catalog.contracts.iter().any(|c| c.dataset == dataset) {
+            plans.push(ContractPlan {
+                dataset,
+                state: ContractState::DatabaseOnly,
+                folder_sha256: None,
+                database_sha256: Some(sha),
+                applied_by: Some(by),
+                applied_at: Some(at),
+                added_columns: Vec::new(),
+                refusal: None,
+            });
+        }
+    }
+    tx.rollback().await.map_err(|e| CoreError::db("rolling back the trial", e))?;
+    Ok(plans)
+}

@@ -5,6 +5,8 @@
 //! - `apply`: `contracts apply`, registering contracts and creating or
 //!   evolving their tables from the strategies' SQL.
 //! - `export`: the error report a clerk sends back to a file's sender.
+//! - `users`: logins managed by an administrator (SCRAM verifiers computed here).
 
 pub mod apply;
 pub mod export;
+pub mod users;

@@ -158,6 +158,13 @@ impl TestDb {
         Database { pool: pool.unwrap_or_else(|e| panic!("login {user}: {e}")), user: user.to_owned() }
     }
 
+    /// Logs in as `user` with `password`; the error when the server refuses.
+    pub async fn login_with(&self, user: &str, password: &str) -> Result<Database, sqlx::Error> {
+        let options = self.admin_options.clone().username(user).password(password);
+        let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await?;
+        Ok(Database { pool, user: user.to_owned() })
+    }
+
     /// The demo clerk and the demo supervisor, logged in.
     pub async fn clerk_and_supervisor(&self) -> (Database, Database) {
         (self.login("clerk").await, self.login("supervisor").await)
