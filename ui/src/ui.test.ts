@@ -26,8 +26,9 @@ const ERROR_CODES = members<ErrorCode>({
   postgres_missing: true, cluster: true, unreachable: true, database: true, tls_untrusted: true, tls_untrusted_system: true, tls_name_mismatch: true,
   tls_not_offered: true, tls_required: true, tls_ca_file: true, tls: true, four_eyes: true, not_pending: true, contract_version: true, duplicate_file: true,
   not_found: true, rollback_unreachable: true, missing_role: true, note_required: true, permission_denied: true, append_only: true, stage_changed: true,
-  invalid_request: true, invalid_file: true, bad_period: true, unsafe_contract_change: true, file_not_open: true, cancelled: true, offline: true, settings: true,
+  invalid_request: true, login_invalid: true, login_protected: true, last_admin: true, login_exists: true, invalid_file: true, bad_period: true, unsafe_contract_change: true, file_not_open: true, cancelled: true, offline: true, settings: true,
   keyring_unavailable: true, sign_in_required: true, sign_in: true, unreadable: true, internal: true,
+  password_too_short: true,
 });
 const SUBMIT_BLOCKS = members<SubmitBlock>({ no_file: true, validating: true, needs_dataset: true, unusable: true, invalid: true, period_required: true, offline: true });
 const APPROVE_BLOCKS = members<ApproveBlock>({ offline: true, missing_role: true, not_pending: true, four_eyes: true });
