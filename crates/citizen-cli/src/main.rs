@@ -2,6 +2,7 @@
 //! printing only; every behaviour lives in the library.
 
 mod output;
+mod users;
 
 use anyhow::Context;
 use citizen_core::contract::{default_contracts_dir, Catalog};
@@ -124,6 +125,11 @@ enum Command {
         period: String,
         #[arg(long)]
         version: i32,
+    },
+    /// Manage logins (administrator): list, add, disable, enable, role, password.
+    Users {
+        #[command(subcommand)]
+        action: users::UsersAction,
     },
     /// Read a file and count its rows without validating (benchmarks).
     #[command(hide = true)]
@@ -279,6 +285,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Users { action } => {
+            let (runtime, database) = connect(&login)?;
+            match runtime.block_on(users::run(&database, action))? {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(error) => Ok(report_failure(error)),
+            }
         }
         Command::Db { action } => {
             let cluster = Cluster::default_location()?;
