@@ -60,6 +60,11 @@ pub fn all() -> Vec<Case> {
         case("100,000 CSV columns", "wide.csv", "unusable", "too_large", wide_csv),
         case("unclosed CSV quote", "unclosed-quote.csv", "unusable", "too_large", unclosed_quote),
         case("60 MB CSV cell", "60mb-cell.csv", "unusable", "too_large", big_csv_cell),
+        case("xls DIMENSIONS of 4 billion rows", "xls-dimensions.xls", "unusable", "too_large", xls_dimensions),
+        case("xls cell at CRXP65536", "xls-far-cell.xls", "unusable", "too_large", xls_far_cell),
+        case("xls shared string in 60,000 cells", "xls-sst-bomb.xls", "unusable", "too_large", xls_sst_bomb),
+        case("ods 1,048,576 × 16,384 repeated cells", "ods-repeat-bomb.ods", "unusable", "too_large", ods_repeat_bomb),
+        case("ods 30,000-char cell repeated", "ods-long-text.ods", "unusable", "too_large", ods_long_text),
     ]
 }
 
@@ -226,6 +231,167 @@ fn big_csv_cell(path: &Path) -> io::Result<()> {
     }
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A sheet's DIMENSIONS record saying it has 4,000,000,000 rows: calamine
+/// would reserve room for 8 billion cells before reading one.
+fn xls_dimensions(path: &Path) -> io::Result<()> {
+    let cells = [(0, 0, XlsCell::Shared(0)), (0, 1, XlsCell::Shared(1))];
+    write_xls(path, &["id", "name"].map(str::to_owned), (0, 4_000_000_000, 0, 2), &cells)
+}
+
+/// A header and one cell at column 65,536, row 65,536 (far past IV65536,
+/// the last cell of an .xls sheet): calamine would allocate the 4 billion
+/// cells between them.
+fn xls_far_cell(path: &Path) -> io::Result<()> {
+    let cells = [(0, 0, XlsCell::Shared(0)), (0, 1, XlsCell::Shared(1)), (65_535, 65_535, XlsCell::Number(1.0))];
+    write_xls(path, &["id", "name"].map(str::to_owned), (0, 2, 0, 2), &cells)
+}
+
+/// One shared string of 32,000 characters used by 60,000 cells: calamine
+/// would copy it into each, 1.9 GB from a file of under 1 MB.
+fn xls_sst_bomb(path: &Path) -> io::Result<()> {
+    let strings = ["id".to_owned(), "name".to_owned(), "x".repeat(32_000)];
+    let mut cells = vec![(0, 0, XlsCell::Shared(0)), (0, 1, XlsCell::Shared(1))];
+    cells.extend((1..=60_000u16).map(|row| (row, 0, XlsCell::Shared(2))));
+    write_xls(path, &strings, (0, 60_001, 0, 2), &cells)
+}
+
+/// One row of 16,384 repeated numbers, repeated 1,048,576 times: 17 billion
+/// cells in a few hundred bytes.
+fn ods_repeat_bomb(path: &Path) -> io::Result<()> {
+    write_ods(
+        path,
+        "<table:table-row table:number-rows-repeated=\"1048576\"><table:table-cell \
+         table:number-columns-repeated=\"16384\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>",
+    )
+}
+
+/// A header, then a cell of 30,000 characters repeated over 100 columns and
+/// 1,000 rows: 3 GB of text from 30 KB.
+fn ods_long_text(path: &Path) -> io::Result<()> {
+    let header = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>id</text:p>\
+                  </table:table-cell></table:table-row>";
+    let rows = format!(
+        "{header}<table:table-row table:number-rows-repeated=\"1000\"><table:table-cell \
+         table:number-columns-repeated=\"100\" office:value-type=\"string\"><text:p>{}</text:p>\
+         </table:table-cell></table:table-row>",
+        "y".repeat(30_000)
+    );
+    write_ods(path, &rows)
+}
+
+// ---------------------------------------------------------------------------
+// .xls (BIFF8 in an OLE container) and .ods writers
+
+/// An .xls cell: a number or an index into the shared strings.
+#[derive(Clone, Copy)]
+enum XlsCell {
+    Number(f64),
+    Shared(u32),
+}
+
+fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    out.extend_from_slice(&typ.to_le_bytes());
+    out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// A one-sheet .xls workbook of ASCII shared strings and numbers, its
+/// DIMENSIONS record (first row, last row + 1, first column, last column + 1)
+/// as given. Strings longer than a record go on in CONTINUE records.
+fn write_xls(
+    path: &Path,
+    strings: &[String],
+    dimensions: (u32, u32, u16, u16),
+    cells: &[(u16, u16, XlsCell)],
+) -> io::Result<()> {
+    const MAX_RECORD: usize = 8224;
+    let bof = |kind: u16| [&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat();
+    let mut stream = Vec::new();
+    biff(&mut stream, 0x0809, &bof(0x0005));
+    biff(&mut stream, 0x0042, &1200u16.to_le_bytes());
+    let sheet_at = stream.len() + 4;
+    biff(&mut stream, 0x0085, &[&[0u8; 4][..], &[0, 0, 4, 0], b"Data"].concat());
+    // The SST record and its CONTINUE records.
+    let count = (strings.len() as u32).to_le_bytes();
+    let mut records = vec![[count, count].concat()];
+    for text in strings {
+        if records[records.len() - 1].len() + 3 > MAX_RECORD {
+            records.push(Vec::new());
+        }
+        let last = records.len() - 1;
+        records[last].extend_from_slice(&(text.len() as u16).to_le_bytes());
+        records[last].push(0);
+        let mut rest = text.as_bytes();
+        loop {
+            let last = records.len() - 1;
+            let take = (MAX_RECORD - records[last].len()).min(rest.len());
+            records[last].extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if rest.is_empty() {
+                break;
+            }
+            records.push(vec![0]);
+        }
+    }
+    for (i, data) in records.iter().enumerate() {
+        biff(&mut stream, if i == 0 { 0x00FC } else { 0x003C }, data);
+    }
+    biff(&mut stream, 0x000A, &[]);
+    let at = (stream.len() as u32).to_le_bytes();
+    stream[sheet_at..sheet_at + 4].copy_from_slice(&at);
+    biff(&mut stream, 0x0809, &bof(0x0010));
+    let (first_row, end_row, first_col, end_col) = dimensions;
+    let dims = [
+        &first_row.to_le_bytes()[..],
+        &end_row.to_le_bytes(),
+        &first_col.to_le_bytes(),
+        &end_col.to_le_bytes(),
+        &[0, 0],
+    ]
+    .concat();
+    biff(&mut stream, 0x0200, &dims);
+    for &(row, col, cell) in cells {
+        let head = [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat();
+        match cell {
+            XlsCell::Number(n) => biff(&mut stream, 0x0203, &[&head[..], &n.to_le_bytes()].concat()),
+            XlsCell::Shared(i) => biff(&mut stream, 0x00FD, &[&head[..], &i.to_le_bytes()].concat()),
+        }
+    }
+    biff(&mut stream, 0x000A, &[]);
+    // Version 3 (512-byte sectors), as Excel writes .xls files.
+    let mut container = cfb::CompoundFile::create_with_version(cfb::Version::V3, File::create(path)?)?;
+    let mut workbook = container.create_stream("/Workbook")?;
+    workbook.write_all(&stream)?;
+    drop(workbook);
+    container.flush()
+}
+
+/// A one-table .ods workbook (table "Data") with `rows` as its content.
+fn write_ods(path: &Path, rows: &str) -> io::Result<()> {
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content \
+         xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+         xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+         xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body>\
+         <office:spreadsheet><table:table table:name=\"Data\">{rows}</table:table></office:spreadsheet>\
+         </office:body></office:document-content>"
+    );
+    let manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest \
+                    xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">\
+                    <manifest:file-entry manifest:full-path=\"/\" \
+                    manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+                    <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>\
+                    </manifest:manifest>";
+    write_zip(
+        path,
+        &[
+            Part::stored("mimetype", b"application/vnd.oasis.opendocument.spreadsheet".to_vec()),
+            Part::stored("META-INF/manifest.xml", manifest.as_bytes().to_vec()),
+            Part::stored("content.xml", content.into_bytes()),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -70,6 +70,48 @@ pub const MAX_SHARED_STRINGS_BYTES: usize = 512 << 20;
 /// whole, so these are held to 64 MiB, far above what such files hold.
 pub const MAX_CALAMINE_PART_BYTES: u64 = 64 << 20;
 
+/// Rows of an .xls sheet (Excel 97-2003: 65,536): a DIMENSIONS record
+/// declaring more is refused before calamine reserves room for it.
+pub const MAX_XLS_ROWS: u64 = 65_536;
+
+/// Columns of an .xls sheet (Excel 97-2003: 256, column IV).
+pub const MAX_XLS_COLUMNS: u64 = 256;
+
+/// Bytes of an .xls Workbook stream: calamine reads it whole. A full
+/// 65,536 × 256 sheet of numbers (6 bytes a cell in MulRk records) is about
+/// 100 MB, so 128 MiB holds any sheet within [`MAX_RANGE_CELLS`].
+pub const MAX_XLS_STREAM_BYTES: u64 = 128 << 20;
+
+/// Strings in an .xls shared-string table (SST): calamine holds each as a
+/// `String` (24 bytes plus its allocation). Excel writes one per distinct
+/// text, so a workbook within [`MAX_RANGE_CELLS`] needs at most as many; this
+/// is half that, 2,097,152, far above real workbooks.
+pub const MAX_XLS_SHARED_STRINGS: usize = 1 << 21;
+
+/// CONTINUE records following one .xls record: calamine takes them one by one
+/// from the front of a list (quadratic in their number). Excel writes at most
+/// 8,224 bytes a record, so 16,384 continue a record of 134 MB, more than any
+/// shared-string table within [`MAX_XLS_STREAM_BYTES`].
+pub const MAX_XLS_CONTINUE_RECORDS: usize = 16_384;
+
+/// Cells calamine allocates for the ranges of a workbook it reads whole (.xls
+/// and .ods, every sheet at once, values and formulas each a dense rectangle
+/// from the first to the last cell used): 4,194,304, e.g. 65,536 rows × 64
+/// columns (a full .xls sheet of 64 columns) or 322,000 rows × 13 columns.
+/// About 32 bytes each, plus 40 to 56 while the sheet is being built, so
+/// 0.3 GB at the limit. Repeats (ods `number-rows-repeated`) and far cells
+/// (an .xls cell at IV65536 with another at A1) count as calamine expands
+/// them.
+pub const MAX_RANGE_CELLS: u64 = 1 << 22;
+
+/// Bytes of text calamine materialises for the cells of a workbook read whole:
+/// an .xls shared string is copied into every cell that uses it, an .ods
+/// repeated cell's text into every repeat, and formulas are rebuilt as text.
+/// 192 MiB, several times the text of a real sheet of
+/// [`MAX_RANGE_CELLS`] cells (calamine copies it once more while building
+/// an .ods range).
+pub const MAX_RANGE_TEXT_BYTES: u64 = 192 << 20;
+
 /// The `too_large` failure: `what` broke `limit`.
 pub fn too_large(row: Option<u64>, message: String) -> ReadError {
     ReadError::TooLarge { row, message }

@@ -13,6 +13,9 @@
 //!   memory), `calamine` (xlsx and xlsb streamed cell by cell, xls and ods read
 //!   as a range) and `xlsx_fast/` (xlsx and xlsm parsed by our own scanner,
 //!   streamed).
+//! - `xls_guard`, `ods_guard`: what calamine would build for an .xls or .ods
+//!   workbook (it reads every sheet whole), worked out from the file before
+//!   calamine opens it (`ods_guard` borrows the scanner of `xlsx_fast`).
 //! - `route`: which reader opens a file.
 //!
 //! This file only names the modules and re-exports what the rest of the crate
@@ -24,16 +27,20 @@ pub mod csv;
 pub mod encoding;
 pub mod format;
 pub mod limits;
+pub mod ods_guard;
 pub mod package;
 pub mod route;
 pub mod rows;
 pub mod sheet_stream;
 pub mod spreadsheet;
 pub mod table;
+pub mod xls_guard;
 pub(crate) mod xlsx_fast;
 
 #[cfg(test)]
 mod test_workbooks;
+#[cfg(test)]
+mod test_xls;
 #[cfg(test)]
 mod workbook_tests;
 

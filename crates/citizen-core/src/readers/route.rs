@@ -3,16 +3,19 @@
 //! CSV to `csv`; a workbook through the zip guard of `package`, then an xlsx
 //! to the fast path (`xlsx_fast`, streamed) when it knows the package, every
 //! other workbook to calamine (xlsx and xlsb streamed, xls and ods read as a
-//! range). Every reader feeds the header search and batches of `rows`.
+//! range, once `xls_guard` and `ods_guard` have held them to the limits).
+//! Every reader feeds the header search and batches of `rows`.
 
 use super::calamine;
 use super::csv;
 use super::format::{self, Format};
 use super::limits;
+use super::ods_guard;
 use super::package;
 use super::rows::sheet_table;
 use super::sheet_stream::RowStream;
 use super::table::{HeaderScore, ReadError, Table};
+use super::xls_guard;
 use super::xlsx_fast;
 use crate::contract::SourceOptions;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -55,5 +58,9 @@ fn open_workbook(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -
     }
     // calamine holds shared strings and XML events whole: smaller parts only.
     package::check(path, limits::MAX_CALAMINE_PART_BYTES)?;
+    // calamine reads .xls and .ods sheets whole: what it would build is
+    // worked out first.
+    xls_guard::check(path)?;
+    ods_guard::check(path)?;
     calamine::open(path, options, score)
 }
