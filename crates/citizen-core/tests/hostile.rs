@@ -84,4 +84,9 @@ hostile_tests! {
     hundred_thousand_csv_columns => "100,000 CSV columns",
     unclosed_csv_quote => "unclosed CSV quote",
     sixty_mb_csv_cell => "60 MB CSV cell",
+    xls_bogus_dimensions => "xls DIMENSIONS of 4 billion rows",
+    xls_far_cell => "xls cell at CRXP65536",
+    xls_shared_string_bomb => "xls shared string in 60,000 cells",
+    ods_repeated_cell_bomb => "ods 1,048,576 × 16,384 repeated cells",
+    ods_repeated_long_text => "ods 30,000-char cell repeated",
 }
