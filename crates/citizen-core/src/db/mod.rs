@@ -307,7 +307,9 @@ impl Database {
     pub async fn migrate(&self) -> Result<(), CoreError> {
         let mut connection =
             self.pool.acquire().await.map_err(|e| CoreError::db("connecting to apply migrations", e))?;
-        let outcome = MIGRATOR.run(&mut *connection).await;
+        // run_direct on the connection itself: `run` over `&mut PgConnection`
+        // (an `Acquire`) makes every future that migrates not `Send`.
+        let outcome = MIGRATOR.run_direct(None, &mut *connection, false).await;
         if outcome.is_err() {
             let _ = connection.detach().close().await;
         }
