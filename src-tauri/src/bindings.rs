@@ -69,6 +69,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     export::<AuditView>(&config)?;
     export::<Settings>(&config)?;
     export::<SavedSettings>(&config)?;
+    export::<citizen_core::ops::users::LoginView>(&config)?;
+    export::<citizen_core::ops::apply::ContractPlan>(&config)?;
     Ok(())
 }
 

@@ -37,6 +37,14 @@ pub fn run() -> tauri::Result<()> {
             commands::loads::get_settings,
             commands::loads::save_settings,
             commands::loads::pick_ca_file,
+            commands::admin::list_logins,
+            commands::admin::add_login,
+            commands::admin::disable_login,
+            commands::admin::enable_login,
+            commands::admin::set_login_role,
+            commands::admin::set_login_password,
+            commands::admin::contract_plans,
+            commands::admin::apply_contracts,
         ])
         .run(tauri::generate_context!())
 }

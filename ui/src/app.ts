@@ -7,7 +7,7 @@ import type { AppContext, NoticeKind, Screen } from "./context";
 import { h, mount } from "./dom";
 import type { DropSource } from "./drop";
 import { setLanguage, t, translateError } from "./i18n";
-import { SCREENS, screenOf, type Route } from "./screens";
+import { SCREENS, screenOf, shownTo, type Route } from "./screens";
 import { LoadState } from "./screens/load-state";
 
 export type { Route };
@@ -129,7 +129,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
       h(
         "ul",
         { class: "nav-list", role: "list" },
-        ...SCREENS.map(({ route: r, icon }) =>
+        ...SCREENS.filter((entry) => shownTo(entry, ctx)).map(({ route: r, icon }) =>
           h(
             "li",
             null,

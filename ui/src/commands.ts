@@ -9,11 +9,14 @@ import type { Approved } from "./bindings/Approved";
 import type { AuditFilter } from "./bindings/AuditFilter";
 import type { AuditView } from "./bindings/AuditView";
 import type { ConnectionStatus } from "./bindings/ConnectionStatus";
+import type { ContractPlan } from "./bindings/ContractPlan";
 import type { ContractSummary } from "./bindings/ContractSummary";
 import type { FileEvent } from "./bindings/FileEvent";
 import type { FileSummary } from "./bindings/FileSummary";
 import type { GridPage } from "./bindings/GridPage";
 import type { IssuePage } from "./bindings/IssuePage";
+import type { LoginRole } from "./bindings/LoginRole";
+import type { LoginView } from "./bindings/LoginView";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
 import type { RequestDetail } from "./bindings/RequestDetail";
@@ -55,6 +58,14 @@ export interface Commands {
   get_settings: { args: {}; result: Settings };
   save_settings: { args: { settings: Settings }; result: SavedSettings };
   pick_ca_file: { args: {}; result: string | null };
+  list_logins: { args: {}; result: LoginView[] };
+  add_login: { args: { login: string; role: LoginRole; password: string }; result: void };
+  disable_login: { args: { login: string }; result: void };
+  enable_login: { args: { login: string }; result: void };
+  set_login_role: { args: { login: string; role: LoginRole }; result: void };
+  set_login_password: { args: { login: string; password: string }; result: void };
+  contract_plans: { args: {}; result: ContractPlan[] };
+  apply_contracts: { args: {}; result: ContractPlan[] };
 }
 
 export type CommandName = keyof Commands;

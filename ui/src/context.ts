@@ -6,6 +6,8 @@ import type { LoadState } from "./screens/load-state";
 
 /** The database role that may approve, reject and roll back. */
 export const SUPERVISOR_ROLE = "citizen_supervisor";
+/** The database role that manages logins and contracts. */
+export const ADMIN_ROLE = "citizen_admin";
 
 export type NoticeKind = "info" | "success" | "error";
 
@@ -27,6 +29,10 @@ export interface Screen {
 
 export function isOnline(ctx: AppContext): boolean {
   return ctx.status?.connected === true;
+}
+
+export function isAdmin(ctx: AppContext): boolean {
+  return ctx.status?.connected === true && ctx.status.roles.includes(ADMIN_ROLE);
 }
 
 export function isSupervisor(ctx: AppContext): boolean {

@@ -4,6 +4,7 @@
 //! the same error shape (a closed `ErrorCode`, message, params). Every command
 //! has its typed entry in `ui/src/commands.ts` (a test checks).
 
+pub mod admin;
 pub mod contracts;
 pub mod loads;
 pub mod opened_files;

@@ -2,10 +2,13 @@
 // Adding a screen is one file in this folder and one entry here (its label is
 // `nav.<route>` in the catalogs, required by their type).
 import type { AppContext, Screen } from "../context";
+import { isAdmin } from "../context";
 import { activityScreen } from "./activity";
 import { approvalsScreen } from "./approvals";
+import { contractsScreen } from "./contracts";
 import { loadScreen } from "./load";
 import { settingsScreen } from "./settings";
+import { usersScreen } from "./users";
 import { versionsScreen } from "./versions";
 
 export interface ScreenEntry {
@@ -14,6 +17,8 @@ export interface ScreenEntry {
   create: (ctx: AppContext) => Screen;
   /** Re-render when the connection status changes (screens that read the database). */
   followsStatus: boolean;
+  /** Shown in the sidebar to administrators only. */
+  adminOnly?: boolean;
 }
 
 export const SCREENS = [
@@ -21,10 +26,17 @@ export const SCREENS = [
   { route: "approvals", icon: "✓", create: approvalsScreen, followsStatus: true },
   { route: "versions", icon: "▦", create: versionsScreen, followsStatus: true },
   { route: "activity", icon: "☰", create: activityScreen, followsStatus: true },
+  { route: "users", icon: "👤", create: usersScreen, followsStatus: true, adminOnly: true },
+  { route: "contracts", icon: "§", create: contractsScreen, followsStatus: true, adminOnly: true },
   { route: "settings", icon: "⚙", create: settingsScreen, followsStatus: false },
 ] as const satisfies readonly ScreenEntry[];
 
 export type Route = (typeof SCREENS)[number]["route"];
+
+/** Whether the sidebar shows `entry` to the signed-in login. */
+export function shownTo(entry: ScreenEntry, ctx: AppContext): boolean {
+  return entry.adminOnly !== true || isAdmin(ctx);
+}
 
 /** The entry of a route. */
 export function screenOf(route: Route): ScreenEntry {

@@ -3,8 +3,10 @@
 //! signed-in database connection (`session`), the shapes sent to the UI
 //! (`views`), the screens' reads (`queries`), the opened files (`files`), the
 //! settings file (`settings`), the remembered password in the OS keyring
-//! (`secrets`). The app's commands adapt `session::Session`.
+//! (`secrets`), the administrator's logins and contracts (`admin`). The
+//! app's commands adapt `session::Session`.
 
+pub mod admin;
 pub mod files;
 pub mod queries;
 pub mod secrets;

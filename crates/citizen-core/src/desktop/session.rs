@@ -107,6 +107,16 @@ impl Session {
         Ok(catalog)
     }
 
+    /// The contracts read again from the folder (an administrator changed
+    /// them); the cached catalog is replaced when they load.
+    pub fn reload_catalog(&self) -> Result<Arc<Catalog>, CoreError> {
+        let catalog = Arc::new(Catalog::load(&self.contracts_dir)?);
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Some(Arc::clone(&catalog));
+        }
+        Ok(catalog)
+    }
+
     /// A copy of the current settings.
     pub fn settings(&self) -> Settings {
         self.settings.read().map(|s| s.clone()).unwrap_or_default()
