@@ -31,10 +31,10 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
         FileEvent, FileSummary, GridPage, IssuePage, NextIssue, OpenedFile, RowFilter, SubmitBlock,
     };
     use citizen_core::desktop::session::{ApproveEvent, SavedSettings, SubmitResult};
-    use citizen_core::desktop::settings::Settings;
+    use citizen_core::desktop::settings::{Language, Settings, Theme};
     use citizen_core::desktop::views::{
-        ApproveBlock, AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView, VersionView,
-        VersionsCalendar,
+        ApproveBlock, AuditAction, AuditFilter, AuditView, ConnectionStatus, DatabaseMode, RequestDetail,
+        RequestStatus, RequestView, VersionView, VersionsCalendar,
     };
     use citizen_core::error::ErrorCode;
     use citizen_core::pipeline::Approved;
@@ -47,6 +47,11 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     export::<IssueCode>(&config)?;
     export::<SubmitBlock>(&config)?;
     export::<ApproveBlock>(&config)?;
+    export::<RequestStatus>(&config)?;
+    export::<AuditAction>(&config)?;
+    export::<DatabaseMode>(&config)?;
+    export::<Language>(&config)?;
+    export::<Theme>(&config)?;
     export::<ErrorPayload>(&config)?;
     export::<ContractSummary>(&config)?;
     export::<OpenedFile>(&config)?;

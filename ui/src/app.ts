@@ -1,12 +1,16 @@
 // The window shell: sidebar navigation, offline banner, the sign-in prompt
 // (the app starts signed out), the demo-logins banner, notices, and the
 // current screen. Takes the backend as a parameter so it runs in tests.
-import { toLanguage, toTheme, type Theme } from "./appearance";
+import type { Theme } from "./appearance";
 import type { Backend, Settings } from "./backend";
+import type { DatabaseMode } from "./bindings/DatabaseMode";
 import type { AppContext, NoticeKind, Screen } from "./context";
 import { h, mount } from "./dom";
 import type { DropSource } from "./drop";
-import { setLanguage, t, translateError } from "./i18n";
+import { setLanguage, t, translateError, type MessageKey } from "./i18n";
+
+/** The banner's name of each database mode. */
+const DATABASE_MODE_LABELS: Record<DatabaseMode, MessageKey> = { embedded: "settings.embedded", server: "settings.server" };
 import { SCREENS, screenOf, shownTo, type Route } from "./screens";
 import { LoadState } from "./screens/load-state";
 
@@ -68,8 +72,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     },
     async applySettings(next: Settings) {
       ctx.settings = next;
-      setLanguage(toLanguage(next.language));
-      applyTheme(toTheme(next.theme));
+      setLanguage(next.language);
+      applyTheme(next.theme);
       renderShell();
     },
   };
@@ -154,7 +158,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
         { class: "nav-foot", "data-testid": "connection" },
         h("span", { class: status?.connected ? "dot ok" : "dot error", "aria-hidden": "true" }),
         h("span", null, status === null ? t("common.loading") : status.connected ? (status.user ?? t("status.connected")) : status.needsSignIn ? t("status.signedOut") : t("status.offline")),
-        status?.connected ? h("span", { class: "muted small" }, status.mode === "embedded" ? t("settings.embedded") : t("settings.server")) : null,
+        status?.connected ? h("span", { class: "muted small" }, t(DATABASE_MODE_LABELS[status.mode])) : null,
       ),
     );
   }
@@ -175,8 +179,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     show(route);
   }
 
-  setLanguage(toLanguage(settings.language));
-  applyTheme(toTheme(settings.theme));
+  setLanguage(settings.language);
+  applyTheme(settings.theme);
   mount(root, h("div", { class: "shell" }, nav, h("div", { class: "main-column" }, demoBanner, banner, prompt, main)), notices);
   renderShell();
   await ctx.refreshStatus();

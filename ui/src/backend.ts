@@ -23,6 +23,7 @@ import type { IssuePage } from "./bindings/IssuePage";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
 import type { RequestDetail } from "./bindings/RequestDetail";
+import type { RequestStatus } from "./bindings/RequestStatus";
 import type { RequestView } from "./bindings/RequestView";
 import type { RowFilter } from "./bindings/RowFilter";
 import type { SavedSettings } from "./bindings/SavedSettings";
@@ -97,7 +98,7 @@ export interface Backend {
   signIn(user: string, password: string, remember: boolean): Promise<ConnectionStatus>;
   signOut(): Promise<ConnectionStatus>;
   submitFile(fileId: FileId, period: string | null): Promise<SubmitResult>;
-  listRequests(status: string | null): Promise<RequestView[]>;
+  listRequests(status: RequestStatus | null): Promise<RequestView[]>;
   requestDetail(requestId: number): Promise<RequestDetail>;
   approveRequest(requestId: number, note: string | null, onEvent: (event: ApproveEvent) => void): Promise<Approved>;
   rejectRequest(requestId: number, note: string): Promise<void>;

@@ -20,6 +20,7 @@ import type { LoginView } from "./bindings/LoginView";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
 import type { RequestDetail } from "./bindings/RequestDetail";
+import type { RequestStatus } from "./bindings/RequestStatus";
 import type { RequestView } from "./bindings/RequestView";
 import type { RowFilter } from "./bindings/RowFilter";
 import type { SavedSettings } from "./bindings/SavedSettings";
@@ -47,7 +48,7 @@ export interface Commands {
   sign_in: { args: { user: string; password: string; remember: boolean }; result: ConnectionStatus };
   sign_out: { args: {}; result: ConnectionStatus };
   submit_file: { args: { fileId: number; period: string | null }; result: SubmitResult };
-  list_requests: { args: { status: string | null }; result: RequestView[] };
+  list_requests: { args: { status: RequestStatus | null }; result: RequestView[] };
   request_detail: { args: { requestId: number }; result: RequestDetail };
   approve_request: { args: { requestId: number; note: string | null; onEvent: Channel<ApproveEvent> }; result: Approved };
   reject_request: { args: { requestId: number; note: string }; result: void };

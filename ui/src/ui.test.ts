@@ -95,7 +95,7 @@ describe("i18n", () => {
     for (const code of ISSUE_CODES.filter((c) => c !== "type" && c !== "israeli_id")) expect(Object.keys(en)).toContain(`issue.${code}`);
     setLanguage("he");
   });
-  it("reads the language and theme of the settings, with defaults for unknown values", () => {
+  it("reads a select's language and theme, with defaults for unknown values", () => {
     expect(toLanguage("en")).toBe("en");
     expect(toLanguage("fr")).toBe("he");
     expect(toTheme("dark")).toBe("dark");
@@ -201,6 +201,8 @@ describe("other screens' logic", () => {
   });
   it("builds audit filters and row series", () => {
     expect(auditFilter({ actor: " dana ", dataset: "", action: "", from: "2026-01-01", to: "" })).toEqual({ actor: "dana", dataset: null, action: null, from: "2026-01-01", to: null });
+    expect(auditFilter({ actor: "", dataset: "", action: "approve", from: "", to: "" }).action).toBe("approve");
+    expect(auditFilter({ actor: "", dataset: "", action: "publish", from: "", to: "" }).action).toBeNull();
     const cal = { datasets: [], periods: ["2026-10", "2026-11", "2026-12"], cells: [{ dataset: "d", period: "2026-10", version: 1, rows: 10 }, { dataset: "d", period: "2026-12", version: null, rows: null }] };
     expect(rowSeries(cal, "d")).toEqual([{ label: "2026-10", value: 10 }]);
   });
@@ -209,7 +211,7 @@ describe("other screens' logic", () => {
 function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
   let onEvent: ((e: FileEvent) => void) | null = null;
   const fetched: number[] = [];
-  const status = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null, needsSignIn: false, demoLogins: false };
+  const status: ConnectionStatus = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null, needsSignIn: false, demoLogins: false };
   const rows = (start: number, count: number): GridPage => ({
     total: 1000,
     start,

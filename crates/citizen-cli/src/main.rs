@@ -10,9 +10,10 @@ use citizen_core::db::embedded::{self, Cluster};
 use citizen_core::db::{Database, DbTarget};
 use citizen_core::error::CoreError;
 use citizen_core::ops::apply::apply_contracts;
+use citizen_core::ops::export::ExportFormat;
 use citizen_core::pipeline::{self, queries};
 use citizen_core::report::Status;
-use citizen_core::validate::{recognise, validate_path, Recognition, ValidateOptions};
+use citizen_core::validate::{recognise_named, validate_file, Recognition, ValidateOptions, Validation};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -341,12 +342,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Submit { file, dataset, period } => {
             let catalog = load_catalog(cli.contracts)?;
-            let contract = match dataset {
-                Some(name) => catalog.get(&name)?,
-                None => recognise(&catalog, &file).map_err(|r| match r {
-                    Recognition::Unreadable(e) => anyhow::anyhow!("{}: {e}", file.display()),
-                    Recognition::Unknown(e) => anyhow::anyhow!(e),
-                })?,
+            let contract = match recognise_named(&catalog, &file, dataset.as_deref()) {
+                Ok(recognised) => recognised.contract,
+                Err(Recognition::Unreadable(e)) => anyhow::bail!("{}: {e}", file.display()),
+                Err(Recognition::Unknown(e)) => return Err(e.into()),
             };
             let (runtime, database) = connect(&login)?;
             match runtime.block_on(pipeline::submit(&database, contract, &file, &period)) {
@@ -410,15 +409,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if report.is_some() && files.len() > 1 {
                 anyhow::bail!("--report takes one input file; run validate once per file");
             }
-            let options = ValidateOptions::default();
-            let mut reports = Vec::with_capacity(files.len());
+            // An .xlsx report copies the file's rows: validation keeps them, so
+            // the file is read once.
+            let keep_rows =
+                report.as_deref().is_some_and(|out| ExportFormat::from_path(out).ok() == Some(ExportFormat::Xlsx));
+            let options = ValidateOptions { keep_rows, ..ValidateOptions::default() };
+            let mut validations = Vec::with_capacity(files.len());
             for file in &files {
-                let report = validate_path(&catalog, file, dataset.as_deref(), &options)
-                    .with_context(|| format!("validating {}", file.display()))?;
-                reports.push(report);
+                let validation = match recognise_named(&catalog, file, dataset.as_deref()) {
+                    Ok(recognised) => validate_file(file, recognised, &options),
+                    Err(Recognition::Unreadable(error)) => Validation::unreadable(file, &error),
+                    Err(Recognition::Unknown(error)) => {
+                        return Err(anyhow::Error::new(error).context(format!("validating {}", file.display())))
+                    }
+                };
+                validations.push(validation);
             }
-            if let (Some(out), Some(first)) = (&report, reports.first()) {
+            if let (Some(out), Some(first)) = (&report, validations.first()) {
                 let dataset = first
+                    .report
                     .dataset
                     .as_deref()
                     .context("the dataset of this file is unknown, so no report can be written; pass --dataset")?;
@@ -427,6 +436,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("error report written to {}", out.display());
                 }
             }
+            let reports: Vec<_> = validations.into_iter().map(|v| v.report).collect();
             if json {
                 let text = if reports.len() == 1 {
                     serde_json::to_string_pretty(&reports[0])?

@@ -4,7 +4,7 @@
 //! Usage: `first_rows CONTRACTS_DIR DATASET FILE`
 
 use citizen_core::contract::Catalog;
-use citizen_core::validate::{validate_file_detailed, ValidateOptions};
+use citizen_core::validate::{validate_file, ValidateOptions};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })),
         ..ValidateOptions::default()
     };
-    let validation = validate_file_detailed(Path::new(file), contract, &options);
+    let validation = validate_file(Path::new(file), contract, &options);
     let done = started.elapsed();
     let first = first.lock().map_err(|_| "poisoned")?.take().ok_or("no preview was sent")?;
     println!(

@@ -8,7 +8,7 @@ mod support;
 use citizen_core::desktop::queries;
 use citizen_core::desktop::session::DbSession;
 use citizen_core::desktop::settings::Settings;
-use citizen_core::desktop::views::{ApproveBlock, AuditFilter};
+use citizen_core::desktop::views::{ApproveBlock, AuditAction, AuditFilter, DatabaseMode, RequestStatus};
 use citizen_core::error::{CoreError, Refusal};
 use citizen_core::pipeline;
 use support::{submit, welfare_csv, TestDb};
@@ -23,7 +23,7 @@ async fn an_unreachable_server_is_reported_offline() {
     let settings = settings("postgres://clerk:clerk@127.0.0.1:9/none?connect_timeout=1".to_owned(), None);
     let status = session.status(&settings).await;
     assert!(!status.connected);
-    assert_eq!(status.mode, "server");
+    assert_eq!(status.mode, DatabaseMode::Server);
     assert_eq!(status.user, None);
     assert!(status.roles.is_empty());
     assert!(status.message.is_some_and(|m| !m.is_empty()));
@@ -92,14 +92,17 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     let submitted = submit(&clerk, &db.contract("welfare_patients"), &file, "2026-10").await;
     assert_eq!(submitted.staged_rows, 25);
 
-    let pending = queries::requests(&supervisor, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    let pending = queries::requests(&supervisor, Some(RequestStatus::Pending)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].request_id, pending[0].rows), (submitted.request_id, 25));
     assert_eq!(pending[0].submitted_by, "clerk");
     assert_eq!(pending[0].approve_block, None, "another supervisor may approve");
-    let as_clerk = queries::requests(&clerk, Some("pending")).await.unwrap_or_else(|e| panic!("{e}"));
+    let as_clerk = queries::requests(&clerk, Some(RequestStatus::Pending)).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(as_clerk[0].approve_block, Some(ApproveBlock::MissingRole));
-    assert!(queries::requests(&supervisor, Some("approved")).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    assert!(queries::requests(&supervisor, Some(RequestStatus::Approved))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .is_empty());
 
     let detail =
         queries::request_detail(&supervisor, &db.catalog, submitted.request_id).await.unwrap_or_else(|e| panic!("{e}"));
@@ -146,6 +149,10 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     assert!(!mine.is_empty() && mine.iter().all(|a| a.actor == "supervisor"));
     let nobody = AuditFilter { actor: Some("nobody".to_owned()), ..AuditFilter::default() };
     assert!(queries::audit(&supervisor, &nobody, 100).await.unwrap_or_else(|e| panic!("{e}")).is_empty());
+    let approvals = AuditFilter { action: Some(AuditAction::Approve), ..AuditFilter::default() };
+    let approved = queries::audit(&supervisor, &approvals, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(approved.iter().map(|a| a.action).collect::<Vec<_>>(), vec![AuditAction::Approve], "{everything:?}");
+    assert!(everything.iter().any(|a| a.action == AuditAction::Submit), "{everything:?}");
     let limited = queries::audit(&supervisor, &AuditFilter::default(), 1).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(limited.len(), 1);
 }

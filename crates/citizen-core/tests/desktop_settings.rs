@@ -1,9 +1,10 @@
 //! The desktop settings file: round trip through `$XDG_CONFIG_HOME`, defaults
-//! when missing or corrupt, refusal of unknown values, and never a password.
+//! when missing or corrupt, unknown language or theme read as the default, and
+//! never a password.
 //! Its own binary: it points `XDG_CONFIG_HOME` at a temporary directory.
 
 use citizen_core::desktop::settings::{
-    load_settings, save_settings, settings_path, split_url_password, Settings, SslMode,
+    load_settings, save_settings, settings_path, split_url_password, Language, Settings, SslMode, Theme,
 };
 use std::os::unix::fs::PermissionsExt;
 
@@ -16,15 +17,15 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
 
     // Missing file: the defaults.
     assert_eq!(load_settings(), Settings::default());
-    assert_eq!((Settings::default().language.as_str(), Settings::default().theme.as_str()), ("he", "system"));
+    assert_eq!((Settings::default().language, Settings::default().theme), (Language::He, Theme::System));
 
     let wanted = Settings {
         database_url: Some("postgres://db.example/citizen".to_owned()),
         ssl_mode: Some(SslMode::VerifyFull),
         ca_file: Some("/etc/citizen-db/ca.pem".to_owned()),
         user: Some("clerk".to_owned()),
-        language: "en".to_owned(),
-        theme: "dark".to_owned(),
+        language: Language::En,
+        theme: Theme::Dark,
     };
     save_settings(&wanted).expect("save");
     assert_eq!(load_settings(), wanted);
@@ -56,11 +57,16 @@ fn settings_round_trip_in_the_config_dir_without_a_password() {
     );
     save_settings(&wanted).expect("save");
 
-    // Unknown values are refused and leave the file alone.
-    let bad = Settings { language: "fr".to_owned(), ..wanted.clone() };
-    assert_eq!(save_settings(&bad).expect_err("bad language").code(), "settings");
-    let bad = Settings { theme: "neon".to_owned(), ..wanted.clone() };
-    assert_eq!(save_settings(&bad).expect_err("bad theme").code(), "settings");
+    assert!(text.contains("\"language\": \"en\"") && text.contains("\"theme\": \"dark\""), "{text}");
+
+    // A hand-edited file with an unknown language or theme reads them as the
+    // defaults and keeps the rest.
+    std::fs::write(&path, r#"{"databaseUrl": "postgres://db.example/citizen", "language": "fr", "theme": "neon"}"#)
+        .expect("hand-edited");
+    let read = load_settings();
+    assert_eq!(read.database_url.as_deref(), Some("postgres://db.example/citizen"));
+    assert_eq!((read.language, read.theme), (Language::He, Theme::System));
+    save_settings(&wanted).expect("save");
     assert_eq!(load_settings(), wanted);
 
     // A corrupt file gives the defaults rather than stopping the app.

@@ -23,7 +23,7 @@ fn validate(path: PathBuf) -> Report {
         .unwrap_or_else(|problems| panic!("contract: {problems:?}"));
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
-        let report = validate_file(&path, &contract, &ValidateOptions::default());
+        let report = validate_file(&path, &contract, &ValidateOptions::default()).report;
         let _ = sender.send(report);
     });
     receiver.recv_timeout(HANG_GUARD).unwrap_or_else(|e| panic!("no report within {HANG_GUARD:?}: {e}"))

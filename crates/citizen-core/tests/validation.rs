@@ -4,7 +4,7 @@
 mod support;
 
 use citizen_core::report::{IssueCode, Severity, Status};
-use citizen_core::validate::{recognise, validate_file, validate_path, Recognition, ValidateOptions};
+use citizen_core::validate::{recognise, recognise_named, validate_file, Recognition, ValidateOptions};
 use std::path::{Path, PathBuf};
 use support::shipped_catalog as catalog;
 
@@ -43,7 +43,7 @@ fn welfare(path_name: &str, rows: &[String]) -> citizen_core::report::Report {
     let catalog = catalog();
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let text = format!("{HEADER}\n{}\n", rows.join("\n"));
-    validate_file(&temp_file(path_name, text.as_bytes()), contract, &ValidateOptions::default())
+    validate_file(&temp_file(path_name, text.as_bytes()), contract, &ValidateOptions::default()).report
 }
 
 #[test]
@@ -112,7 +112,8 @@ fn missing_duplicate_and_unknown_columns_are_file_level() {
     let catalog = catalog();
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let text = format!("ת.ז.,שם פרטי,שם פרטי,סטטוס,קוד רחוב,הערות\n{},א,א,פעיל,1,x\n", id(1));
-    let report = validate_file(&temp_file("columns.csv", text.as_bytes()), contract, &ValidateOptions::default());
+    let report =
+        validate_file(&temp_file("columns.csv", text.as_bytes()), contract, &ValidateOptions::default()).report;
     assert_eq!(report.status, Status::Invalid);
     let missing_last_name =
         report.issues.iter().find(|i| i.code == IssueCode::MissingColumn && i.column.as_deref() == Some("last_name"));
@@ -127,13 +128,15 @@ fn missing_duplicate_and_unknown_columns_are_file_level() {
 fn empty_header_only_and_short_files() {
     let catalog = catalog();
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
-    let empty = validate_file(&temp_file("empty.csv", b""), contract, &ValidateOptions::default());
+    let empty = validate_file(&temp_file("empty.csv", b""), contract, &ValidateOptions::default()).report;
     assert_eq!((empty.status, empty.issues[0].code), (Status::Unusable, IssueCode::EmptyFile));
-    let header_only = validate_file(&temp_file("header.csv", HEADER.as_bytes()), contract, &ValidateOptions::default());
+    let header_only =
+        validate_file(&temp_file("header.csv", HEADER.as_bytes()), contract, &ValidateOptions::default()).report;
     assert_eq!(header_only.status, Status::Invalid);
     assert_eq!(header_only.count(IssueCode::EmptyFile), 1);
     let ragged = format!("{HEADER}\n{}\n{},נועה\n", row(1), id(2));
-    let report = validate_file(&temp_file("ragged.csv", ragged.as_bytes()), contract, &ValidateOptions::default());
+    let report =
+        validate_file(&temp_file("ragged.csv", ragged.as_bytes()), contract, &ValidateOptions::default()).report;
     assert_eq!(report.rows, 2, "a short row is read, its missing cells are empty");
     assert_eq!(report.issues.iter().filter(|i| i.row == Some(3) && i.code == IssueCode::Required).count(), 3);
 }
@@ -144,11 +147,11 @@ fn hebrew_windows_1255_and_utf16_files_validate_like_utf8() {
     let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
     let text = format!("{HEADER}\n{}\n{}\n", row(1), row(2));
     let (cp1255, _, _) = encoding_rs::WINDOWS_1255.encode(&text);
-    let report = validate_file(&temp_file("w1255.csv", &cp1255), contract, &ValidateOptions::default());
+    let report = validate_file(&temp_file("w1255.csv", &cp1255), contract, &ValidateOptions::default()).report;
     assert_eq!((report.status, report.rows), (Status::Valid, 2), "{:?}", report.issues);
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    let report = validate_file(&temp_file("w16.csv", &utf16), contract, &ValidateOptions::default());
+    let report = validate_file(&temp_file("w16.csv", &utf16), contract, &ValidateOptions::default()).report;
     assert_eq!((report.status, report.rows), (Status::Valid, 2), "{:?}", report.issues);
 }
 
@@ -160,18 +163,20 @@ fn corrupt_and_foreign_files_are_unusable_not_panics() {
         &temp_file("corrupt.xlsx", b"PK\x03\x04 this is not a workbook"),
         contract,
         &ValidateOptions::default(),
-    );
+    )
+    .report;
     assert_eq!((corrupt.status, corrupt.issues[0].code), (Status::Unusable, IssueCode::Unreadable));
     let pdf = validate_file(
         &temp_file("scan.csv", b"%PDF-1.7\n\x00\x01\x02\x03binary"),
         contract,
         &ValidateOptions::default(),
-    );
+    )
+    .report;
     assert_eq!(pdf.status, Status::Unusable);
     let encrypted = {
         let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
         bytes.extend(std::iter::repeat_n(0u8, 2048));
-        validate_file(&temp_file("protected.xlsx", &bytes), contract, &ValidateOptions::default())
+        validate_file(&temp_file("protected.xlsx", &bytes), contract, &ValidateOptions::default()).report
     };
     assert_eq!((encrypted.status, encrypted.issues[0].code), (Status::Unusable, IssueCode::Unreadable));
 }
@@ -193,8 +198,8 @@ fn datasets_are_recognised_by_name_then_headers() {
         }
         other => panic!("expected an unknown dataset, got {:?}", other.map(|c| c.dataset.clone())),
     }
-    let report =
-        validate_path(&catalog, &unknown, Some("hamal"), &ValidateOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let Ok(named) = recognise_named(&catalog, &unknown, Some("hamal")) else { panic!("hamal is a dataset") };
+    let report = validate_file(&unknown, named, &ValidateOptions::default()).report;
     assert_eq!(report.count(IssueCode::MissingColumn), 10, "a file of another dataset misses every column");
 }
 
@@ -211,7 +216,7 @@ fn rows_are_kept_for_the_grid_and_progress_is_reported() {
         progress: Some(std::sync::Arc::new(move |done| progress_seen.store(done, std::sync::atomic::Ordering::SeqCst))),
         ..ValidateOptions::default()
     };
-    let validation = citizen_core::validate::validate_file_detailed(&path, contract, &options);
+    let validation = validate_file(&path, contract, &options);
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 20_000);
     let Some(store) = validation.rows else { panic!("rows were not kept") };
     assert_eq!(store.len(), 20_000);
@@ -228,7 +233,7 @@ fn a_cancelled_validation_stops_early_and_says_so() {
     let path = temp_file("cancel.csv", format!("{HEADER}\n{}\n", rows.join("\n")).as_bytes());
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let options = ValidateOptions { cancel: Some(cancel), ..ValidateOptions::default() };
-    let validation = citizen_core::validate::validate_file_detailed(&path, contract, &options);
+    let validation = validate_file(&path, contract, &options);
     assert!(validation.cancelled);
     assert!(validation.report.rows < 50_000);
 }

@@ -4,7 +4,9 @@
 use citizen_core::desktop::queries;
 use citizen_core::desktop::session::{ApproveEvent, SavedSettings, Session, SubmitResult};
 use citizen_core::desktop::settings::Settings;
-use citizen_core::desktop::views::{AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestView};
+use citizen_core::desktop::views::{
+    AuditFilter, AuditView, ConnectionStatus, RequestDetail, RequestStatus, RequestView,
+};
 use citizen_core::desktop::views::{VersionView, VersionsCalendar};
 use citizen_core::pipeline::{self, Approved};
 use citizen_core::ErrorPayload;
@@ -48,9 +50,9 @@ pub async fn submit_file(
 #[tauri::command]
 pub async fn list_requests(
     state: State<'_, Session>,
-    status: Option<String>,
+    status: Option<RequestStatus>,
 ) -> Result<Vec<RequestView>, ErrorPayload> {
-    Ok(queries::requests(&state.database().await?, status.as_deref()).await?)
+    Ok(queries::requests(&state.database().await?, status).await?)
 }
 
 /// A request page.

@@ -3,9 +3,11 @@
 // fails: the keys below are required for each member of the generated unions.
 import type { ApproveBlock } from "../bindings/ApproveBlock";
 import type { ApproveStep } from "../bindings/ApproveStep";
+import type { AuditAction } from "../bindings/AuditAction";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FileStatus } from "../bindings/FileStatus";
 import type { IssueCode } from "../bindings/IssueCode";
+import type { RequestStatus } from "../bindings/RequestStatus";
 import type { SubmitBlock } from "../bindings/SubmitBlock";
 import type { Route } from "../screens";
 
@@ -17,6 +19,8 @@ export type RequiredKey =
   | `submit.blocked.${SubmitBlock}`
   | `approvals.blocked.${ApproveBlock}`
   | `status.${FileStatus}`
+  | `status.${RequestStatus}`
+  | `audit.${AuditAction}`
   | `step.${ApproveStep}`
   | `nav.${Route}`;
 
@@ -226,6 +230,19 @@ export const en = {
   "activity.when": "When",
   "activity.detail": "Details",
   "activity.empty": "No activity matches.",
+  "activity.anyAction": "Any action",
+  "audit.submit": "Submitted",
+  "audit.submit_failed": "Submit failed",
+  "audit.approve": "Approved",
+  "audit.load_failed": "Load failed",
+  "audit.reject": "Rejected",
+  "audit.rollback": "Rolled back",
+  "audit.contract_apply": "Contract applied",
+  "audit.login_add": "Login added",
+  "audit.login_disable": "Login disabled",
+  "audit.login_enable": "Login enabled",
+  "audit.login_role": "Login role changed",
+  "audit.login_password": "Login password set",
   "settings.database": "Database",
   "settings.embedded": "Built-in database on this computer",
   "settings.server": "PostgreSQL server",

@@ -2,6 +2,9 @@
 // the UI shows comes from `he.ts` / `en.ts` through `t`.
 import type { Language } from "../appearance";
 import { isErrorPayload, type IssueCode } from "../backend";
+import type { AuditAction } from "../bindings/AuditAction";
+import type { FileStatus } from "../bindings/FileStatus";
+import type { RequestStatus } from "../bindings/RequestStatus";
 import { en, type MessageKey } from "./en";
 import { he } from "./he";
 
@@ -95,10 +98,15 @@ export function isolate(text: string): string {
   return `\u2068${text}\u2069`;
 }
 
-/** Translation of a dataset/file status. */
-export function statusLabel(status: string): string {
-  const key = `status.${status}`;
-  return hasKey(key) ? t(key) : status;
+/** Translation of a file's or a request's status (every member has its
+ * sentence: the catalogs' type requires it). */
+export function statusLabel(status: FileStatus | RequestStatus): string {
+  return t(`status.${status}`);
+}
+
+/** Translation of an audit entry's action. */
+export function auditActionLabel(action: AuditAction): string {
+  return t(`audit.${action}`);
 }
 
 /** A rejected command's message in the current language, by `code` with

@@ -1,15 +1,35 @@
 // Activity: the audit log, filterable by person, dataset, action and dates.
 import type { AppContext, Screen } from "../context";
 import { isOnline } from "../context";
-import { h, mount } from "../dom";
-import { formatDateTime, t } from "../i18n";
+import { h, mount, select } from "../dom";
+import { auditActionLabel, formatDateTime, t } from "../i18n";
 import type { AuditFilter, AuditView } from "../backend";
+import type { AuditAction } from "../bindings/AuditAction";
 import { errorBox, loading, screenHead, table } from "./common";
 
-/** A filter from form values: blanks become null. */
+/** Every audit action, in the filter's order (a record over the generated
+ * union, so a new action fails `tsc` until it is listed). */
+const ACTION_ORDER: Record<AuditAction, number> = {
+  submit: 0,
+  submit_failed: 1,
+  approve: 2,
+  load_failed: 3,
+  reject: 4,
+  rollback: 5,
+  contract_apply: 6,
+  login_add: 7,
+  login_disable: 8,
+  login_enable: 9,
+  login_role: 10,
+  login_password: 11,
+};
+export const AUDIT_ACTIONS = (Object.keys(ACTION_ORDER) as AuditAction[]).sort((a, b) => ACTION_ORDER[a] - ACTION_ORDER[b]);
+
+/** A filter from form values: blanks (and an action that is not one) become null. */
 export function auditFilter(values: Record<keyof AuditFilter, string>): AuditFilter {
   const v = (s: string): string | null => (s.trim() === "" ? null : s.trim());
-  return { actor: v(values.actor), dataset: v(values.dataset), action: v(values.action), from: v(values.from), to: v(values.to) };
+  const action = AUDIT_ACTIONS.find((a) => a === values.action.trim()) ?? null;
+  return { actor: v(values.actor), dataset: v(values.dataset), action, from: v(values.from), to: v(values.to) };
 }
 
 export function detailText(detail: unknown): string {
@@ -21,7 +41,12 @@ export function detailText(detail: unknown): string {
 export function activityScreen(ctx: AppContext): Screen {
   const input = (name: keyof AuditFilter, type = "text"): HTMLInputElement =>
     h("input", { class: "input small", type, name, "aria-label": t(`activity.${name}`), placeholder: type === "text" ? t(`activity.${name}`) : null, "data-testid": `audit-${name}` });
-  const fields = { actor: input("actor"), dataset: input("dataset"), action: input("action"), from: input("from", "date"), to: input("to", "date") };
+  const action = select(
+    { class: "input small", name: "action", "aria-label": t("activity.action"), "data-testid": "audit-action" },
+    [["", t("activity.anyAction")], ...AUDIT_ACTIONS.map((a): [string, string] => [a, auditActionLabel(a)])],
+    null,
+  );
+  const fields = { actor: input("actor"), dataset: input("dataset"), action, from: input("from", "date"), to: input("to", "date") };
   const body = h("div", { class: "screen-body" });
   const form = h(
     "form",
@@ -54,7 +79,7 @@ export function activityScreen(ctx: AppContext): Screen {
               null,
               h("td", null, formatDateTime(r.at)),
               h("td", null, r.actor),
-              h("td", null, h("code", { dir: "ltr" }, r.action)),
+              h("td", { title: r.action }, auditActionLabel(r.action)),
               h("td", { dir: "ltr" }, r.dataset ?? ""),
               h("td", { dir: "ltr" }, r.period ?? ""),
               h("td", { class: "detail-cell", dir: "auto", title: detailText(r.detail) }, detailText(r.detail)),

@@ -6,7 +6,19 @@ import { h, mount, select } from "../dom";
 import { formatDateTime, formatNumber, issueCodeLabel, issueMessage, statusLabel, t, translateError } from "../i18n";
 import type { ApproveBlock, RequestDetail, RequestView } from "../backend";
 import type { ChangedRowView } from "../bindings/ChangedRowView";
+import type { RequestStatus } from "../bindings/RequestStatus";
 import { errorBox, loading, screenHead, table } from "./common";
+
+/** The badge of each request status, and the filter's order (a record over
+ * the generated union: a new status fails `tsc` until it has one). */
+const REQUEST_BADGES: Record<RequestStatus, "info" | "error" | "ok"> = {
+  pending: "info",
+  approved: "ok",
+  loaded: "ok",
+  rejected: "error",
+  failed: "error",
+};
+const REQUEST_STATUSES = Object.keys(REQUEST_BADGES) as RequestStatus[];
 
 export const APPROVE_STEPS = ["land", "validate", "stage", "transform", "publish"] as const;
 
@@ -50,22 +62,15 @@ function warningsText(request: RequestView): string {
 }
 
 export function approvalsScreen(ctx: AppContext): Screen {
-  let statusFilter = "pending";
+  let statusFilter: RequestStatus | null = "pending";
   const body = h("div", { class: "screen-body" });
   const filter = select(
     { class: "input small", "aria-label": t("approvals.statusFilter"), "data-testid": "request-status" },
-    [
-      ["pending", statusLabel("pending")],
-      ["approved", statusLabel("approved")],
-      ["loaded", statusLabel("loaded")],
-      ["rejected", statusLabel("rejected")],
-      ["failed", statusLabel("failed")],
-      ["", t("common.all")],
-    ],
+    [...REQUEST_STATUSES.map((s): [string, string] => [s, statusLabel(s)]), ["", t("common.all")]],
     statusFilter,
   );
   filter.addEventListener("change", () => {
-    statusFilter = filter.value;
+    statusFilter = REQUEST_STATUSES.find((s) => s === filter.value) ?? null;
     void showList();
   });
   const refresh = h("button", { class: "btn", type: "button", "aria-label": t("common.refresh"), onclick: () => void showList() }, t("common.refresh"));
@@ -78,7 +83,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
     }
     mount(body, loading());
     try {
-      const requests = await ctx.backend.listRequests(statusFilter || null);
+      const requests = await ctx.backend.listRequests(statusFilter);
       const rows = requests.map((r) => {
         const tr = h(
           "tr",
@@ -90,7 +95,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
           h("td", null, r.submittedBy),
           h("td", null, formatDateTime(r.submittedAt)),
           h("td", { class: "num" }, formatNumber(r.rows)),
-          h("td", null, h("span", { class: `badge ${r.status === "pending" ? "info" : r.status === "rejected" || r.status === "failed" ? "error" : "ok"}` }, statusLabel(r.status))),
+          h("td", null, h("span", { class: `badge ${REQUEST_BADGES[r.status]}` }, statusLabel(r.status))),
           h("td", null, r.warnings.length ? h("span", { class: "badge warn", title: r.warnings.map(issueMessage).join("\n") }, warningsText(r)) : ""),
         );
         const openIt = (): void => void showDetail(r.requestId);

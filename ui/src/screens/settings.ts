@@ -5,6 +5,7 @@ import { t, translateError } from "../i18n";
 import type { Settings } from "../backend";
 import type { SslMode } from "../bindings/SslMode";
 import { screenHead } from "./common";
+import { LANGUAGES, LANGUAGE_NAMES, THEMES, THEME_LABELS, toLanguage, toTheme } from "../appearance";
 
 export function settingsScreen(ctx: AppContext): Screen {
   const current: Settings = { ...ctx.settings };
@@ -131,18 +132,18 @@ export function settingsScreen(ctx: AppContext): Screen {
   }
 
   // appearance
-  const lang = select({ class: "input", id: "lang-select", "data-testid": "lang-select", "aria-label": t("settings.language") }, [["he", "עברית"], ["en", "English"]], current.language);
+  const lang = select({ class: "input", id: "lang-select", "data-testid": "lang-select", "aria-label": t("settings.language") }, LANGUAGES.map((l): [string, string] => [l, LANGUAGE_NAMES[l]]), current.language);
   const theme = select(
     { class: "input", id: "theme-select", "data-testid": "theme-select", "aria-label": t("settings.theme") },
-    [["system", t("settings.themeSystem")], ["light", t("settings.themeLight")], ["dark", t("settings.themeDark")]],
+    THEMES.map((theme): [string, string] => [theme, t(THEME_LABELS[theme])]),
     current.theme,
   );
   lang.addEventListener("change", async () => {
-    current.language = lang.value;
+    current.language = toLanguage(lang.value);
     await save();
   });
   theme.addEventListener("change", async () => {
-    current.theme = theme.value;
+    current.theme = toTheme(theme.value);
     await save();
   });
   const look = h(

@@ -9,7 +9,7 @@ use crate::error::{CoreError, ErrorPayload};
 use crate::grid::GridRow;
 use crate::report::{Issue, IssueCode, Report, Severity, Status};
 use crate::validate::{
-    display_name, recognise_opened, validate_recognised, Opened, Recognised, Recognition, ValidateOptions, Validation,
+    display_name, recognise_opened, validate_file, Opened, Recognised, Recognition, ValidateOptions, Validation,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -221,8 +221,8 @@ pub struct FileSource {
     pub path: PathBuf,
     pub dataset: Option<String>,
     pub period: Option<String>,
-    /// The report, once validated.
-    pub report: Option<Report>,
+    /// The validation, once done (the export writes from its rows).
+    pub validation: Option<Arc<Validation>>,
 }
 
 /// One opened file.
@@ -240,8 +240,7 @@ struct Entry {
 
 /// A finished validation and its indexes.
 struct Checked {
-    validation: Validation,
-    headers: Vec<String>,
+    validation: Arc<Validation>,
     /// Contract column name -> file column index.
     sources: HashMap<String, usize>,
     /// Row number -> indexes into `validation.report.issues`.
@@ -384,7 +383,7 @@ impl OpenedFiles {
             cancel: Some(cancel.clone()),
             ..ValidateOptions::default()
         };
-        let validation = validate_recognised(&path, Recognised { contract, opened }, &options);
+        let validation = validate_file(&path, Recognised { contract, opened }, &options);
         if validation.cancelled {
             locked(&entry).status = FileStatus::Unusable;
             return Err(CoreError::Cancelled { file: display_name(&path) });
@@ -469,7 +468,7 @@ impl OpenedFiles {
             path: e.path.clone(),
             dataset: e.dataset.clone(),
             period: e.period.clone(),
-            report: e.checked.as_ref().map(|c| c.validation.report.clone()),
+            validation: e.checked.as_ref().map(|c| c.validation.clone()),
         })
     }
 
@@ -591,8 +590,7 @@ fn matching_rows(checked: &Checked, filter: &RowFilter) -> Vec<u64> {
 
 /// Indexes a finished validation for the grid, from what validation learned
 /// of the file's headers (the file is not opened again).
-fn index(contract: &Contract, mut validation: Validation) -> Checked {
-    let headers = std::mem::take(&mut validation.headers);
+fn index(contract: &Contract, validation: Validation) -> Checked {
     let sources = match &validation.header_map {
         Some(map) => {
             contract.columns.iter().zip(&map.sources).filter_map(|(c, s)| s.map(|s| (c.name.clone(), s))).collect()
@@ -605,7 +603,7 @@ fn index(contract: &Contract, mut validation: Validation) -> Checked {
             issues_by_row.entry(row).or_default().push(i);
         }
     }
-    Checked { validation, headers, sources, issues_by_row }
+    Checked { validation: Arc::new(validation), sources, issues_by_row }
 }
 
 fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
@@ -614,7 +612,8 @@ fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
         .checked
         .as_ref()
         .map(|c| {
-            c.headers
+            c.validation
+                .headers
                 .iter()
                 .enumerate()
                 .map(|(index, header)| ColumnMapping {

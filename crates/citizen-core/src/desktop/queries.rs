@@ -10,7 +10,7 @@ use crate::contract::Catalog;
 use crate::db::Database;
 use crate::error::{CoreError, Refusal};
 use crate::pipeline::preview::{preview_changes, ChangePreview};
-use crate::pipeline::queries::{self, ActiveVersion};
+use crate::pipeline::queries::{self, ActiveVersion, RequestStatus};
 
 /// The Citizen DB roles (`citizen_*`) of the signed-in login.
 pub async fn roles(database: &Database) -> Result<Vec<String>, CoreError> {
@@ -18,9 +18,9 @@ pub async fn roles(database: &Database) -> Result<Vec<String>, CoreError> {
 }
 
 /// The queue, each request with why the signed-in user may not approve it.
-pub async fn requests(database: &Database, status: Option<&str>) -> Result<Vec<RequestView>, CoreError> {
+pub async fn requests(database: &Database, status: Option<RequestStatus>) -> Result<Vec<RequestView>, CoreError> {
     let roles = roles(database).await?;
-    let rows = queries::list_requests(database, status).await?;
+    let rows = queries::list_requests(database, status.map(RequestStatus::as_str)).await?;
     Ok(rows.into_iter().map(|r| RequestView::for_user(r, &database.user, &roles)).collect())
 }
 
@@ -36,7 +36,7 @@ pub async fn request_detail(
     })?;
     let request = found.request;
     let contract = catalog.get(&request.dataset)?;
-    let preview = if request.status == "pending" || request.status == "failed" {
+    let preview = if matches!(request.status, RequestStatus::Pending | RequestStatus::Failed) {
         preview_changes(database, contract, request_id, &request.period).await?
     } else {
         ChangePreview::default()

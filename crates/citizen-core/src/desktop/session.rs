@@ -8,7 +8,7 @@ use super::files::OpenedFiles;
 use super::queries;
 use super::secrets;
 use super::settings::{load_settings, save_settings, split_url_password, Settings};
-use super::views::{ConnectionStatus, RequestDetail};
+use super::views::{ConnectionStatus, DatabaseMode, RequestDetail};
 use crate::contract::{default_contracts_dir, Catalog};
 use crate::db::{Database, DbTarget};
 use crate::error::CoreError;
@@ -238,12 +238,12 @@ impl Session {
     pub async fn export_report(&self, file_id: u64, out: &Path) -> Result<(), CoreError> {
         let catalog = self.catalog()?;
         let file = self.files.source(file_id)?;
-        let (Some(dataset), Some(report)) = (file.dataset, file.report) else {
+        let (Some(dataset), Some(validation)) = (file.dataset, file.validation) else {
             return Err(CoreError::FileNotOpen { file_id });
         };
         let out = out.to_path_buf();
         let written = tokio::task::spawn_blocking(move || {
-            crate::ops::export::write_report(&out, &file.path, catalog.get(&dataset)?, &report)
+            crate::ops::export::write_report(&out, &file.path, catalog.get(&dataset)?, &validation)
         })
         .await;
         written.map_err(|e| CoreError::Internal { message: format!("writing the report: {e}") })?
@@ -344,14 +344,14 @@ impl DbSession {
     /// Whether the database answers, as whom, with which roles.
     pub async fn status(&self, settings: &Settings) -> ConnectionStatus {
         let mode = if settings.database_url.is_some() || std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
-            "server"
+            DatabaseMode::Server
         } else {
-            "embedded"
+            DatabaseMode::Embedded
         };
         match self.database(settings).await {
             Ok(database) => match queries::roles(&database).await {
                 Ok(roles) => ConnectionStatus {
-                    mode: mode.to_owned(),
+                    mode,
                     connected: true,
                     user: Some(database.user.clone()),
                     roles,
@@ -362,7 +362,7 @@ impl DbSession {
                 Err(error) => {
                     *self.database.write().await = None;
                     ConnectionStatus {
-                        mode: mode.to_owned(),
+                        mode,
                         connected: false,
                         user: None,
                         roles: Vec::new(),
@@ -373,7 +373,7 @@ impl DbSession {
                 }
             },
             Err(error) => ConnectionStatus {
-                mode: mode.to_owned(),
+                mode,
                 connected: false,
                 user: None,
                 roles: Vec::new(),

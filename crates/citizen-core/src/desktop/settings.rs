@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// What the Settings screen edits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
@@ -25,10 +25,34 @@ pub struct Settings {
     pub ca_file: Option<String>,
     #[serde(default)]
     pub user: Option<String>,
-    #[serde(default = "default_language")]
-    pub language: String,
-    #[serde(default = "default_theme")]
-    pub theme: String,
+    /// An unknown value in settings.json reads as the default
+    /// (`load_settings`), so a hand-edited file keeps the rest.
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+/// The UI's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Hebrew, right to left: the default.
+    #[default]
+    He,
+    En,
+}
+
+/// The UI's colours: light, dark, or as the system says (the default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    Light,
+    Dark,
+    #[default]
+    System,
 }
 
 /// How a connection to a server is encrypted, as libpq's `sslmode` says it.
@@ -71,27 +95,6 @@ impl Settings {
     }
 }
 
-fn default_language() -> String {
-    "he".to_owned()
-}
-
-fn default_theme() -> String {
-    "system".to_owned()
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database_url: None,
-            ssl_mode: None,
-            ca_file: None,
-            user: None,
-            language: default_language(),
-            theme: default_theme(),
-        }
-    }
-}
-
 /// `$XDG_CONFIG_HOME/citizen-db/settings.json` (or `~/.config/...`).
 pub fn settings_path() -> PathBuf {
     let config_home = std::env::var_os("XDG_CONFIG_HOME")
@@ -101,9 +104,21 @@ pub fn settings_path() -> PathBuf {
     config_home.join("citizen-db").join("settings.json")
 }
 
-/// Reads the settings; a missing or unreadable file gives the defaults.
+/// Reads the settings; a missing or unreadable file gives the defaults, and
+/// a language or theme that is not one of ours gives its default alone.
 pub fn load_settings() -> Settings {
-    std::fs::read_to_string(settings_path()).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+    let Some(serde_json::Value::Object(mut fields)) =
+        std::fs::read_to_string(settings_path()).ok().and_then(|text| serde_json::from_str(&text).ok())
+    else {
+        return Settings::default();
+    };
+    if fields.get("language").is_some_and(|v| Language::deserialize(v).is_err()) {
+        fields.remove("language");
+    }
+    if fields.get("theme").is_some_and(|v| Theme::deserialize(v).is_err()) {
+        fields.remove("theme");
+    }
+    serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default()
 }
 
 /// `url` without the password of its `user:password@` part, the login name
@@ -133,11 +148,6 @@ pub fn split_url_password(url: &str) -> (String, Option<String>, Option<String>)
 pub fn save_settings(settings: &Settings) -> Result<(), CoreError> {
     let path = settings_path();
     let fail = |message: String| CoreError::Settings { path: path.clone(), message };
-    if !matches!(settings.language.as_str(), "he" | "en")
-        || !matches!(settings.theme.as_str(), "light" | "dark" | "system")
-    {
-        return Err(fail("language must be he or en, theme light, dark or system".to_owned()));
-    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     }

@@ -2,6 +2,7 @@
 //! unless noted), and how each is made from a row of `pipeline::queries`. No
 //! SQL and no I/O here: the reads are in `desktop::queries`.
 
+pub use crate::pipeline::queries::{AuditAction, RequestStatus};
 use crate::pipeline::queries::{AuditRow, RequestRow, VersionRow};
 use crate::report::{Issue, Report};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ pub use crate::pipeline::queries::AuditFilter;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionStatus {
-    pub mode: String,
+    pub mode: DatabaseMode,
     pub connected: bool,
     pub user: Option<String>,
     pub roles: Vec<String>,
@@ -23,6 +24,16 @@ pub struct ConnectionStatus {
     pub needs_sign_in: bool,
     /// Demo logins (`citizen-db db start --demo`) exist on this database.
     pub demo_logins: bool,
+}
+
+/// Which database the app uses: the embedded default or a server URL (from
+/// the settings or `DATABASE_URL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseMode {
+    Embedded,
+    Server,
 }
 
 /// The database role that may approve, reject and roll back.
@@ -46,10 +57,15 @@ pub enum ApproveBlock {
 impl ApproveBlock {
     /// Why `user`, with `roles`, may not approve a request in `status`
     /// submitted by `submitted_by`, if so (the database enforces the same).
-    pub fn for_request(status: &str, submitted_by: &str, user: &str, roles: &[String]) -> Option<ApproveBlock> {
+    pub fn for_request(
+        status: RequestStatus,
+        submitted_by: &str,
+        user: &str,
+        roles: &[String],
+    ) -> Option<ApproveBlock> {
         if !roles.iter().any(|r| r == SUPERVISOR_ROLE) {
             Some(ApproveBlock::MissingRole)
-        } else if status != "pending" {
+        } else if status != RequestStatus::Pending {
             Some(ApproveBlock::NotPending)
         } else if submitted_by.to_lowercase() == user.to_lowercase() {
             Some(ApproveBlock::FourEyes)
@@ -68,7 +84,7 @@ pub struct RequestView {
     pub dataset: String,
     pub period: String,
     pub file_name: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub submitted_by: String,
     pub submitted_at: String,
     pub decided_by: Option<String>,
@@ -85,7 +101,7 @@ pub struct RequestView {
 impl RequestView {
     /// The request as `user` with `roles` sees it.
     pub fn for_user(r: RequestRow, user: &str, roles: &[String]) -> RequestView {
-        let approve_block = ApproveBlock::for_request(&r.status, &r.submitted_by, user, roles);
+        let approve_block = ApproveBlock::for_request(r.status, &r.submitted_by, user, roles);
         RequestView { approve_block, ..RequestView::from(r) }
     }
 }
@@ -208,7 +224,7 @@ pub struct AuditView {
     pub id: i64,
     pub at: String,
     pub actor: String,
-    pub action: String,
+    pub action: AuditAction,
     pub dataset: Option<String>,
     pub period: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
@@ -248,15 +264,24 @@ impl From<AuditRow> for AuditView {
 
 #[cfg(test)]
 mod tests {
-    use super::{ApproveBlock, SUPERVISOR_ROLE};
+    use super::{ApproveBlock, RequestStatus, SUPERVISOR_ROLE};
 
     #[test]
     fn only_another_supervisor_may_approve_a_pending_request() {
         let supervisor = vec!["citizen_clerk".to_owned(), SUPERVISOR_ROLE.to_owned()];
         let clerk = vec!["citizen_clerk".to_owned()];
-        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &supervisor), None);
-        assert_eq!(ApproveBlock::for_request("pending", "Dana", "dana", &supervisor), Some(ApproveBlock::FourEyes));
-        assert_eq!(ApproveBlock::for_request("pending", "dana", "eli", &clerk), Some(ApproveBlock::MissingRole));
-        assert_eq!(ApproveBlock::for_request("loaded", "dana", "eli", &supervisor), Some(ApproveBlock::NotPending));
+        assert_eq!(ApproveBlock::for_request(RequestStatus::Pending, "dana", "eli", &supervisor), None);
+        assert_eq!(
+            ApproveBlock::for_request(RequestStatus::Pending, "Dana", "dana", &supervisor),
+            Some(ApproveBlock::FourEyes)
+        );
+        assert_eq!(
+            ApproveBlock::for_request(RequestStatus::Pending, "dana", "eli", &clerk),
+            Some(ApproveBlock::MissingRole)
+        );
+        assert_eq!(
+            ApproveBlock::for_request(RequestStatus::Loaded, "dana", "eli", &supervisor),
+            Some(ApproveBlock::NotPending)
+        );
     }
 }

@@ -7,9 +7,10 @@
 
 use crate::contract::Contract;
 use crate::error::CoreError;
-use crate::readers::{open_table, CellRef, Table};
+use crate::readers::{Batch, CellRef, BATCH_ROWS};
 use crate::report::{Issue, Report, Severity, Status};
-use crate::validate::header::{header_score, map_headers};
+use crate::validate::header::map_headers;
+use crate::validate::Validation;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Note, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
@@ -86,12 +87,15 @@ impl ExportFormat {
     }
 }
 
-/// Writes the error report for `source` to `out`, in the format `out`'s
-/// extension names. The source is read again (with the contract's source
-/// options) to copy its rows into the workbook; an unusable report, or a source
-/// that can no longer be read, gets the Errors sheet only. The report is
-/// written to a temporary file next to `out` and renamed into place at the end.
-pub fn write_report(out: &Path, source: &Path, contract: &Contract, report: &Report) -> Result<(), CoreError> {
+/// Writes the error report of `validation` (of the file `source`) to `out`, in
+/// the format `out`'s extension names. The file is not read again: the
+/// workbook's data sheet is copied from the rows validation kept
+/// (`ValidateOptions::keep_rows`), at the header row and with the headers it
+/// found; an unusable report, or a validation that kept no rows, gets the
+/// Errors sheet only (with a notice saying why). The report is written to a
+/// temporary file next to `out` and renamed into place at the end; `source`
+/// only guards against overwriting the file itself.
+pub fn write_report(out: &Path, source: &Path, contract: &Contract, validation: &Validation) -> Result<(), CoreError> {
     let format = ExportFormat::from_path(out)?;
     let failure = |message: String| CoreError::ReportWrite { path: out.to_path_buf(), message };
     if same_file(out, source) {
@@ -99,8 +103,8 @@ pub fn write_report(out: &Path, source: &Path, contract: &Contract, report: &Rep
     }
     let temp = temp_path(out);
     let written = match format {
-        ExportFormat::Xlsx => write_xlsx(&temp, source, contract, report),
-        ExportFormat::Csv => write_csv(&temp, report),
+        ExportFormat::Xlsx => write_xlsx(&temp, contract, validation),
+        ExportFormat::Csv => write_csv(&temp, &validation.report),
     };
     let result = written.and_then(|()| std::fs::rename(&temp, out).map_err(|e| e.to_string()));
     if let Err(message) = result {
@@ -237,9 +241,9 @@ struct Annotations {
 }
 
 /// Places the report's issues on file cells: rows by their number, columns by
-/// mapping the contract column (the first one of a key) to the file column.
-fn annotate(report: &Report, contract: &Contract, headers: &[String]) -> Annotations {
-    let sources = map_headers(contract, headers).sources;
+/// the file column validation mapped to the contract column (the first one of
+/// a key).
+fn annotate(report: &Report, contract: &Contract, headers: &[String], sources: &[Option<usize>]) -> Annotations {
     let file_column = |issue: &Issue| -> Option<usize> {
         let names = issue.column.as_deref()?;
         let first = names.split(',').next()?.trim();
@@ -328,7 +332,8 @@ fn mark_index(mark: Option<Mark>) -> usize {
 }
 
 /// Builds the workbook and saves it to `path`.
-fn write_xlsx(path: &Path, source: &Path, contract: &Contract, report: &Report) -> Result<(), String> {
+fn write_xlsx(path: &Path, contract: &Contract, validation: &Validation) -> Result<(), String> {
+    let report = &validation.report;
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let mut notices = Vec::new();
@@ -337,19 +342,27 @@ fn write_xlsx(path: &Path, source: &Path, contract: &Contract, report: &Report) 
         .iter()
         .any(|issue| issue.header.as_deref().is_some_and(has_hebrew) || issue.value.as_deref().is_some_and(has_hebrew));
     if report.status != Status::Unusable {
-        let score = |row: &[CellRef<'_>]| header_score(contract, row);
-        match open_table(source, &contract.source, &score) {
-            Ok(table) => {
-                hebrew |= table.headers.iter().any(|h| has_hebrew(h));
-                let annotations = annotate(report, contract, &table.headers);
+        match &validation.rows {
+            Some(rows) => {
+                let headers = &validation.headers;
+                hebrew |= headers.iter().any(|h| has_hebrew(h));
+                let sources = match &validation.header_map {
+                    Some(map) => Cow::Borrowed(&map.sources),
+                    None => Cow::Owned(map_headers(contract, headers).sources),
+                };
+                let annotations = annotate(report, contract, headers, &sources);
                 let sheet =
                     workbook.add_worksheet_with_low_memory().map_err(|e| format!("creating the data sheet: {e}"))?;
-                write_data_sheet(sheet, table, &annotations, &formats, &mut notices)
+                let source = DataSource {
+                    sheet: report.sheet.as_deref(),
+                    header_row: validation.header_row,
+                    headers,
+                    batches: Box::new(rows.batches(BATCH_ROWS)),
+                };
+                write_data_sheet(sheet, source, &annotations, &formats, &mut notices)
                     .map_err(|e| format!("writing the data sheet: {e}"))?;
             }
-            Err(error) => {
-                notices.push(format!("The data sheet is missing: the file could not be read again ({error})."))
-            }
+            None => notices.push("The data sheet is missing: the validation kept no rows of the file.".to_owned()),
         }
     }
     let sheet = workbook.add_worksheet();
@@ -358,6 +371,14 @@ fn write_xlsx(path: &Path, source: &Path, contract: &Contract, report: &Report) 
     let mut file = File::create(path).map_err(|e| e.to_string())?;
     workbook.save_to_writer(&mut file).map_err(|e| e.to_string())?;
     file.sync_all().map_err(|e| e.to_string())
+}
+
+/// What the data sheet copies: the rows validation kept, under the header it found.
+struct DataSource<'a> {
+    sheet: Option<&'a str>,
+    header_row: u64,
+    headers: &'a [String],
+    batches: Box<dyn Iterator<Item = std::io::Result<Batch>> + 'a>,
 }
 
 /// True when the text holds Hebrew letters or marks.
@@ -507,13 +528,13 @@ fn write_cell(
 /// the "Issues" column.
 fn write_data_sheet(
     sheet: &mut Worksheet,
-    table: Table,
+    source: DataSource<'_>,
     annotations: &Annotations,
     formats: &Formats,
     notices: &mut Vec<String>,
 ) -> Result<(), XlsxError> {
-    let Table { sheet: sheet_name, header_row, headers, batches, .. } = table;
-    sheet.set_name(data_sheet_name(sheet_name.as_deref()))?;
+    let DataSource { sheet: sheet_name, header_row, headers, batches } = source;
+    sheet.set_name(data_sheet_name(sheet_name))?;
     sheet.set_default_note_author(NOTE_AUTHOR);
     if headers.iter().any(|h| has_hebrew(h)) {
         sheet.set_right_to_left(true);
@@ -547,7 +568,7 @@ fn write_data_sheet(
             Ok(batch) => batch,
             Err(error) => {
                 notices.push(format!(
-                    "The data sheet stops after row {}: the rest of the file could not be read ({error}).",
+                    "The data sheet stops after row {}: the rest of the rows could not be read back ({error}).",
                     u64::from(last_row) + 1
                 ));
                 break;
@@ -736,12 +757,17 @@ strategy: rebuild
         }
     }
 
-    fn people_source(dir: &Path) -> (Contract, PathBuf, Report) {
+    /// Validates as the app and `validate --report` do: keeping the rows.
+    fn validated(source: &Path, contract: &Contract) -> Validation {
+        validate_file(source, contract, &ValidateOptions { keep_rows: true, ..ValidateOptions::default() })
+    }
+
+    fn people_source(dir: &Path) -> (Contract, PathBuf, Validation) {
         let contract = contract("people.yaml", PEOPLE);
         let source = dir.join("people.csv");
         std::fs::write(&source, PEOPLE_CSV).expect("write source");
-        let report = validate_file(&source, &contract, &ValidateOptions::default());
-        (contract, source, report)
+        let validation = validated(&source, &contract);
+        (contract, source, validation)
     }
 
     fn cell(range: &calamine::Range<Data>, row: u32, col: u32) -> Data {
@@ -778,14 +804,15 @@ strategy: rebuild
     #[test]
     fn xlsx_report_keeps_rows_values_and_marks_cells() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (contract, source, report) = people_source(dir.path());
-        assert!(has_issue(&report, 5, IssueCode::IsraeliId), "{report:?}");
-        assert!(has_issue(&report, 5, IssueCode::MaxLength), "{report:?}");
-        assert!(has_issue(&report, 7, IssueCode::DuplicateKey), "{report:?}");
-        assert!(has_issue(&report, 8, IssueCode::Required), "{report:?}");
+        let (contract, source, validation) = people_source(dir.path());
+        let report = &validation.report;
+        assert!(has_issue(report, 5, IssueCode::IsraeliId), "{report:?}");
+        assert!(has_issue(report, 5, IssueCode::MaxLength), "{report:?}");
+        assert!(has_issue(report, 7, IssueCode::DuplicateKey), "{report:?}");
+        assert!(has_issue(report, 8, IssueCode::Required), "{report:?}");
 
         let out = dir.path().join("people-errors.XLSX");
-        write_report(&out, &source, &contract, &report).expect("report written");
+        write_report(&out, &source, &contract, &validation).expect("report written");
 
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
         assert_eq!(workbook.sheet_names(), vec![DATA_SHEET.to_owned(), ERRORS_SHEET.to_owned()]);
@@ -871,12 +898,13 @@ strategy: rebuild
             sheet.write_number(row, 2, amount).expect("amount");
         }
         book.save(&source).expect("save source");
-        let report = validate_file(&source, &contract, &ValidateOptions::default());
-        assert!(has_issue(&report, 3, IssueCode::Min), "{report:?}");
-        assert!(has_issue(&report, 4, IssueCode::IsraeliId), "{report:?}");
+        let validation = validated(&source, &contract);
+        let report = &validation.report;
+        assert!(has_issue(report, 3, IssueCode::Min), "{report:?}");
+        assert!(has_issue(report, 4, IssueCode::IsraeliId), "{report:?}");
 
         let out = dir.path().join("payments-errors.xlsx");
-        write_report(&out, &source, &contract, &report).expect("report written");
+        write_report(&out, &source, &contract, &validation).expect("report written");
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
         assert_eq!(workbook.sheet_names()[0], "Payments June");
         let data = workbook.worksheet_range("Payments June").expect("data sheet");
@@ -897,7 +925,7 @@ strategy: rebuild
         assert!(!sheet.contains("rightToLeft"), "no Hebrew, left-to-right");
 
         let csv_out = dir.path().join("payments-errors.csv");
-        write_report(&csv_out, &source, &contract, &report).expect("csv written");
+        write_report(&csv_out, &source, &contract, &validation).expect("csv written");
         let body = std::fs::read_to_string(&csv_out).expect("csv text");
         assert!(body.contains(",'=1+1,"), "{body}");
         assert!(body.contains(",'-5,"), "{body}");
@@ -906,9 +934,10 @@ strategy: rebuild
     #[test]
     fn csv_report_has_bom_header_and_formula_guard() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (contract, source, report) = people_source(dir.path());
+        let (contract, source, validation) = people_source(dir.path());
+        let report = &validation.report;
         let out = dir.path().join("people-errors.Csv");
-        write_report(&out, &source, &contract, &report).expect("report written");
+        write_report(&out, &source, &contract, &validation).expect("report written");
         let bytes = std::fs::read(&out).expect("read back");
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
         let mut reader = csv::Reader::from_reader(&bytes[3..]);
@@ -947,8 +976,9 @@ strategy: rebuild
         let source = dir.path().join("broken.xlsx");
         std::fs::write(&source, b"PK\x03\x04 not really a workbook").expect("write");
         let report = Report::unusable("broken.xlsx", Some("people"), IssueCode::Unreadable, "=HYPERLINK(\"x\")".into());
+        let validation = Validation::from(report);
         let out = dir.path().join("broken-errors.xlsx");
-        write_report(&out, &source, &contract, &report).expect("report written");
+        write_report(&out, &source, &contract, &validation).expect("report written");
         let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
         assert_eq!(workbook.sheet_names(), vec![ERRORS_SHEET.to_owned()]);
         let errors = workbook.worksheet_range(ERRORS_SHEET).expect("errors");
@@ -958,7 +988,7 @@ strategy: rebuild
         no_formulas(&mut workbook, ERRORS_SHEET);
 
         let csv_out = dir.path().join("broken-errors.csv");
-        write_report(&csv_out, &source, &contract, &report).expect("csv written");
+        write_report(&csv_out, &source, &contract, &validation).expect("csv written");
         let body = std::fs::read_to_string(&csv_out).expect("csv");
         let lines: Vec<&str> = body.lines().collect();
         assert_eq!(lines.len(), 2, "{body}");
@@ -968,10 +998,10 @@ strategy: rebuild
     #[test]
     fn unsupported_extension_is_refused() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (contract, source, report) = people_source(dir.path());
+        let (contract, source, validation) = people_source(dir.path());
         for name in ["report.pdf", "report", "report.xls"] {
             let out = dir.path().join(name);
-            match write_report(&out, &source, &contract, &report) {
+            match write_report(&out, &source, &contract, &validation) {
                 Err(CoreError::ReportFormat { path }) => assert_eq!(path, out),
                 other => panic!("{name}: expected ReportFormat, got {other:?}"),
             }
@@ -982,11 +1012,11 @@ strategy: rebuild
     #[test]
     fn failed_write_leaves_nothing_behind() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (contract, source, report) = people_source(dir.path());
+        let (contract, source, validation) = people_source(dir.path());
         for name in ["report.xlsx", "report.csv"] {
             // The directory does not exist.
             let out = dir.path().join("missing").join(name);
-            match write_report(&out, &source, &contract, &report) {
+            match write_report(&out, &source, &contract, &validation) {
                 Err(CoreError::ReportWrite { path, .. }) => assert_eq!(path, out),
                 other => panic!("expected ReportWrite, got {other:?}"),
             }
@@ -995,7 +1025,7 @@ strategy: rebuild
             // the temporary file must go.
             let out = dir.path().join(name);
             std::fs::create_dir(&out).expect("blocking dir");
-            match write_report(&out, &source, &contract, &report) {
+            match write_report(&out, &source, &contract, &validation) {
                 Err(error @ CoreError::ReportWrite { .. }) => {
                     assert!(error.to_string().contains(name), "{error}");
                 }
@@ -1013,10 +1043,37 @@ strategy: rebuild
     }
 
     #[test]
+    fn the_data_sheet_comes_from_the_validation_not_from_the_file_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (contract, source, validation) = people_source(dir.path());
+        std::fs::write(&source, "something else entirely\n").expect("overwrite source");
+        let out = dir.path().join("people-errors.xlsx");
+        write_report(&out, &source, &contract, &validation).expect("report written");
+        let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
+        let data = workbook.worksheet_range(DATA_SHEET).expect("data sheet");
+        assert_eq!((text(&data, 2, 0), text(&data, 3, 1)), ("ת.ז.".to_owned(), "Alice".to_owned()));
+
+        let mut without_rows = validated(&source, &contract);
+        without_rows.report = validation.report.clone();
+        without_rows.rows = None;
+        write_report(&out, &source, &contract, &without_rows).expect("report written");
+        let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
+        assert_eq!(workbook.sheet_names(), vec![ERRORS_SHEET.to_owned()]);
+        let errors = workbook.worksheet_range(ERRORS_SHEET).expect("errors sheet");
+        let notice = (0..errors.height() as u32)
+            .filter_map(|r| match cell(&errors, r, 0) {
+                Data::String(text) => Some(text),
+                _ => None,
+            })
+            .find(|t| t.contains("kept no rows"));
+        assert!(notice.is_some(), "the missing data sheet is explained");
+    }
+
+    #[test]
     fn report_never_overwrites_its_source() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (contract, source, report) = people_source(dir.path());
-        match write_report(&source, &source, &contract, &report) {
+        let (contract, source, validation) = people_source(dir.path());
+        match write_report(&source, &source, &contract, &validation) {
             Err(CoreError::ReportWrite { path, .. }) => assert_eq!(path, source),
             other => panic!("expected ReportWrite, got {other:?}"),
         }

@@ -15,7 +15,7 @@ use crate::contract::Contract;
 use crate::db::{with_retry, Database};
 use crate::error::{CoreError, Refusal};
 use crate::report::{Issue, Report, Severity, Status};
-use crate::validate::{display_name, validate_file_detailed, ValidateOptions};
+use crate::validate::{display_name, validate_file, ValidateOptions};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use snapshot::Snapshot;
@@ -85,7 +85,7 @@ pub async fn submit(
         let contract = contract.clone();
         tokio::task::spawn_blocking(move || {
             let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
-            let validation = validate_file_detailed(snapshot.path(), &contract, &options);
+            let validation = validate_file(snapshot.path(), &contract, &options);
             (snapshot, validation)
         })
         .await

@@ -7,6 +7,87 @@ use crate::error::CoreError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Declares a closed set stored as text in the database: the enum (serde and
+/// ts-rs name each member by its text), `as_str`, `FromStr`/`TryFrom<String>`
+/// (for `#[sqlx(try_from = "String")]`), `Display` and `ALL`.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),*
+        }
+
+        impl $name {
+            /// Every member, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The text stored in the database (the serde name).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!("{} is not a {}", other, stringify!($name))),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                text.parse()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where a load request stands (`meta.load_request.status`, whose CHECK
+    /// allows exactly these).
+    pub enum RequestStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Loaded = "loaded",
+        Failed = "failed",
+    }
+}
+
+text_enum! {
+    /// What an audit entry records (`meta.audit(action, ...)` in the
+    /// migrations and `ops::apply`; a test checks every action written there
+    /// is here).
+    pub enum AuditAction {
+        Submit = "submit",
+        SubmitFailed = "submit_failed",
+        Approve = "approve",
+        LoadFailed = "load_failed",
+        Reject = "reject",
+        Rollback = "rollback",
+        ContractApply = "contract_apply",
+        LoginAdd = "login_add",
+        LoginDisable = "login_disable",
+        LoginEnable = "login_enable",
+        LoginRole = "login_role",
+        LoginPassword = "login_password",
+    }
+}
+
 /// One load request as listed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RequestRow {
@@ -14,7 +95,8 @@ pub struct RequestRow {
     pub dataset: String,
     pub period: String,
     pub file_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RequestStatus,
     pub submitted_by: String,
     pub submitted_at: DateTime<Utc>,
     pub decided_by: Option<String>,
@@ -70,7 +152,7 @@ pub struct AuditFilter {
     #[serde(default)]
     pub dataset: Option<String>,
     #[serde(default)]
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     #[serde(default)]
     pub from: Option<String>,
     #[serde(default)]
@@ -83,7 +165,8 @@ pub struct AuditRow {
     pub audit_id: i64,
     pub at: DateTime<Utc>,
     pub actor: String,
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: AuditAction,
     pub dataset: Option<String>,
     pub period: Option<String>,
     pub request_id: Option<i64>,
@@ -182,7 +265,7 @@ pub async fn list_audit(database: &Database, filter: &AuditFilter, limit: i64) -
     )
     .bind(given(&filter.actor))
     .bind(given(&filter.dataset))
-    .bind(given(&filter.action))
+    .bind(filter.action.map(AuditAction::as_str))
     .bind(given(&filter.from))
     .bind(given(&filter.to))
     .bind(limit.clamp(1, 5_000))
@@ -200,4 +283,56 @@ pub async fn login_roles(database: &Database) -> Result<Vec<String>, CoreError> 
     .fetch_all(&database.pool)
     .await
     .map_err(|e| CoreError::db("reading roles", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AuditAction, RequestStatus};
+    use std::path::Path;
+
+    /// The quoted words after `needle` in `text`: `meta.audit('submit'` gives `submit`.
+    fn quoted_after<'t>(text: &'t str, needle: &str) -> Vec<&'t str> {
+        text.match_indices(needle).filter_map(|(at, _)| text[at + needle.len()..].split('\'').next()).collect()
+    }
+
+    #[test]
+    fn every_audit_action_written_anywhere_is_a_member() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files: Vec<_> = std::fs::read_dir(root.join("migrations"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.push(root.join("crates/citizen-core/src/ops/apply.rs"));
+        let mut seen = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+            for action in quoted_after(&text, "meta.audit('") {
+                seen += 1;
+                assert!(action.parse::<AuditAction>().is_ok(), "{file:?} writes the audit action {action}");
+            }
+        }
+        assert!(seen >= 7, "the audit actions were not found ({seen})");
+    }
+
+    #[test]
+    fn every_request_status_the_table_allows_is_a_member_and_no_other() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let sql = std::fs::read_to_string(root.join("migrations/0002_meta.sql")).unwrap_or_else(|e| panic!("{e}"));
+        let check = sql.split("status IN (").nth(1).and_then(|rest| rest.split(')').next()).unwrap_or_default();
+        let allowed: Vec<&str> = check.split(',').map(|s| s.trim().trim_matches('\'')).collect();
+        let members: Vec<&str> = RequestStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(allowed, members);
+    }
+
+    #[test]
+    fn the_text_is_the_serde_name() {
+        for action in AuditAction::ALL {
+            assert_eq!(serde_json::to_value(action).ok(), Some(serde_json::Value::from(action.as_str())));
+        }
+        for status in RequestStatus::ALL {
+            assert_eq!(serde_json::to_value(status).ok(), Some(serde_json::Value::from(status.as_str())));
+        }
+        assert!("published".parse::<RequestStatus>().is_err());
+    }
 }

@@ -58,7 +58,7 @@ fn round_trip_every_contract(format: SampleFormat) {
         let (path, manifest) = generate(contract, &spec, dir.path());
         assert_eq!(manifest.errors_per_code, 3, "{}: {:?}", contract.dataset, manifest.notes);
         assert!(manifest.notes.is_empty(), "{}: {:?}", contract.dataset, manifest.notes);
-        let report = validate_file(&path, contract, &ValidateOptions::default());
+        let report = validate_file(&path, contract, &ValidateOptions::default()).report;
         assert_matches(&report, &manifest, &format!("{} as {format:?}", contract.dataset));
     }
 }
@@ -186,7 +186,7 @@ fn csv_looks_like_a_clerks_file() {
     assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[2] == b'/'), "DD/MM/YYYY");
     assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[4] == b'-'), "YYYY-MM-DD");
     assert!(dates.iter().any(|d| d.len() == 10 && d.as_bytes()[2] == b'.'), "DD.MM.YYYY");
-    let report = validate_file(&path, contract, &ValidateOptions::default());
+    let report = validate_file(&path, contract, &ValidateOptions::default()).report;
     assert_eq!(report.status, Status::Valid, "{:?}", report.issues.iter().take(5).collect::<Vec<_>>());
     assert!(report.issues.is_empty());
 }
@@ -215,7 +215,7 @@ fn too_many_errors_are_capped_and_still_exact() {
         let spec = SampleSpec { rows, seed: SEED, errors_per_code: 50, format: SampleFormat::Csv };
         let (path, manifest) = generate(contract, &spec, dir.path());
         assert!(manifest.invalid_rows + manifest.warnings <= rows / 2, "{rows}: {manifest:?}");
-        let report = validate_file(&path, contract, &ValidateOptions::default());
+        let report = validate_file(&path, contract, &ValidateOptions::default()).report;
         assert_matches(&report, &manifest, &format!("{rows} rows"));
     }
 }
@@ -306,7 +306,7 @@ fn a_new_contract_gets_exact_samples_without_new_code() {
         // Two uniqueness sets (the key, and email) in separate components.
         assert_eq!(manifest.expected.get(&IssueCode::DuplicateKey), Some(&3), "{format:?}");
         assert!(manifest.warnings > 0, "warning columns took some errors");
-        let report = validate_file(&path, &contract, &ValidateOptions::default());
+        let report = validate_file(&path, &contract, &ValidateOptions::default()).report;
         assert_matches(&report, &manifest, &format!("community_centres as {format:?}"));
     }
 }
@@ -335,7 +335,7 @@ fn municipal_phone_mix_validates_exactly_and_has_its_shapes() {
         let spec = SampleSpec { rows: 4_000, seed, errors_per_code: 3, format };
         let path = dir.path().join(format!("municipal-{seed}.{}", extension(format)));
         let manifest = write_sample_with(contract, &spec, PhoneMix::Municipal, &path).unwrap_or_else(|e| panic!("{e}"));
-        let report = validate_file(&path, contract, &ValidateOptions::default());
+        let report = validate_file(&path, contract, &ValidateOptions::default()).report;
         assert_matches(&report, &manifest, &format!("municipal phones, seed {seed}, {format:?}"));
     }
     // Shapes of phone_1 (9 = a digit) in a CSV sample.

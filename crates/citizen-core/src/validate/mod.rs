@@ -80,28 +80,18 @@ impl Default for ValidateOptions {
     }
 }
 
-/// Validates one file and returns its report. The dataset is `dataset` when
-/// given, else recognised from the file name and headers; recognition hands
-/// the table it opened on to validation when it can (`recognise_opened`), so
-/// the file is read once. An unreadable file yields an `unusable` report; only
-/// an unknown or ambiguous dataset is an error.
-pub fn validate_path(
-    catalog: &Catalog,
+/// Recognises the dataset of a file the CLI names: `dataset` when given,
+/// else from the file name and headers (`recognise_opened`, which hands the
+/// table it opened on to `validate_file`, so the file is read once).
+pub fn recognise_named<'c>(
+    catalog: &'c Catalog,
     path: &Path,
     dataset: Option<&str>,
-    options: &ValidateOptions,
-) -> Result<Report, CoreError> {
-    let recognised = match dataset {
-        Some(name) => Recognised { contract: catalog.get(name)?, opened: None },
-        None => match recognise_opened(catalog, path) {
-            Ok(recognised) => recognised,
-            Err(Recognition::Unreadable(error)) => {
-                return Ok(Report::unusable(&display_name(path), None, error.code(), error.to_string()))
-            }
-            Err(Recognition::Unknown(error)) => return Err(error),
-        },
-    };
-    Ok(validate_recognised(path, recognised, options).report)
+) -> Result<Recognised<'c>, Recognition> {
+    match dataset {
+        Some(name) => catalog.get(name).map(Recognised::from).map_err(Recognition::Unknown),
+        None => recognise_opened(catalog, path),
+    }
 }
 
 /// Why a dataset could not be recognised.
@@ -114,10 +104,17 @@ pub enum Recognition {
 }
 
 /// A recognised file: its contract and, when validation can go on reading
-/// it, the table recognition opened.
+/// it, the table recognition opened. A bare `&Contract` converts into one
+/// (nothing opened), so `validate_file(path, contract, ...)` reads as it says.
 pub struct Recognised<'c> {
     pub contract: &'c Contract,
     pub opened: Option<Opened>,
+}
+
+impl<'c> From<&'c Contract> for Recognised<'c> {
+    fn from(contract: &'c Contract) -> Self {
+        Recognised { contract, opened: None }
+    }
 }
 
 /// A table recognition opened, positioned after its header row, with the
@@ -194,11 +191,6 @@ pub fn display_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
-/// The report of `validate_file_detailed`, for callers that need nothing else.
-pub fn validate_file(path: &Path, contract: &Contract, options: &ValidateOptions) -> Report {
-    validate_file_detailed(path, contract, options).report
-}
-
 /// One row, for duplicate detection in file order; its key hashes are in
 /// `BatchOutcome::key_hashes`.
 struct KeyEntry {
@@ -259,7 +251,7 @@ pub struct Validation {
 }
 
 /// Validates an opened table.
-fn validate_table(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
+fn validate_opened(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
     let Table { sheet, header_row, headers, batches, .. } = table;
     let map = map_headers(contract, &headers);
     let sets = unique_sets(contract);
@@ -793,15 +785,7 @@ impl<'a> Merger<'a> {
             issues,
             issues_truncated: self.truncated,
         };
-        Validation {
-            report,
-            headers: Vec::new(),
-            header_row: 0,
-            header_map: None,
-            invalid_row_numbers: self.invalid_row_numbers,
-            rows: None,
-            cancelled: false,
-        }
+        Validation { invalid_row_numbers: self.invalid_row_numbers, ..Validation::from(report) }
     }
 }
 
@@ -817,40 +801,56 @@ pub fn count_rows(path: &Path, contract: &Contract) -> Result<u64, ReadError> {
     Ok(rows)
 }
 
-/// Validates a file against a known contract: the one file entry point. The
-/// file is opened once, and its rows are read once.
-pub fn validate_file_detailed(path: &Path, contract: &Contract, options: &ValidateOptions) -> Validation {
-    let score = |row: &[CellRef<'_>]| header_score(contract, row);
-    match open_table(path, &contract.source, &score) {
-        Ok(table) => validate_table(&display_name(path), table, contract, options),
-        Err(error) => unopened(path, contract, &error),
+/// Validates a file: the one entry point (CLI, app, submit, benchmarks and
+/// tests). `file` is a contract (`&Contract`) or what recognition found
+/// (`Recognised`); a table recognition opened for the same dataset is read on
+/// from, so the file is opened once and its rows are read once. The
+/// `Validation` carries all that was learned (report, headers, header row and
+/// mapping, the rows when `keep_rows` asked): no caller reads the file again
+/// to find them.
+pub fn validate_file<'c>(path: &Path, file: impl Into<Recognised<'c>>, options: &ValidateOptions) -> Validation {
+    let Recognised { contract, opened } = file.into();
+    let table = match opened {
+        Some(opened) if opened.dataset == contract.dataset => Ok(opened.table),
+        _ => {
+            let score = |row: &[CellRef<'_>]| header_score(contract, row);
+            open_table(path, &contract.source, &score)
+        }
+    };
+    match table {
+        Ok(table) => validate_opened(&display_name(path), table, contract, options),
+        Err(error) => unopened(path, Some(contract), &error),
     }
 }
 
-/// Validates a recognised file, reading on from the table recognition opened
-/// when it was opened for this contract's dataset, else opening the file.
-pub fn validate_recognised(path: &Path, recognised: Recognised<'_>, options: &ValidateOptions) -> Validation {
-    let Recognised { contract, opened } = recognised;
-    match opened {
-        Some(opened) if opened.dataset == contract.dataset => {
-            validate_table(&display_name(path), opened.table, contract, options)
-        }
-        _ => validate_file_detailed(path, contract, options),
+impl Validation {
+    /// The validation of a file whose dataset could not be recognised because
+    /// the file cannot be read at all: an `unusable` report of no dataset.
+    pub fn unreadable(path: &Path, error: &ReadError) -> Validation {
+        unopened(path, None, error)
     }
 }
 
 /// The validation of a file that could not be opened.
-fn unopened(path: &Path, contract: &Contract, error: &ReadError) -> Validation {
-    let mut report = Report::unusable(&display_name(path), Some(&contract.dataset), error.code(), error.to_string());
-    report.contract_sha256 = Some(contract.sha256.clone());
-    Validation {
-        report,
-        headers: Vec::new(),
-        header_row: 0,
-        header_map: None,
-        invalid_row_numbers: Vec::new(),
-        rows: None,
-        cancelled: false,
+fn unopened(path: &Path, contract: Option<&Contract>, error: &ReadError) -> Validation {
+    let dataset = contract.map(|c| c.dataset.as_str());
+    let mut report = Report::unusable(&display_name(path), dataset, error.code(), error.to_string());
+    report.contract_sha256 = contract.map(|c| c.sha256.clone());
+    Validation::from(report)
+}
+
+/// A validation that learned nothing but its report (no headers, no rows).
+impl From<Report> for Validation {
+    fn from(report: Report) -> Self {
+        Validation {
+            report,
+            headers: Vec::new(),
+            header_row: 0,
+            header_map: None,
+            invalid_row_numbers: Vec::new(),
+            rows: None,
+            cancelled: false,
+        }
     }
 }
 
@@ -984,8 +984,8 @@ strategy: rebuild
             let Ok(recognised) = recognise_opened(&catalog, &path) else { panic!("{path:?}: not recognised") };
             assert_eq!(recognised.contract.dataset, "hamal");
             assert!(recognised.opened.is_some(), "{path:?}: recognition kept no table");
-            let handed = validate_recognised(&path, recognised, &ValidateOptions::default());
-            let fresh = validate_file_detailed(&path, contract, &ValidateOptions::default());
+            let handed = validate_file(&path, recognised, &ValidateOptions::default());
+            let fresh = validate_file(&path, contract, &ValidateOptions::default());
             assert_eq!(handed.report, fresh.report, "{path:?}");
             assert_eq!(handed.report.rows, 3, "{path:?}");
             assert_eq!((&handed.headers, handed.header_row), (&fresh.headers, fresh.header_row), "{path:?}");
