@@ -161,7 +161,7 @@ describe("Contracts screen", () => {
     folderSha256: state === "database_only" ? null : "a".repeat(64),
     databaseSha256: state === "new" ? null : "b".repeat(64),
     appliedBy: state === "new" ? null : "admin",
-    appliedAt: state === "new" ? null : "2026-11-01T10:00:00+00",
+    appliedAt: state === "new" ? null : "2026-11-01T10:00:00Z",
     addedColumns: state === "changed" ? ["note"] : [],
     refusal,
   });

@@ -42,7 +42,11 @@ async fn the_folder_beside_the_database_with_the_reason_a_change_is_refused() {
     let same = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
     let plans = plan_contracts(&admin, &same).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(plans.iter().all(|p| p.state == ContractState::Applied && p.refusal.is_none()), "{plans:?}");
-    assert!(find(&plans, "meals").applied_by.is_some());
+    let meals = find(&plans, "meals");
+    assert!(meals.applied_by.is_some());
+    // An ISO 8601 instant the UI's Date can read.
+    let at = meals.applied_at.clone().unwrap_or_default();
+    assert!(at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T', "{at}");
 
     // meals gains a column, lamps changes a type, beds is gone, hats is new.
     let hats = BEDS.replace("dataset: beds", "dataset: hats").replace("Beds", "Hats");

@@ -26,7 +26,7 @@ export const SCREENS = [
   { route: "approvals", icon: "✓", create: approvalsScreen, followsStatus: true },
   { route: "versions", icon: "▦", create: versionsScreen, followsStatus: true },
   { route: "activity", icon: "☰", create: activityScreen, followsStatus: true },
-  { route: "users", icon: "👤", create: usersScreen, followsStatus: true, adminOnly: true },
+  { route: "users", icon: "☺", create: usersScreen, followsStatus: true, adminOnly: true },
   { route: "contracts", icon: "§", create: contractsScreen, followsStatus: true, adminOnly: true },
   { route: "settings", icon: "⚙", create: settingsScreen, followsStatus: false },
 ] as const satisfies readonly ScreenEntry[];

@@ -386,7 +386,7 @@ pub async fn plan_contracts(database: &Database, catalog: &Catalog) -> Result<Ve
         other => CoreError::db("taking the owner role", other),
     })?;
     let registered: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT dataset, sha256, applied_by, to_char(applied_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF')
+        "SELECT dataset, sha256, applied_by, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
          FROM meta.contract WHERE is_current ORDER BY dataset",
     )
     .fetch_all(&mut *tx)
