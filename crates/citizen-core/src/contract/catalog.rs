@@ -1,7 +1,7 @@
 //! The set of contracts in a directory: loading them all, listing, and
 //! recognising which dataset a picked file belongs to.
 
-use super::{compile_contract, Contract};
+use super::{compile_contract, Contract, Period, Strategy};
 use crate::error::{ContractProblem, CoreError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -22,8 +22,8 @@ pub struct ContractSummary {
     pub dataset: String,
     pub title: String,
     pub title_he: Option<String>,
-    pub period: String,
-    pub strategy: String,
+    pub period: Period,
+    pub strategy: Strategy,
     pub columns: usize,
     pub phones: usize,
     pub file: String,
@@ -136,14 +136,8 @@ impl Catalog {
                 dataset: c.dataset.clone(),
                 title: c.title.clone(),
                 title_he: c.title_he.clone(),
-                period: serde_json::to_value(c.period)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                strategy: serde_json::to_value(c.strategy)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                period: c.period,
+                strategy: c.strategy,
                 columns: c.columns.len(),
                 phones: c.phones.len(),
                 file: c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -156,6 +150,18 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_send_the_period_and_strategy_as_the_contract_writes_them() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+        let catalog = Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for summary in catalog.summaries() {
+            let json = serde_json::to_value(&summary).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(json["period"], summary.period.as_str(), "{summary:?}");
+            assert_eq!(json["strategy"], summary.strategy.as_str(), "{summary:?}");
+            assert_eq!(format!("{:<9}|", summary.strategy), format!("{:<9}|", summary.strategy.as_str()));
+        }
+    }
 
     #[test]
     fn installed_contracts_sit_under_the_programs_prefix() {

@@ -33,8 +33,9 @@ pub struct ContractConfig {
     pub expect: Option<ExpectConfig>,
 }
 
-/// How often a dataset is delivered.
+/// How often a dataset is delivered (`Period` in the UI's bindings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Period"))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodConfig {
     Monthly,
@@ -43,13 +44,49 @@ pub enum PeriodConfig {
     None,
 }
 
-/// How a load changes core (SPEC §3).
+/// How a load changes core (SPEC §3; `Strategy` in the UI's bindings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Strategy"))]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyConfig {
     Rebuild,
     Merge,
     Append,
+}
+
+impl PeriodConfig {
+    /// The contract's word for it (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodConfig::Monthly => "monthly",
+            PeriodConfig::Quarterly => "quarterly",
+            PeriodConfig::Yearly => "yearly",
+            PeriodConfig::None => "none",
+        }
+    }
+}
+
+impl StrategyConfig {
+    /// The contract's word for it (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrategyConfig::Rebuild => "rebuild",
+            StrategyConfig::Merge => "merge",
+            StrategyConfig::Append => "append",
+        }
+    }
+}
+
+impl std::fmt::Display for PeriodConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl std::fmt::Display for StrategyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// How a picked file is recognised as this dataset.

@@ -143,7 +143,7 @@ mod tests {
             dataset: name.to_owned(),
             title: name.to_owned(),
             title_he: None,
-            period: "monthly".to_owned(),
+            period: crate::contract::Period::Monthly,
         };
         let active = [ActiveVersion { dataset: "b".into(), period: "2025-01".into(), version: 3, row_count: 7 }];
         let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();

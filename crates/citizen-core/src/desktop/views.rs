@@ -195,7 +195,7 @@ pub struct CalendarDataset {
     pub dataset: String,
     pub title: String,
     pub title_he: Option<String>,
-    pub period: String,
+    pub period: crate::contract::Period,
 }
 
 /// One dataset × period cell: the active version, or nothing loaded.
