@@ -108,6 +108,8 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("meta.check_period", ["", "", "", ""]),
     ("meta.stage_fingerprint", ["", "", "", ""]),
     ("meta.drop_stage", ["", "", "", ""]),
+    // Statistics of a request's staged rows, run by the merge transform as the owner (0007).
+    ("meta.analyze_stage", ["", "", "", ""]),
     ("meta.refuse_rewrite", ["", "", "", ""]),
     ("meta.request_is_sealed", ["", "", "", ""]),
     ("land.file_facts", ["", "", "", ""]),
