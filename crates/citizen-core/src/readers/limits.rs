@@ -67,7 +67,9 @@ pub const MAX_SHARED_STRINGS_BYTES: usize = 512 << 20;
 /// Inflated size of any part of a workbook that the fast xlsx path leaves to
 /// calamine (UTF-16 parts, unusual packages) and of xlsb and ods parts:
 /// calamine holds the shared strings (about 56 bytes each) and each XML event
-/// whole, so these are held to 64 MiB, far above what such files hold.
+/// whole, so these are held to 64 MiB, far above what such files hold. An
+/// .ods `content.xml` is the exception: calamine streams it, and the .ods
+/// guard bounds what it builds, so it is held to [`MAX_PART_BYTES`].
 pub const MAX_CALAMINE_PART_BYTES: u64 = 64 << 20;
 
 /// Rows of an .xls sheet (Excel 97-2003: 65,536): a DIMENSIONS record

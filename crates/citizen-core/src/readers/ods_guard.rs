@@ -9,7 +9,9 @@
 //! text the repeats copy. A workbook past [`MAX_RANGE_CELLS`] or
 //! [`MAX_RANGE_TEXT_BYTES`], or a cell longer than Excel allows, is refused
 //! with where it was met; so is a `content.xml` that ends inside a table,
-//! which calamine would wait on forever.
+//! which calamine would wait on forever, or holds more row elements than
+//! Excel has rows. With these bounds `content.xml` is held to the limit of
+//! any streamed part, not to calamine's smaller one for parts it holds whole.
 
 use super::limits::{
     cell_name, long_cell, sheet_label, too_large, MAX_CELL_BYTES, MAX_COLUMNS, MAX_RANGE_CELLS, MAX_RANGE_TEXT_BYTES,
@@ -24,20 +26,21 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use zip::ZipArchive;
 
-/// Refuses an .ods workbook calamine could not read within the limits. Zip
-/// packages without a `content.xml` (xlsx, xlsb) pass.
-pub fn check(path: &Path) -> Result<(), ReadError> {
-    let Ok(mut file) = File::open(path) else { return Ok(()) };
+/// Refuses an .ods workbook calamine could not read within the limits;
+/// whether there was a `content.xml` to check. Zip packages without one
+/// (xlsx, xlsb) pass.
+pub fn check(path: &Path) -> Result<bool, ReadError> {
+    let Ok(mut file) = File::open(path) else { return Ok(false) };
     let mut magic = [0u8; 4];
     if file.read_exact(&mut magic).is_err() || magic != *b"PK\x03\x04" {
-        return Ok(());
+        return Ok(false);
     }
     drop(file);
-    let checked = catch_unwind(AssertUnwindSafe(|| -> Result<(), ReadError> {
-        let Ok(file) = File::open(path) else { return Ok(()) };
-        let Ok(mut archive) = ZipArchive::new(BufReader::new(file)) else { return Ok(()) };
-        let Ok(content) = archive.by_name("content.xml") else { return Ok(()) };
-        check_content(content).map(|_| ())
+    let checked = catch_unwind(AssertUnwindSafe(|| -> Result<bool, ReadError> {
+        let Ok(file) = File::open(path) else { return Ok(false) };
+        let Ok(mut archive) = ZipArchive::new(BufReader::new(file)) else { return Ok(false) };
+        let Ok(content) = archive.by_name("content.xml") else { return Ok(false) };
+        check_content(content).map(|_| true)
     }));
     checked.unwrap_or_else(|_| Err(unreadable("its content.xml could not be read")))
 }
@@ -126,7 +129,7 @@ fn widen(span: &mut Option<(u64, u64)>, first: u64, last: u64) {
 fn check_table<R: Read>(scanner: &mut Scanner<R>, name: &str, totals: &mut Totals) -> Result<(), ReadError> {
     let sheet = sheet_label(name);
     let (mut values, mut formulas) = (Area::default(), Area::default());
-    let (mut row_index, mut pushed) = (0u64, 0u64);
+    let (mut row_index, mut pushed, mut elements) = (0u64, 0u64, 0u64);
     loop {
         let repeats = match scanner.next().map_err(scan_error)? {
             Event::Start(tag) if tag.name == b"table:table-row" => count(&tag, b"table:number-rows-repeated"),
@@ -138,7 +141,15 @@ fn check_table<R: Read>(scanner: &mut Scanner<R>, name: &str, totals: &mut Total
             }
             _ => continue,
         };
-        // calamine stops counting rows at Excel's last.
+        // calamine keeps a little for every row element, even past Excel's
+        // last row, where it stops counting rows.
+        elements += 1;
+        if elements > u64::from(MAX_ROWS) {
+            return Err(too_large(
+                None,
+                format!("{sheet} holds more than {MAX_ROWS} rows (table-row elements), past Excel's last row"),
+            ));
+        }
         let repeats = repeats.min(u64::from(MAX_ROWS).saturating_sub(row_index));
         let row = check_row(scanner, &sheet, row_index)?;
         pushed += row.pushed;
@@ -383,7 +394,7 @@ mod tests {
             let totals = check_content(xml.as_bytes()).unwrap_or_else(|e| panic!("{i}: {e}"));
             let path = dir.path().join(format!("{i}.ods"));
             write_ods(&path, &xml);
-            assert!(check(&path).is_ok());
+            assert!(matches!(check(&path), Ok(true)));
             let mut workbook: Ods<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{i}: {e}"));
             let name = workbook.sheet_names()[0].clone();
             let range = workbook.worksheet_range(&name).unwrap_or_else(|e| panic!("{i}: {e}"));
@@ -440,6 +451,14 @@ mod tests {
         let (code, message) = refused(&format!(r#"<table:table table:name="Wide">{}</table:table>"#, row.repeat(300)));
         assert_eq!(code, "too_large");
         assert!(message.contains("its rows hold"), "{message}");
+    }
+
+    #[test]
+    fn refuses_more_row_elements_than_excel_has_rows() {
+        let rows = "<table:table-row/>".repeat(MAX_ROWS as usize + 1);
+        let (code, message) = refused(&format!(r#"<table:table table:name="Rows">{rows}</table:table>"#));
+        assert_eq!(code, "too_large");
+        assert!(message.contains("table-row elements"), "{message}");
     }
 
     #[test]

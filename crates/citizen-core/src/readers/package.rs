@@ -5,7 +5,9 @@
 //! the zip reader then enforces: it refuses to inflate a part past its
 //! declared size, so a part cannot lie its way past the guard.
 
-use super::limits::{too_large, MAX_COMPRESSION_RATIO, MAX_PACKAGE_BYTES, MAX_PACKAGE_ENTRIES, SMALL_PART_BYTES};
+use super::limits::{
+    too_large, MAX_COMPRESSION_RATIO, MAX_PACKAGE_BYTES, MAX_PACKAGE_ENTRIES, MAX_PART_BYTES, SMALL_PART_BYTES,
+};
 use super::table::ReadError;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -14,9 +16,11 @@ use std::path::Path;
 use zip::ZipArchive;
 
 /// Refuses a zip package past the limits, each part held to `part_limit`
-/// inflated bytes. Files that are not zip packages, or whose directory cannot
-/// be read, pass: the readers then say what they are.
-pub fn check(path: &Path, part_limit: u64) -> Result<(), ReadError> {
+/// inflated bytes but the one named `streamed` (read as a stream and bounded
+/// by its own guard), held to [`MAX_PART_BYTES`]. Files that are not zip
+/// packages, or whose directory cannot be read, pass: the readers then say
+/// what they are.
+pub fn check(path: &Path, part_limit: u64, streamed: Option<&str>) -> Result<(), ReadError> {
     let Ok(mut file) = File::open(path) else { return Ok(()) };
     let mut magic = [0u8; 4];
     if file.read_exact(&mut magic).is_err() || magic != *b"PK\x03\x04" {
@@ -42,6 +46,7 @@ pub fn check(path: &Path, part_limit: u64) -> Result<(), ReadError> {
             let Ok(entry) = archive.by_index_raw(index) else { continue };
             let (name, size, packed) =
                 (String::from_utf8_lossy(entry.name_raw()).into_owned(), entry.size(), entry.compressed_size());
+            let part_limit = if streamed == Some(name.as_str()) { MAX_PART_BYTES } else { part_limit };
             if size > part_limit {
                 return Err(too_large(
                     None,

@@ -48,7 +48,7 @@ fn is_container(path: &Path) -> bool {
 /// the first rows.
 fn open_workbook(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -> Result<Table, ReadError> {
     // Zip packages: every part's inflated size checked before any is inflated.
-    package::check(path, limits::MAX_PART_BYTES)?;
+    package::check(path, limits::MAX_PART_BYTES, None)?;
     if format::named_workbook(path) == Some(Format::Xlsx) {
         let fast = catch_unwind(AssertUnwindSafe(|| xlsx_fast::open(path, options.sheet.as_ref())));
         if let Ok(Some((workbook, sheet))) = fast {
@@ -56,11 +56,12 @@ fn open_workbook(path: &Path, options: &SourceOptions, score: HeaderScore<'_>) -
             return sheet_table(rows, sheet, options.header_row, score);
         }
     }
-    // calamine holds shared strings and XML events whole: smaller parts only.
-    package::check(path, limits::MAX_CALAMINE_PART_BYTES)?;
     // calamine reads .xls and .ods sheets whole: what it would build is
     // worked out first.
     xls_guard::check(path)?;
-    ods_guard::check(path)?;
+    let ods = ods_guard::check(path)?;
+    // calamine holds shared strings and XML events whole: smaller parts only,
+    // but an .ods content.xml, which it streams and ods_guard has bounded.
+    package::check(path, limits::MAX_CALAMINE_PART_BYTES, ods.then_some("content.xml"))?;
     calamine::open(path, options, score)
 }
