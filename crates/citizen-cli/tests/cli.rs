@@ -45,7 +45,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn samples_validate_to_exactly_their_deliberate_errors() {
     let dir = temp_dir("samples");
-    for dataset in ["welfare_patients", "av_bait", "hamal", "breath_troubles"] {
+    for dataset in ["welfare_patients", "av_bait", "hamal", "breath_troubles", "meser", "hazramim"] {
         for format in ["csv", "csv-1255", "xlsx"] {
             let extension = if format == "xlsx" { "xlsx" } else { "csv" };
             let file = dir.join(format!("{dataset}-{format}.{extension}"));

@@ -683,11 +683,15 @@ phones: [phone_1]
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
         let catalog = crate::contract::Catalog::load(&dir).map_err(|e| e.to_string());
         let Ok(catalog) = catalog else { panic!("{catalog:?}") };
-        for dataset in ["welfare_patients", "av_bait", "hamal", "breath_troubles"] {
+        let datasets = ["welfare_patients", "av_bait", "hamal", "breath_troubles", "meser", "hazramim"];
+        for dataset in datasets {
             let contract = catalog.get(dataset).map_err(|e| e.to_string());
             let Ok(contract) = contract else { panic!("{contract:?}") };
             assert!((1..=3).contains(&contract.phones.len()), "{dataset}");
         }
+        assert_eq!(catalog.contracts.len(), datasets.len(), "every shipped contract is listed here");
         assert_eq!(catalog.get("hamal").map(|c| c.strategy).ok(), Some(StrategyConfig::Merge));
+        assert_eq!(catalog.get("meser").map(|c| c.strategy).ok(), Some(StrategyConfig::Merge));
+        assert_eq!(catalog.get("hazramim").map(|c| c.strategy).ok(), Some(StrategyConfig::Append));
     }
 }

@@ -87,6 +87,26 @@ pub(crate) const MAIL_DOMAINS: &[&str] =
 pub(crate) const CITIES: &[&str] =
     &["ירושלים", "תל אביב-יפו", "חיפה", "באר שבע", "נתניה", "אשדוד", "פתח תקווה", "חולון", "רמת גן", "אשקלון"];
 
+/// Neighbourhoods (of several cities: a sample names no real municipality).
+pub(crate) const NEIGHBOURHOODS: &[&str] = &[
+    "מרכז העיר",
+    "העיר העתיקה",
+    "נווה שאנן",
+    "רמות",
+    "גילה",
+    "קטמון",
+    "בית הכרם",
+    "הדר",
+    "נווה עוז",
+    "שכונת התקווה",
+    "רמת אביב",
+    "נאות אפקה",
+    "קריית משה",
+    "שיכון ותיקים",
+    "גבעת הרקפות",
+    "נווה צדק",
+];
+
 /// Street names.
 pub(crate) const STREETS: &[&str] = &[
     "הרצל",
@@ -133,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_word_fits_windows_1255() {
-        let lists: [&[&str]; 6] = [MAIL_DOMAINS, CITIES, STREETS, NOTES, WORDS, NOT_ALLOWED];
+        let lists: [&[&str]; 7] = [MAIL_DOMAINS, CITIES, NEIGHBOURHOODS, STREETS, NOTES, WORDS, NOT_ALLOWED];
         let names = FIRST_NAMES.iter().chain(LAST_NAMES).flat_map(|(he, en)| [*he, *en]);
         for word in lists.iter().flat_map(|l| l.iter().copied()).chain(names) {
             let (_, _, unmappable) = encoding_rs::WINDOWS_1255.encode(word);

@@ -3,6 +3,7 @@
 use super::*;
 use crate::contract::{compile_contract, Catalog};
 use crate::report::Report;
+use crate::validate::types::phone::normalise_phone;
 use crate::validate::{validate_file, ValidateOptions};
 use std::path::PathBuf;
 
@@ -83,7 +84,7 @@ fn every_applicable_code_is_injected() {
     let catalog = catalog();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let spec = SampleSpec { rows: 500, seed: SEED, errors_per_code: 2, format: SampleFormat::Csv };
-    let cases: [(&str, &[IssueCode]); 4] = [
+    let cases: [(&str, &[IssueCode]); 6] = [
         (
             "welfare_patients",
             &[
@@ -138,7 +139,43 @@ fn every_applicable_code_is_injected() {
                 IssueCode::DuplicateKey,
             ],
         ),
+        (
+            "meser",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Pattern,
+                IssueCode::Allowed,
+                IssueCode::Min,
+                IssueCode::MaxLength,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::Email,
+                IssueCode::DuplicateKey,
+            ],
+        ),
+        (
+            "hazramim",
+            &[
+                IssueCode::Required,
+                IssueCode::Type,
+                IssueCode::Pattern,
+                IssueCode::Allowed,
+                IssueCode::Min,
+                IssueCode::MaxLength,
+                IssueCode::IsraeliId,
+                IssueCode::Phone,
+                IssueCode::DuplicateKey,
+            ],
+        ),
     ];
+    let shipped: Vec<&str> = catalog.contracts.iter().map(|c| c.dataset.as_str()).collect();
+    let listed: Vec<&str> = cases.iter().map(|(dataset, _)| *dataset).collect();
+    assert_eq!(
+        shipped.iter().copied().collect::<HashSet<_>>(),
+        listed.iter().copied().collect::<HashSet<_>>(),
+        "every shipped contract is listed here"
+    );
     for (dataset, codes) in cases {
         let contract = catalog.get(dataset).unwrap_or_else(|e| panic!("{e}"));
         let (_, manifest) = generate(contract, &spec, dir.path());
@@ -189,6 +226,93 @@ fn csv_looks_like_a_clerks_file() {
     let report = validate_file(&path, contract, &ValidateOptions::default()).report;
     assert_eq!(report.status, Status::Valid, "{:?}", report.issues.iter().take(5).collect::<Vec<_>>());
     assert!(report.issues.is_empty());
+}
+
+/// The columns of a clean CSV sample by contract column name, and its header line.
+fn csv_columns(contract: &Contract, path: &Path) -> (String, HashMap<String, Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{e}"));
+    let text = text.trim_start_matches('\u{feff}');
+    let header = text.lines().next().unwrap_or_default().to_owned();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let mut columns: HashMap<String, Vec<String>> = HashMap::new();
+    for record in reader.records() {
+        let record = record.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(record.len(), contract.columns.len(), "{record:?}");
+        for (column, cell) in contract.columns.iter().zip(record.iter()) {
+            columns.entry(column.name.clone()).or_default().push(cell.to_owned());
+        }
+    }
+    (header, columns)
+}
+
+/// The datasets added last (issue 15): the Hebrew headers a clerk's file
+/// carries, values a clerk would recognise in each column, and the English
+/// headers accepted as well as the Hebrew ones.
+#[test]
+fn meser_and_hazramim_samples_look_like_their_sources() {
+    let catalog = catalog();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        (
+            "meser",
+            "ת.ז.,שם פרטי,שם משפחה,ערוץ מועדף,שפה,שכונה,קוד רחוב,מספר בית,דירה,טלפון נייד,טלפון נוסף,דואר אלקטרוני,רשום פעיל,תאריך הרשמה",
+            "ID number,First name,Last name,Preferred channel,Language,Neighbourhood,Street code,Building number,Apartment,Mobile phone,Other phone,Email,Subscribed,Registered on",
+        ),
+        (
+            "hazramim",
+            "תאריך הפניה,גורם מפנה,סוג הפניה,דחיפות,ת.ז.,שם מלא,תאריך לידה,קוד רחוב,מספר בית,דירה,טלפון,טלפון נוסף,איש קשר,טלפון איש קשר,הערות",
+            "Referral date,Referring body,Referral type,Urgency,ID number,Full name,Birth date,Street code,Building number,Apartment,Phone,Other phone,Contact name,Contact phone,Notes",
+        ),
+    ];
+    for (dataset, hebrew, english) in cases {
+        let contract = catalog.get(dataset).unwrap_or_else(|e| panic!("{e}"));
+        let spec = SampleSpec { rows: 600, seed: SEED, errors_per_code: 0, format: SampleFormat::Csv };
+        let (path, manifest) = generate(contract, &spec, dir.path());
+        assert_eq!((manifest.invalid_rows, manifest.status), (0, Status::Valid), "{dataset}");
+        let (header, columns) = csv_columns(contract, &path);
+        assert_eq!(header, hebrew, "{dataset}");
+        let values = |name: &str| columns.get(name).cloned().unwrap_or_else(|| panic!("{dataset}: no {name}"));
+        let distinct = |name: &str| values(name).into_iter().filter(|v| !v.is_empty()).collect::<HashSet<_>>();
+        // Every listed value of a coded or listed column shows up, and nothing else.
+        for column in contract.columns.iter().filter(|c| c.allowed.is_some()) {
+            let allowed: HashSet<String> = column.allowed.iter().flatten().cloned().collect();
+            assert_eq!(distinct(&column.name), allowed, "{dataset}.{}", column.name);
+        }
+        // Phones: mostly mobiles, written in several forms, all of them Israeli numbers.
+        let phones = values("phone_1");
+        let normalised: Vec<_> = phones.iter().filter_map(|p| normalise_phone(p)).collect();
+        assert_eq!(normalised.len(), phones.len(), "{dataset}: phone_1 is required and valid");
+        let mobiles = normalised.iter().filter(|p| p.e164.starts_with("+9725")).count();
+        assert!(mobiles * 2 > phones.len(), "{dataset}: {mobiles} mobiles of {}", phones.len());
+        assert!(phones.iter().any(|p| p.contains('-')) && phones.iter().any(|p| p.starts_with("+972")), "{dataset}");
+        let second = values("phone_2");
+        let empty = second.iter().filter(|p| p.is_empty()).count();
+        assert!(empty > 0 && empty * 3 < second.len(), "{dataset}: {empty} of {} second phones empty", second.len());
+        match dataset {
+            "meser" => {
+                let quarters = distinct("neighbourhood");
+                assert!(quarters.len() >= 10, "{quarters:?}");
+                assert!(quarters.iter().all(|q| super::data::NEIGHBOURHOODS.contains(&q.as_str())), "{quarters:?}");
+                let emails = values("email");
+                assert!(emails.iter().filter(|e| e.contains('@')).count() * 10 > emails.len() * 8, "{emails:?}");
+                assert!(distinct("subscribed").len() >= 2);
+            }
+            _ => {
+                assert!(distinct("contact_name").iter().all(|n| n.contains(' ')), "full names");
+                assert!(distinct("notes").iter().all(|n| super::data::NOTES.contains(&n.as_str())));
+                let dates = values("referral_date");
+                assert!(dates.iter().all(|d| d.len() >= 8 && d.chars().any(|c| c.is_ascii_digit())), "{dates:?}");
+            }
+        }
+        // The same rows under the English headers validate as cleanly.
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let english_path = dir.path().join(format!("{dataset}-english.csv"));
+        std::fs::write(&english_path, text.replacen(hebrew, english, 1)).unwrap_or_else(|e| panic!("{e}"));
+        let report = validate_file(&english_path, contract, &ValidateOptions::default()).report;
+        assert_eq!((report.status, report.rows), (Status::Valid, 600), "{dataset}: {:?}", report.issues);
+        assert!(report.issues.is_empty(), "{dataset}: {:?}", report.issues);
+    }
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! rules (`pattern`, `allowed`, `min`, `max`, `min_length`, `max_length`) itself,
 //! following SPEC §3, without calling the validator.
 
-use super::data::{CITIES, FIRST_NAMES, LAST_NAMES, LETTERS, MAIL_DOMAINS, NOTES, NOT_ALLOWED, STREETS, WORDS};
+use super::data::{
+    CITIES, FIRST_NAMES, LAST_NAMES, LETTERS, MAIL_DOMAINS, NEIGHBOURHOODS, NOTES, NOT_ALLOWED, STREETS, WORDS,
+};
 use super::regex_gen::PatternSampler;
 use super::rng::Rng;
 use crate::contract::{Bound, Column, ColumnType};
@@ -65,6 +67,7 @@ enum TextKind {
     Full,
     Note,
     City,
+    Neighbourhood,
     Street,
     Address,
     Generic,
@@ -314,6 +317,8 @@ impl<'c> ColumnGen<'c> {
             TextKind::Note
         } else if has(&["city", "town", "locality"]) {
             TextKind::City
+        } else if has(&["neighbourhood", "neighborhood", "quarter", "district"]) {
+            TextKind::Neighbourhood
         } else if has(&["street"]) {
             TextKind::Street
         } else if has(&["address"]) {
@@ -618,6 +623,7 @@ impl<'c> ColumnGen<'c> {
             TextKind::Full => format!("{first} {last}"),
             TextKind::Note => (*rng.pick(NOTES)).to_owned(),
             TextKind::City => (*rng.pick(CITIES)).to_owned(),
+            TextKind::Neighbourhood => (*rng.pick(NEIGHBOURHOODS)).to_owned(),
             TextKind::Street => (*rng.pick(STREETS)).to_owned(),
             TextKind::Address => format!("{} {}", rng.pick(STREETS), rng.range_i64(1, 120)),
             TextKind::Generic => (*rng.pick(WORDS)).to_owned(),
