@@ -492,3 +492,114 @@ async fn a_signed_in_clerk_holds_up_nobody_elses_sign_in() {
     }
     clerk.pool.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_in_progress_locks_out_neither_other_submits_nor_approvals() {
+    let db = TestDb::new().await;
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
+    let contract = db.contract("welfare_patients");
+    let pending = welfare_file(&db, "pending.csv", 0, 800, STATUSES[0]);
+    let pending_request = support::submit(&clerk, &contract, &pending.path, PERIOD).await.request_id;
+    // clerk2 is half-way through a submit: landed, request opened, rows being staged.
+    let other = welfare_file(&db, "other.csv", 10_000, 900, STATUSES[1]);
+    let bytes = std::fs::read(&other.path).unwrap_or_else(|e| panic!("{e}"));
+    let clerk2 = db.raw("clerk2").await;
+    let mut open = clerk2.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let pid: i32 =
+        sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *open).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("INSERT INTO land.file (file_name, content) VALUES ('other.csv', $1)")
+        .bind(&bytes)
+        .execute(&mut *open)
+        .await
+        .unwrap_or_else(|e| panic!("land: {e}"));
+    let file_id: i64 = sqlx::query_scalar("SELECT currval('land.file_file_id_seq')")
+        .fetch_one(&mut *open)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request: i64 = sqlx::query_scalar(
+        "SELECT meta.open_request('welfare_patients', $1, $2, encode(sha256($3), 'hex'),
+                                  (SELECT sha256 FROM meta.contract WHERE dataset = 'welfare_patients' AND is_current),
+                                  900, 0, '{}', '[]')",
+    )
+    .bind(PERIOD)
+    .bind(file_id)
+    .bind(&bytes)
+    .fetch_one(&mut *open)
+    .await
+    .unwrap_or_else(|e| panic!("open: {e}"));
+    let held: Vec<String> = sqlx::query_scalar(
+        "SELECT mode FROM pg_locks WHERE pid = $1 AND relation = 'stage.welfare_patients'::regclass",
+    )
+    .bind(pid)
+    .fetch_all(&db.admin.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        held.is_empty(),
+        "an open submit holds {held:?} on stage.welfare_patients: every other submit and approval of the dataset waits for it"
+    );
+    // Meanwhile another clerk submits and a supervisor approves, in processes of their own.
+    let third = welfare_file(&db, "third.csv", 20_000, 700, STATUSES[2]);
+    let runs = finish(vec![
+        start(
+            &db,
+            "clerk_supervisor",
+            &["submit", &third.path.to_string_lossy(), "--dataset", "welfare_patients", "--period", PERIOD],
+        ),
+        start(&db, "supervisor2", &["approve", &pending_request.to_string()]),
+    ])
+    .await;
+    for run in &runs {
+        assert_eq!(run.code, Some(0), "{run:?}");
+    }
+    assert_request_is_file(&db, request_of(&runs[0]), &third).await;
+    assert_version_is_file(&db, version_id_of_request(&db, pending_request).await.0, &pending).await;
+    // clerk2's submit goes on: its rows, its seal, its commit.
+    let mut copy = String::new();
+    for (n, citizen) in other.ids.iter().enumerate() {
+        copy.push_str(&format!("INSERT INTO stage.\"request-{request}\" (request_id, source_row, citizen_id, welfare_status) VALUES ({request}, {}, '{citizen}', '{}');", n + 2, other.status));
+    }
+    sqlx::raw_sql(AssertSqlSafe(copy)).execute(&mut *open).await.unwrap_or_else(|e| panic!("stage: {e}"));
+    sqlx::query("SELECT meta.seal_request($1)")
+        .bind(request)
+        .execute(&mut *open)
+        .await
+        .unwrap_or_else(|e| panic!("seal: {e}"));
+    open.commit().await.unwrap_or_else(|e| panic!("commit: {e}"));
+    let approved = support::approve(&supervisor, request).await;
+    let (ids, statuses) = ids_and_statuses(
+        &db.admin.pool,
+        "SELECT * FROM core.welfare_patients WHERE version_id = $1",
+        approved.version_id,
+    )
+    .await;
+    assert_eq!(ids, other.ids);
+    assert!(statuses.iter().all(|s| s == other.status));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_supervisors_approve_two_periods_of_one_dataset_at_once() {
+    let db = TestDb::new().await;
+    let clerk = db.login("clerk").await;
+    let contract = db.contract("welfare_patients");
+    for round in 0..3u32 {
+        let months = [format!("2025-{:02}", 2 * round + 1), format!("2025-{:02}", 2 * round + 2)];
+        let a = welfare_file(&db, &format!("a{round}.csv"), round * 20_000, 3_000, STATUSES[0]);
+        let b = welfare_file(&db, &format!("b{round}.csv"), round * 20_000 + 10_000, 3_100, STATUSES[1]);
+        let request_a = support::submit(&clerk, &contract, &a.path, &months[0]).await.request_id;
+        let request_b = support::submit(&clerk, &contract, &b.path, &months[1]).await.request_id;
+        let runs = finish(vec![
+            start(&db, "supervisor", &["approve", &request_a.to_string()]),
+            start(&db, "supervisor2", &["approve", &request_b.to_string()]),
+        ])
+        .await;
+        for run in &runs {
+            assert_eq!(run.code, Some(0), "round {round}: {run:?}");
+            assert!(run.stdout.contains("loaded as version 1"), "{run:?}");
+        }
+        assert_version_is_file(&db, version_id_of_request(&db, request_a).await.0, &a).await;
+        assert_version_is_file(&db, version_id_of_request(&db, request_b).await.0, &b).await;
+    }
+    let active = db.scalar_i64("SELECT count(*) FROM meta.dataset_version WHERE is_active").await;
+    assert_eq!(active, 6, "one active version per period");
+}
