@@ -13,7 +13,7 @@ UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.con
 # its prerequisites running in the order written.
 .NOTPARALLEL:
 
-.PHONY: setup system-deps e2e-deps build run test fmt-check lint test-rust test-ui smoke e2e bench bundle fuzz
+.PHONY: setup system-deps e2e-deps build run test fmt-check lint test-rust test-ui smoke e2e bench bundle package-test fuzz
 
 ## setup: install missing system packages, tauri-driver, the UI's npm packages, and build ui/dist
 setup: system-deps e2e-deps $(UI_DIST)
@@ -89,6 +89,14 @@ bench:
 	@[[ -f scripts/bench.sh ]] || { echo "make bench: scripts/bench.sh is not there yet" >&2; exit 1; }
 	bash scripts/bench.sh
 
-## bundle: a debug .deb of the app, through the Tauri CLI
+## bundle: a release .deb (target/release/bundle/deb/) holding the app, the citizen-db CLI
+## (/usr/bin), the shipped contracts (/usr/share/citizen-db/contracts) and the guides
 bundle: setup
-	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui npx --prefix ui tauri build --debug --bundles deb
+	cargo build --release -p citizen-cli
+	TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui npx --prefix ui tauri build --bundles deb
+
+## package-test: build the .deb, install it with dpkg on this machine (root), run the installed
+## CLI and app against a server, then purge it (scripts/package-test.sh; not part of `test`:
+## the release build alone takes longer than the rest of the tests)
+package-test: bundle
+	scripts/package-test.sh
