@@ -62,9 +62,83 @@ async fn log_step(
         .map_err(|e| CoreError::db(format!("logging step {step}"), e))
 }
 
-/// Submits a file (clerk): takes one snapshot of its bytes, validates it, then
-/// lands, stages, opens and seals a pending request in one transaction. An
-/// invalid file is refused with its report and nothing is written.
+/// What a submit knows once its file is valid, for opening and sealing the request.
+struct Submission<'a> {
+    contract: &'a Contract,
+    period: &'a str,
+    snapshot: &'a Snapshot,
+    file_name: &'a str,
+    report: &'a Report,
+    warnings: &'a [Issue],
+    skip: &'a [u64],
+    validate_started: DateTime<Utc>,
+}
+
+impl Submission<'_> {
+    /// One whole attempt: lands the bytes, then opens, stages and seals.
+    async fn attempt(&self, database: &Database) -> Result<Submitted, CoreError> {
+        let (tx, file_id, land_started) = land_in_new_transaction(database, self.snapshot, self.file_name).await?;
+        self.finish(tx, file_id, land_started).await
+    }
+
+    /// After the land, in the same transaction: opens the request, logs the
+    /// steps, stages the valid rows, seals and commits.
+    async fn finish(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        file_id: i64,
+        land_started: DateTime<Utc>,
+    ) -> Result<Submitted, CoreError> {
+        let report = self.report;
+        let report_json = serde_json::to_value(report).unwrap_or_default();
+        let warnings_json = serde_json::to_value(self.warnings).unwrap_or_default();
+        let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(&self.contract.dataset)
+            .bind(self.period)
+            .bind(file_id)
+            .bind(&self.snapshot.sha256)
+            .bind(&self.contract.sha256)
+            .bind(report.valid_rows as i64)
+            .bind(report.invalid_rows as i64)
+            .bind(report_json)
+            .bind(warnings_json)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| CoreError::db("opening the load request", e))?;
+        log_step(&mut tx, request_id, "land", land_started, Some(1)).await?;
+        log_step(&mut tx, request_id, "validate", self.validate_started, Some(report.rows as i64)).await?;
+        let stage_started = Utc::now();
+        let staged_rows =
+            stage::stage_file(&mut tx, self.contract, self.snapshot.path(), self.skip.to_vec(), request_id).await?;
+        log_step(&mut tx, request_id, "stage", stage_started, Some(staged_rows as i64)).await?;
+        sqlx::query("SELECT meta.seal_request($1)")
+            .bind(request_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| CoreError::db("sealing the request", e))?;
+        tx.commit().await.map_err(|e| CoreError::db("committing the submit", e))?;
+        Ok(Submitted { request_id, file_id, staged_rows, warnings: self.warnings.to_vec(), report: report.clone() })
+    }
+}
+
+/// Opens the submit's transaction and lands the snapshot's bytes in it.
+async fn land_in_new_transaction<'a>(
+    database: &'a Database,
+    snapshot: &Snapshot,
+    file_name: &str,
+) -> Result<(sqlx::Transaction<'a, sqlx::Postgres>, i64, DateTime<Utc>), CoreError> {
+    let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the submit", e))?;
+    let land_started = Utc::now();
+    let file_id = land::land_file(&mut tx, snapshot.path(), file_name).await?;
+    Ok((tx, file_id, land_started))
+}
+
+/// Submits a file (clerk): takes one snapshot of its bytes, then validates it
+/// on its own thread while the submit's transaction lands the same bytes (the
+/// server hashes and stores them as the client checks the rows), then opens,
+/// stages and seals a pending request in that transaction. An invalid file is
+/// refused with its report and its transaction rolled back: nothing is
+/// written. A transient connection failure retries the whole transaction.
 pub async fn submit(
     database: &Database,
     contract: &Contract,
@@ -80,20 +154,24 @@ pub async fn submit(
             .await
             .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })??
     };
+    let snapshot = std::sync::Arc::new(snapshot);
     let validate_started = Utc::now();
-    let (snapshot, validation) = {
+    let validating = {
         let contract = contract.clone();
+        let snapshot = snapshot.clone();
         tokio::task::spawn_blocking(move || {
             let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
-            let validation = validate_file(snapshot.path(), &contract, &options);
-            (snapshot, validation)
+            validate_file(snapshot.path(), &contract, &options)
         })
-        .await
-        .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?
     };
+    let (validation, first_land) = tokio::join!(validating, land_in_new_transaction(database, &snapshot, &file_name));
+    let validation = validation
+        .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
     let mut report = validation.report;
     report.file = file_name.clone();
     if report.status != Status::Valid {
+        // Dropping the first attempt's transaction rolls the landed bytes back.
+        drop(first_land);
         return Err(CoreError::InvalidFile {
             dataset: contract.dataset.clone(),
             invalid_rows: report.invalid_rows,
@@ -103,46 +181,25 @@ pub async fn submit(
     }
     let warnings: Vec<Issue> =
         report.issues.iter().filter(|i| i.severity == Severity::Warning && i.row.is_none()).cloned().collect();
-    let attempt = || {
-        let skip = validation.invalid_row_numbers.clone();
-        let report = &report;
-        let warnings = &warnings;
-        let file_name = &file_name;
-        let snapshot = &snapshot;
-        async move {
-            let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the submit", e))?;
-            let land_started = Utc::now();
-            let file_id = land::land_file(&mut tx, snapshot.path(), file_name).await?;
-            let report_json = serde_json::to_value(report).unwrap_or_default();
-            let warnings_json = serde_json::to_value(warnings).unwrap_or_default();
-            let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(&contract.dataset)
-                .bind(period)
-                .bind(file_id)
-                .bind(&snapshot.sha256)
-                .bind(&contract.sha256)
-                .bind(report.valid_rows as i64)
-                .bind(report.invalid_rows as i64)
-                .bind(report_json)
-                .bind(warnings_json)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| CoreError::db("opening the load request", e))?;
-            log_step(&mut tx, request_id, "land", land_started, Some(1)).await?;
-            log_step(&mut tx, request_id, "validate", validate_started, Some(report.rows as i64)).await?;
-            let stage_started = Utc::now();
-            let staged_rows = stage::stage_file(&mut tx, contract, snapshot.path(), skip, request_id).await?;
-            log_step(&mut tx, request_id, "stage", stage_started, Some(staged_rows as i64)).await?;
-            sqlx::query("SELECT meta.seal_request($1)")
-                .bind(request_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| CoreError::db("sealing the request", e))?;
-            tx.commit().await.map_err(|e| CoreError::db("committing the submit", e))?;
-            Ok(Submitted { request_id, file_id, staged_rows, warnings: warnings.clone(), report: report.clone() })
-        }
+    let submission = Submission {
+        contract,
+        period,
+        snapshot: &snapshot,
+        file_name: &file_name,
+        report: &report,
+        warnings: &warnings,
+        skip: &validation.invalid_row_numbers,
+        validate_started,
     };
-    match with_retry(attempt).await {
+    let first = match first_land {
+        Ok((tx, file_id, land_started)) => submission.finish(tx, file_id, land_started).await,
+        Err(error) => Err(error),
+    };
+    let outcome = match first {
+        Err(error) if error.is_transient() => with_retry(|| submission.attempt(database)).await,
+        other => other,
+    };
+    match outcome {
         Ok(submitted) => Ok(submitted),
         Err(error @ CoreError::Refused { .. }) => Err(error),
         Err(error) => {
