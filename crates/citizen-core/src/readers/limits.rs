@@ -106,6 +106,12 @@ pub const MAX_XLS_CONTINUE_RECORDS: usize = 16_384;
 /// them.
 pub const MAX_RANGE_CELLS: u64 = 1 << 22;
 
+/// Sheets of a workbook calamine reads whole (.xls and .ods): it keeps a
+/// name, a range and its metadata for each, a few hundred bytes even when
+/// empty. Excel bounds them only by memory; 4,096 is far above real
+/// workbooks.
+pub const MAX_SHEETS: usize = 4_096;
+
 /// Bytes of text calamine materialises for the cells of a workbook read whole:
 /// an .xls shared string is copied into every cell that uses it, an .ods
 /// repeated cell's text into every repeat, and formulas are rebuilt as text.

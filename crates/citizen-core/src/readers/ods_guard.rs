@@ -15,7 +15,7 @@
 
 use super::limits::{
     cell_name, long_cell, sheet_label, too_large, MAX_CELL_BYTES, MAX_COLUMNS, MAX_RANGE_CELLS, MAX_RANGE_TEXT_BYTES,
-    MAX_ROWS,
+    MAX_ROWS, MAX_SHEETS,
 };
 use super::package::bytes;
 use super::table::ReadError;
@@ -68,6 +68,7 @@ struct Totals {
 fn check_content(content: impl Read) -> Result<Totals, ReadError> {
     let mut scanner = Scanner::new(content);
     let mut totals = Totals::default();
+    let mut tables = 0usize;
     loop {
         let name = match scanner.next().map_err(scan_error)? {
             Event::Start(tag) if tag.name == b"table:table" => match tag.attribute(b"table:name") {
@@ -78,6 +79,13 @@ fn check_content(content: impl Read) -> Result<Totals, ReadError> {
             Event::Eof => return Ok(totals),
             _ => continue,
         };
+        tables += 1;
+        if tables > MAX_SHEETS {
+            return Err(too_large(
+                None,
+                format!("the .ods workbook has more than {MAX_SHEETS} sheets, past the limit"),
+            ));
+        }
         check_table(&mut scanner, &name, &mut totals)?;
     }
 }
@@ -459,6 +467,14 @@ mod tests {
         let (code, message) = refused(&format!(r#"<table:table table:name="Rows">{rows}</table:table>"#));
         assert_eq!(code, "too_large");
         assert!(message.contains("table-row elements"), "{message}");
+    }
+
+    #[test]
+    fn refuses_more_tables_than_the_limit() {
+        let tables = r#"<table:table table:name="T"></table:table>"#.repeat(MAX_SHEETS + 1);
+        let (code, message) = refused(&tables);
+        assert_eq!(code, "too_large");
+        assert!(message.contains("4096 sheets"), "{message}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! string.
 
 use super::limits::{
-    cell_name, too_large, MAX_RANGE_CELLS, MAX_RANGE_TEXT_BYTES, MAX_XLS_COLUMNS, MAX_XLS_CONTINUE_RECORDS,
+    cell_name, too_large, MAX_RANGE_CELLS, MAX_RANGE_TEXT_BYTES, MAX_SHEETS, MAX_XLS_COLUMNS, MAX_XLS_CONTINUE_RECORDS,
     MAX_XLS_ROWS, MAX_XLS_SHARED_STRINGS, MAX_XLS_STREAM_BYTES,
 };
 use super::package::bytes;
@@ -213,6 +213,12 @@ fn read_globals(stream: &[u8]) -> Result<Globals, ReadError> {
     while let Some(record) = records.next(place)? {
         match record.typ {
             BOUNDSHEET => {
+                if globals.sheets.len() == MAX_SHEETS {
+                    return Err(too_large(
+                        None,
+                        format!("the .xls workbook has more than {MAX_SHEETS} sheets, past the limit"),
+                    ));
+                }
                 let pos = u32_at(record.data, 0).ok_or_else(|| unreadable("a sheet record is too short"))?;
                 let name = sheet_name(record.data);
                 globals.longest_name = globals.longest_name.max(name.chars().count());
@@ -694,6 +700,14 @@ mod tests {
         let (code, text) = message(check_stream(&stream));
         assert_eq!(code, "too_large", "{text}");
         assert!(text.contains("CONTINUE"), "{text}");
+    }
+
+    #[test]
+    fn refuses_more_sheets_than_the_limit() {
+        let sheets: Vec<XlsSheet> = (0..=MAX_SHEETS).map(|i| XlsSheet::new(&format!("S{i}"), Vec::new())).collect();
+        let (code, text) = message(check_stream(&workbook_stream(&strings(), &sheets)));
+        assert_eq!(code, "too_large");
+        assert!(text.contains("4096 sheets"), "{text}");
     }
 
     #[test]
