@@ -260,6 +260,12 @@ if [[ ${BENCH_SKIP_DB:-0} != 1 ]]; then
   bash scripts/bench_db.sh
 fi
 
+# --- many desktops at once (issue 14): several clerks and supervisors on one server
+if [[ "${BENCH_SKIP_CONCURRENCY:-0}" != 1 ]]; then
+  say "many desktops at once (scripts/bench_concurrency.sh)"
+  bash scripts/bench_concurrency.sh
+fi
+
 # --- hostile files (issue 11): time and peak memory of each refusal ----------
 if [[ "${BENCH_SKIP_HOSTILE:-0}" != 1 ]]; then
   say "hostile files (scripts/bench_hostile.sh)"
