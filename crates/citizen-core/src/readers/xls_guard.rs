@@ -167,6 +167,12 @@ struct Globals {
 }
 
 fn check_stream(stream: &[u8]) -> Result<(), ReadError> {
+    measure(stream).map(|_| ())
+}
+
+/// Walks the globals and every sheet; the cells calamine will allocate for
+/// the workbook's ranges when within the limits.
+fn measure(stream: &[u8]) -> Result<u64, ReadError> {
     let globals = read_globals(stream)?;
     let mut budget = Budget {
         text: globals.shared.iter().map(|&n| u64::from(n)).sum(),
@@ -200,7 +206,7 @@ fn check_stream(stream: &[u8]) -> Result<(), ReadError> {
             return Err(overlap(name));
         }
     }
-    Ok(())
+    Ok(budget.cells)
 }
 
 fn read_globals(stream: &[u8]) -> Result<Globals, ReadError> {
@@ -708,6 +714,53 @@ mod tests {
         let (code, text) = message(check_stream(&workbook_stream(&strings(), &sheets)));
         assert_eq!(code, "too_large");
         assert!(text.contains("4096 sheets"), "{text}");
+    }
+
+    /// Workbooks damaged at random: whatever the guard lets through, calamine
+    /// builds no more cells than it counted, and never aborts.
+    #[test]
+    fn damaged_workbooks_never_let_calamine_build_more_than_counted() {
+        let strings = ["id", "name", "שלום", "x"].map(str::to_owned);
+        let base = workbook_stream(&strings, &normal_sheets());
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("damaged.xls");
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut passed, mut opened) = (0, 0);
+        for _ in 0..400 {
+            let mut stream = base.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % stream.len() as u64) as usize;
+                stream[at] = if next() % 3 == 0 { 0xFF } else { next() as u8 };
+            }
+            let Ok(counted) = measure(&stream) else { continue };
+            passed += 1;
+            write_xls(&path, &stream);
+            let built = std::panic::catch_unwind(|| -> Option<u64> {
+                let mut workbook: Xls<_> = open_workbook(&path).ok()?;
+                let mut cells = 0;
+                for name in workbook.sheet_names() {
+                    if let Ok(range) = workbook.worksheet_range(&name) {
+                        cells += (range.get_size().0 * range.get_size().1) as u64;
+                    }
+                    if let Ok(formulas) = workbook.worksheet_formula(&name) {
+                        cells += (formulas.get_size().0 * formulas.get_size().1) as u64;
+                    }
+                }
+                Some(cells)
+            });
+            if let Ok(Some(built)) = built {
+                opened += 1;
+                assert!(built <= counted, "calamine built {built} cells, the guard counted {counted}");
+            }
+        }
+        // The damage must leave enough workbooks whole for the test to mean something.
+        assert!(passed > 100 && opened > 100, "{passed} passed the guard, {opened} opened");
     }
 
     #[test]
