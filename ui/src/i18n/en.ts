@@ -21,6 +21,7 @@ export type RequiredKey =
   | `status.${FileStatus}`
   | `status.${RequestStatus}`
   | `audit.${AuditAction}`
+  | `activity.sentence.${AuditAction}`
   | `step.${ApproveStep}`
   | `nav.${Route}`;
 
@@ -243,6 +244,24 @@ export const en = {
   "audit.login_enable": "Login enabled",
   "audit.login_role": "Login role changed",
   "audit.login_password": "Login password set",
+  "activity.sentence.submit": "{actor} submitted request {request}: {subject}",
+  "activity.sentence.submit_failed": "A submit by {actor} failed (request {request}): {subject}",
+  "activity.sentence.approve": "{actor} approved request {request}: {subject}, now version {version}",
+  "activity.sentence.load_failed": "{actor} approved request {request}, but loading it failed: {subject}",
+  "activity.sentence.reject": "{actor} rejected request {request}: {subject}",
+  "activity.sentence.rollback": "{actor} rolled {subject} back from version {from} to version {to}",
+  "activity.sentence.contract_apply": "{actor} applied the contract of {dataset}",
+  "activity.sentence.login_add": "{actor} added the login {login} as {role}",
+  "activity.sentence.login_disable": "{actor} disabled the login {login}",
+  "activity.sentence.login_enable": "{actor} enabled the login {login} again",
+  "activity.sentence.login_role": "{actor} changed the role of {login} to {role}",
+  "activity.sentence.login_password": "{actor} set a new password for {login}",
+  "activity.sentence.fallback": "{actor}: {action}",
+  "activity.sentence.fallbackWith": "{actor}: {action} — {subject}",
+  "activity.rows.one": "{count} row",
+  "activity.rows.other": "{count} rows",
+  "activity.what": "What happened",
+  "activity.showDetail": "Details",
   "settings.database": "Database",
   "settings.embedded": "Built-in database on this computer",
   "settings.server": "PostgreSQL server",

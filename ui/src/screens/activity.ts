@@ -4,6 +4,8 @@ import { isOnline } from "../context";
 import { h, mount, select } from "../dom";
 import { auditActionLabel, formatDateTime, t } from "../i18n";
 import type { AuditFilter, AuditView } from "../backend";
+import { auditSentenceParts } from "../audit-sentence";
+import { DatasetTitles } from "../titles";
 import type { AuditAction } from "../bindings/AuditAction";
 import { errorBox, loading, screenHead, table } from "./common";
 
@@ -38,6 +40,28 @@ export function detailText(detail: unknown): string {
   return JSON.stringify(detail);
 }
 
+/** One entry's sentence, the dataset's code on hover of its title. */
+export function sentenceCell(entry: AuditView, titles: DatasetTitles): HTMLElement {
+  const parts = auditSentenceParts(entry, (code) => titles.title(code));
+  return h(
+    "td",
+    { class: "audit-sentence", "data-testid": `audit-sentence-${entry.id}`, "data-action": entry.action },
+    ...parts.map((p) => (typeof p === "string" ? p : h("span", { class: "dataset-title", title: p.dataset, "data-dataset": p.dataset }, p.text))),
+  );
+}
+
+/** The raw details, a click away (closed until asked). */
+export function detailCell(entry: AuditView): HTMLElement {
+  const raw = entry.detail === null || entry.detail === undefined ? "" : JSON.stringify(entry.detail, null, 2);
+  return h(
+    "td",
+    { class: "detail-cell" },
+    raw === "" || raw === "{}"
+      ? ""
+      : h("details", { "data-testid": `audit-detail-${entry.id}` }, h("summary", null, t("activity.showDetail")), h("pre", { class: "detail-json", dir: "ltr" }, raw)),
+  );
+}
+
 export function activityScreen(ctx: AppContext): Screen {
   const input = (name: keyof AuditFilter, type = "text"): HTMLInputElement =>
     h("input", { class: "input small", type, name, "aria-label": t(`activity.${name}`), placeholder: type === "text" ? t(`activity.${name}`) : null, "data-testid": `audit-${name}` });
@@ -67,22 +91,20 @@ export function activityScreen(ctx: AppContext): Screen {
     mount(body, loading());
     try {
       const filter = auditFilter({ actor: fields.actor.value, dataset: fields.dataset.value, action: fields.action.value, from: fields.from.value, to: fields.to.value });
-      const rows: AuditView[] = await ctx.backend.auditLog(filter, 500);
+      const [rows, titles] = await Promise.all([ctx.backend.auditLog(filter, 500), DatasetTitles.load(ctx.backend)]);
       mount(
         body,
         table(
           t("activity.log"),
-          [t("activity.when"), t("activity.actor"), t("activity.action"), t("common.dataset"), t("common.period"), t("activity.detail")],
-          rows.map((r) =>
+          [t("activity.when"), t("activity.action"), t("activity.what"), t("activity.detail")],
+          rows.map((r: AuditView) =>
             h(
               "tr",
-              null,
-              h("td", null, formatDateTime(r.at)),
-              h("td", null, r.actor),
+              { "data-testid": `audit-row-${r.id}` },
+              h("td", { class: "nowrap" }, formatDateTime(r.at)),
               h("td", { title: r.action }, auditActionLabel(r.action)),
-              h("td", { dir: "ltr" }, r.dataset ?? ""),
-              h("td", { dir: "ltr" }, r.period ?? ""),
-              h("td", { class: "detail-cell", dir: "auto", title: detailText(r.detail) }, detailText(r.detail)),
+              sentenceCell(r, titles),
+              detailCell(r),
             ),
           ),
           t("activity.empty"),

@@ -2,6 +2,7 @@
 //! unless noted), and how each is made from a row of `pipeline::queries`. No
 //! SQL and no I/O here: the reads are in `desktop::queries`.
 
+use crate::ops::users::LoginRole;
 pub use crate::pipeline::queries::{AuditAction, RequestStatus};
 use crate::pipeline::queries::{AuditRow, RequestRow, VersionRow};
 use crate::report::{Issue, Report};
@@ -217,9 +218,12 @@ pub struct VersionsCalendar {
     pub cells: Vec<CalendarCell>,
 }
 
-/// One audit entry.
+/// One audit entry. The UI builds its sentence ("Dana approved request 12:
+/// ...") from the typed fields (`requestId`, `facts`), never from `detail`,
+/// which is the raw JSON the database wrote, shown only when asked.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct AuditView {
     pub id: i64,
     pub at: String,
@@ -227,8 +231,48 @@ pub struct AuditView {
     pub action: AuditAction,
     pub dataset: Option<String>,
     pub period: Option<String>,
+    pub request_id: Option<i64>,
+    pub version_id: Option<i64>,
+    pub facts: AuditFacts,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub detail: serde_json::Value,
+}
+
+/// What an audit entry's details say, typed: each field is read from the
+/// JSON the database function wrote (`meta.audit(...)` in the migrations,
+/// `ops::apply`) when it is there with the right type, else `None`.
+/// `submit`: `file`, `rows`; `approve`: `version`, `rows`; `rollback`:
+/// `fromVersion`, `toVersion`; `login_*`: `login`, and `role` for
+/// `login_add`/`login_role`. Free text (notes, errors) stays in `detail`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditFacts {
+    pub file: Option<String>,
+    pub rows: Option<i64>,
+    pub version: Option<i32>,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub login: Option<String>,
+    pub role: Option<LoginRole>,
+}
+
+impl AuditFacts {
+    /// The facts of an entry's details (anything missing or mistyped is `None`).
+    pub fn from_details(details: &serde_json::Value) -> AuditFacts {
+        let text = |key: &str| details.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let int = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
+        let version = |key: &str| int(key).and_then(|v| i32::try_from(v).ok());
+        AuditFacts {
+            file: text("file"),
+            rows: int("rows"),
+            version: version("version"),
+            from_version: version("from_version"),
+            to_version: version("to_version"),
+            login: text("login"),
+            role: text("role").as_deref().and_then(LoginRole::parse),
+        }
+    }
 }
 
 impl From<VersionRow> for VersionView {
@@ -257,6 +301,9 @@ impl From<AuditRow> for AuditView {
             action: r.action,
             dataset: r.dataset,
             period: r.period,
+            request_id: r.request_id,
+            version_id: r.version_id,
+            facts: AuditFacts::from_details(&r.details),
             detail: r.details,
         }
     }
@@ -283,5 +330,37 @@ mod tests {
             ApproveBlock::for_request(RequestStatus::Loaded, "dana", "eli", &supervisor),
             Some(ApproveBlock::NotPending)
         );
+    }
+
+    #[test]
+    fn audit_facts_read_what_each_database_function_writes() {
+        use super::{AuditFacts, LoginRole};
+        use serde_json::json;
+        // meta.submit_request (0006)
+        let submit = AuditFacts::from_details(&json!({"file": "welfare_2026-11.csv", "sha256": "ab", "rows": 1200}));
+        assert_eq!(submit.file.as_deref(), Some("welfare_2026-11.csv"));
+        assert_eq!(submit.rows, Some(1200));
+        // meta.approve_request (0006)
+        let approve = AuditFacts::from_details(&json!({"version": 3, "rows": 1200, "note": null}));
+        assert_eq!((approve.version, approve.rows), (Some(3), Some(1200)));
+        // meta.rollback (0003)
+        let rollback = AuditFacts::from_details(&json!({"from_version": 3, "to_version": 2}));
+        assert_eq!((rollback.from_version, rollback.to_version), (Some(3), Some(2)));
+        // meta.set_login_role (0005)
+        let role = AuditFacts::from_details(&json!({"login": "dana", "role": "supervisor", "before": ["clerk"]}));
+        assert_eq!(role.login.as_deref(), Some("dana"));
+        assert_eq!(role.role, Some(LoginRole::Supervisor));
+    }
+
+    #[test]
+    fn audit_facts_ignore_what_is_missing_or_mistyped() {
+        use super::AuditFacts;
+        use serde_json::json;
+        assert_eq!(AuditFacts::from_details(&json!(null)), AuditFacts::default());
+        assert_eq!(AuditFacts::from_details(&json!("text")), AuditFacts::default());
+        let odd = AuditFacts::from_details(
+            &json!({"rows": "12", "version": 9_999_999_999_i64, "role": "owner", "login": 7, "file": ["a"]}),
+        );
+        assert_eq!(odd, AuditFacts::default());
     }
 }
