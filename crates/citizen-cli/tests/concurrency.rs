@@ -477,14 +477,39 @@ async fn a_signed_in_clerk_holds_up_nobody_elses_sign_in() {
     // and refused for a login without DDL rights) and stays signed in.
     let target = citizen_core::db::DbTarget::Url(db.url("clerk"));
     let clerk = citizen_core::db::Database::connect(&target).await.unwrap_or_else(|e| panic!("clerk: {e}"));
-    let held: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-         WHERE l.locktype = 'advisory' AND d.datname = current_database()",
-    )
-    .fetch_one(&db.admin.pool)
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(held, 0, "a signed-in login keeps the migrations' advisory lock, so every other sign-in waits for it");
+    // The connections the clerk keeps (all of them, held while we look).
+    let mut kept = Vec::new();
+    let mut kept_pids = Vec::new();
+    for _ in 0..clerk.pool.size() {
+        let mut connection = clerk.pool.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        kept_pids.push(pid);
+        kept.push(connection);
+    }
+    // An advisory lock of this database may still be held for a moment by a
+    // connection the clerk closed (its server process is exiting); none may
+    // be held by a connection the clerk keeps. Wait for the former to go.
+    loop {
+        let holders: Vec<i32> = sqlx::query_scalar(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+             WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()",
+        )
+        .fetch_all(&db.admin.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            holders.iter().all(|pid| !kept_pids.contains(pid)),
+            "a signed-in login keeps the migrations' advisory lock, so every other sign-in waits for it"
+        );
+        if holders.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(kept);
     // Another desktop signs in and works while the clerk is still connected.
     let runs = finish(vec![start(&db, "reader", &["requests"]), start(&db, "clerk2", &["versions"])]).await;
     for run in &runs {
