@@ -7,12 +7,13 @@ import type { DatabaseMode } from "./bindings/DatabaseMode";
 import type { AppContext, NoticeKind, Screen } from "./context";
 import { h, mount } from "./dom";
 import type { DropSource } from "./drop";
-import { setLanguage, t, translateError, type MessageKey } from "./i18n";
+import { formatNumber, setLanguage, t, translateError, type MessageKey } from "./i18n";
 
 /** The banner's name of each database mode. */
 const DATABASE_MODE_LABELS: Record<DatabaseMode, MessageKey> = { embedded: "settings.embedded", server: "settings.server" };
 import { SCREENS, screenOf, shownTo, type Route } from "./screens";
 import { LoadState } from "./screens/load-state";
+import { onRequestsChanged, readPendingCount } from "./pending";
 
 export type { Route };
 
@@ -39,6 +40,8 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
   }
   let route: Route = "load";
   let screen: Screen | null = null;
+  /** Pending requests on the Approvals item (null: no badge for this login). */
+  let pending: number | null = null;
   const notices = h("div", { class: "notices", role: "status", "aria-live": "polite" });
   const banner = h("div", { class: "offline-banner", role: "alert", "data-testid": "offline-banner", hidden: true });
   const demoBanner = h("div", { class: "demo-banner", role: "alert", "data-testid": "demo-banner", hidden: true });
@@ -53,7 +56,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     settings,
     loadState: new LoadState(),
     notify(message: string, kind: NoticeKind = "info") {
-      const note = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : null }, message);
+      const note = h("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : null, "data-kind": kind }, message);
       const close = h("button", { class: "btn icon", type: "button", "aria-label": t("common.dismiss"), onclick: () => note.remove() }, "✕");
       note.append(close);
       notices.append(note);
@@ -69,6 +72,7 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
       renderBanner();
       renderNav();
       if (JSON.stringify(ctx.status) !== before && screenOf(route).followsStatus) show(route);
+      void refreshPending();
     },
     async applySettings(next: Settings) {
       ctx.settings = next;
@@ -149,6 +153,9 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
               },
               h("span", { class: "nav-icon", "aria-hidden": "true" }, icon),
               h("span", null, t(`nav.${r}`)),
+              r === "approvals" && pending !== null && pending > 0
+                ? h("span", { class: "nav-badge", "data-testid": "nav-approvals-count", title: t("approvals.pendingBadge", { count: pending }) }, formatNumber(pending))
+                : null,
             ),
           ),
         ),
@@ -163,8 +170,21 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
     );
   }
 
+  /** Reads the pending count again; redraws the sidebar when it moved. */
+  async function refreshPending(): Promise<void> {
+    const next = await readPendingCount(ctx);
+    if (next !== pending) {
+      pending = next;
+      renderNav();
+    }
+  }
+
   function show(next: Route): void {
     screen?.dispose?.();
+    // A notice (such as "Settings saved.") belongs to the screen it was said
+    // on: leaving that screen takes it away; errors stay their time.
+    if (next !== route) for (const note of notices.querySelectorAll(".notice:not([data-kind=\"error\"])")) note.remove();
+    if (next !== route) void refreshPending();
     route = next;
     screen = screenOf(next).create(ctx);
     mount(main, screen.el);
@@ -185,12 +205,14 @@ export async function startApp(root: HTMLElement, backend: Backend, drop: DropSo
   renderShell();
   await ctx.refreshStatus();
   const timer = statusEvery > 0 ? setInterval(() => void ctx.refreshStatus(), statusEvery) : null;
+  const stopPending = onRequestsChanged(() => void refreshPending());
   return {
     ctx,
     go: show,
     route: () => route,
     dispose() {
       if (timer) clearInterval(timer);
+      stopPending();
       screen?.dispose?.();
     },
   };

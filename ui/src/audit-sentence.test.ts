@@ -120,7 +120,7 @@ describe("audit sentences", () => {
     const one = entry("submit", { ...request, dataset: "meser" }, { rows: 1 });
     expect(plain(auditSentence(one, title))).toBe("dana submitted request 12: meser 2026-11, 1 row");
     setLanguage("he");
-    expect(plain(auditSentence(one, title))).toBe("בקשה 12 הוגשה על ידי dana: meser 2026-11, שורה אחת");
+    expect(plain(auditSentence(one, title))).toBe("בקשה 12 הוגשה על ידי dana: meser 2026-11, 1 שורה");
   });
 
   it("falls back to the action's name when the entry lacks what its sentence needs", () => {

@@ -42,3 +42,21 @@ export function pagesToEvict(cached: Iterable<number>, wanted: readonly number[]
     .sort((a, b) => Math.abs(b - centre) - Math.abs(a - centre))
     .slice(0, list.length - keep);
 }
+
+/** Column widths (px) that show each column whole: the widest of its header
+ * texts and sample values as `measure` says, plus `padding`, within
+ * [`min`, `max`] (a longer value is cut with an ellipsis and whole in its
+ * `title`). `headers[i]` are the texts of column i's head, `rows` the sample. */
+export function columnWidths(
+  headers: readonly (readonly string[])[],
+  rows: readonly (readonly string[])[],
+  measure: (text: string, head: boolean) => number,
+  { min, max, padding }: { min: number; max: number; padding: number },
+): number[] {
+  return headers.map((texts, index) => {
+    let widest = 0;
+    for (const text of texts) widest = Math.max(widest, measure(text, true));
+    for (const row of rows) widest = Math.max(widest, measure(row[index] ?? "", false));
+    return Math.round(Math.min(max, Math.max(min, Math.ceil(widest) + padding)));
+  });
+}

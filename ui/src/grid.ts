@@ -3,7 +3,7 @@
 // scrolls. Offending cells carry `cell-error` / `cell-warning` and the
 // message in `title`.
 import { h } from "./dom";
-import { pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
+import { columnWidths, pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { formatNumber, issueMessage, t } from "./i18n";
 import type { GridPage } from "./backend";
 import type { ColumnMapping } from "./bindings/ColumnMapping";
@@ -20,7 +20,26 @@ export interface GridOptions {
 }
 
 const ROW_NUMBER_WIDTH = 72;
-const CELL_WIDTH = 168;
+/** Column widths: room for the header and the first page's values, within
+ * these bounds (the cell's inline padding and border included). */
+const WIDTH_BOUNDS = { min: 88, max: 420, padding: 20 };
+
+/** Text width in px as the grid draws it (13px cells, 600-weight heads): the
+ * canvas's measure when there is one, an average glyph width otherwise. */
+function measureText(): (text: string, head: boolean) => number {
+  let context: CanvasRenderingContext2D | null = null;
+  try {
+    context = document.createElement("canvas").getContext("2d");
+  } catch {
+    context = null;
+  }
+  const family = typeof getComputedStyle === "function" ? getComputedStyle(document.body).fontFamily || "sans-serif" : "sans-serif";
+  return (text, head) => {
+    if (context === null) return text.length * (head ? 8 : 7.5);
+    context.font = `${head ? "600 " : ""}13px ${family}`;
+    return context.measureText(text).width;
+  };
+}
 const FALLBACK_VIEWPORT = 480;
 const MAX_CACHED_PAGES = 12;
 
@@ -37,6 +56,11 @@ export class VirtualGrid {
   private readonly buffer: number;
   private generation = 0;
   private frame = 0;
+  /** Each column's width, from its header, then from the first page too. */
+  private widths: number[];
+  private sized = false;
+  private readonly header: HTMLElement;
+  private readonly headCells: HTMLElement[] = [];
   total = 0;
   selectedPosition: number | null = null;
 
@@ -44,14 +68,14 @@ export class VirtualGrid {
     this.rowHeight = options.rowHeight ?? 28;
     this.pageSize = options.pageSize ?? 100;
     this.buffer = options.buffer ?? 10;
-    const width = ROW_NUMBER_WIDTH + options.columns.length * CELL_WIDTH;
+    this.widths = this.measure([]);
 
     const header = h("div", { class: "grid-header", role: "row" });
+    this.header = header;
     header.append(h("div", { class: "grid-rownum", role: "columnheader" }, "#"));
     for (const column of options.columns) {
       const label = column.column === null ? t("grid.unmapped") : column.column;
-      header.append(
-        h(
+      const cell = h(
           "div",
           {
             class: column.column === null ? "grid-cell grid-head unmapped" : "grid-cell grid-head",
@@ -61,12 +85,12 @@ export class VirtualGrid {
           },
           h("span", { class: "head-file", dir: "auto" }, column.header),
           h("span", { class: "head-contract", dir: "ltr" }, label),
-        ),
-      );
+        );
+      this.headCells.push(cell);
+      header.append(cell);
     }
-    header.style.width = `${width}px`;
     this.spacer = h("div", { class: "grid-spacer" });
-    this.spacer.style.width = `${width}px`;
+    this.applyWidths();
     this.body = h("div", { class: "grid-body", role: "rowgroup" });
     this.spacer.append(this.body);
     this.viewport = h("div", {
@@ -124,11 +148,34 @@ export class VirtualGrid {
       if (generation !== this.generation) return;
       this.total = result.total;
       this.cache.set(page, result.rows);
+      if (!this.sized && result.rows.length > 0) {
+        this.sized = true;
+        this.widths = this.measure(result.rows.map((r) => r.cells));
+        this.applyWidths();
+      }
     } catch (error) {
       if (generation === this.generation) this.options.onError?.(error);
     } finally {
       if (generation === this.generation) this.pending.delete(page);
     }
+  }
+
+  /** Widths for the headers (file and contract names) and `sample` rows. */
+  private measure(sample: readonly (readonly string[])[]): number[] {
+    const heads = this.options.columns.map((c) => [c.header, c.column ?? t("grid.unmapped")]);
+    return columnWidths(heads, sample, measureText(), WIDTH_BOUNDS);
+  }
+
+  private applyWidths(): void {
+    const total = ROW_NUMBER_WIDTH + this.widths.reduce((sum, w) => sum + w, 0);
+    this.header.style.width = `${total}px`;
+    this.spacer.style.width = `${total}px`;
+    this.headCells.forEach((cell, index) => (cell.style.width = `${this.widths[index] ?? WIDTH_BOUNDS.min}px`));
+  }
+
+  /** Each column's width in px (for tests). */
+  columnWidths(): readonly number[] {
+    return this.widths;
   }
 
   /** The row at a view position, when its page is loaded. */
@@ -188,8 +235,7 @@ export class VirtualGrid {
       const issues = data.issues.filter((i) => i.index === index);
       const severity = issues.some((i) => i.severity === "error") ? "error" : issues.length > 0 ? "warning" : null;
       const value = data.cells[index] ?? "";
-      el.append(
-        h(
+      const cell = h(
           "div",
           {
             class: severity ? `grid-cell cell-${severity}` : "grid-cell",
@@ -200,8 +246,9 @@ export class VirtualGrid {
             "aria-invalid": severity === "error" ? "true" : null,
           },
           value,
-        ),
-      );
+        );
+      cell.style.width = `${this.widths[index] ?? WIDTH_BOUNDS.min}px`;
+      el.append(cell);
     });
     // whole-row issues (no column index, or one outside the columns, e.g. duplicate_key)
     const rowIssues = data.issues.filter((i) => i.index === null || i.index < 0 || i.index >= this.options.columns.length);

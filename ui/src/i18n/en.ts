@@ -162,6 +162,7 @@ export const en = {
   "issues.more": "Show more",
   "approvals.queue": "Requests",
   "approvals.statusFilter": "Request status",
+  "approvals.pendingBadge": "{count} requests waiting for approval",
   "approvals.id": "Request",
   "approvals.submittedBy": "Submitted by",
   "approvals.submittedAt": "Submitted at",

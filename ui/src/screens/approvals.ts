@@ -8,6 +8,8 @@ import type { ApproveBlock, RequestDetail, RequestView } from "../backend";
 import type { ChangedRowView } from "../bindings/ChangedRowView";
 import type { RequestStatus } from "../bindings/RequestStatus";
 import { errorBox, loading, screenHead, table } from "./common";
+import { requestsChanged } from "../pending";
+import { DatasetTitles } from "../titles";
 
 /** The badge of each request status, and the filter's order (a record over
  * the generated union: a new status fails `tsc` until it has one). */
@@ -63,6 +65,11 @@ function warningsText(request: RequestView): string {
 
 export function approvalsScreen(ctx: AppContext): Screen {
   let statusFilter: RequestStatus | null = "pending";
+  // Dataset titles in the user's language (the code on hover).
+  let titles = new DatasetTitles([]);
+  const titlesRead = DatasetTitles.load(ctx.backend).then((read) => {
+    titles = read;
+  });
   const body = h("div", { class: "screen-body" });
   const filter = select(
     { class: "input small", "aria-label": t("approvals.statusFilter"), "data-testid": "request-status" },
@@ -83,13 +90,13 @@ export function approvalsScreen(ctx: AppContext): Screen {
     }
     mount(body, loading());
     try {
-      const requests = await ctx.backend.listRequests(statusFilter);
+      const [requests] = await Promise.all([ctx.backend.listRequests(statusFilter), titlesRead]);
       const rows = requests.map((r) => {
         const tr = h(
           "tr",
           { "data-testid": `request-row-${r.requestId}`, tabindex: 0, class: "clickable" },
           h("td", { class: "num" }, r.requestId),
-          h("td", { dir: "ltr" }, r.dataset),
+          h("td", null, titles.label(r.dataset)),
           h("td", { dir: "ltr" }, r.period),
           h("td", { dir: "auto" }, r.fileName),
           h("td", null, r.submittedBy),
@@ -159,6 +166,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
         progress.value = APPROVE_STEPS.length;
         steps.querySelectorAll("li").forEach((li) => (li.className = "done"));
         ctx.notify(t("approvals.approved", { version: result.version, rows: result.rows }), "success");
+        requestsChanged();
         void showList();
       } catch (error) {
         refusal.replaceChildren(translateError(error));
@@ -176,6 +184,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
       try {
         await ctx.backend.rejectRequest(request.requestId, note.value.trim());
         ctx.notify(t("approvals.rejected"), "success");
+        requestsChanged();
         void showList();
       } catch (error) {
         refusal.replaceChildren(translateError(error));
@@ -247,7 +256,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
       h(
         "div",
         { class: "request" },
-        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, `${request.dataset} · ${request.period} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
+        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, titles.label(request.dataset), ` · ${request.period} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
         h("h3", null, t("approvals.validation")),
         h("div", { class: "cards" }, ...validation),
         request.warnings.length ? h("ul", { class: "alert warn" }, ...request.warnings.map((w) => h("li", null, issueCodeLabel(w.code), ": ", issueMessage(w)))) : null,

@@ -9,6 +9,7 @@ import { formatNumber, issueCodeLabel, issueMessage, language, t, translateError
 import type { ContractSummary, FileEvent, FileId, RowFilter, SubmitBlock } from "../backend";
 import type { Issue } from "../bindings/Issue";
 import { displayStatus, reportName, submitBlock, type FileEntry, type FilePreview } from "./load-state";
+import { requestsChanged } from "../pending";
 
 const ISSUE_PAGE = 200;
 
@@ -507,6 +508,7 @@ export function loadScreen(ctx: AppContext): Screen {
     try {
       const result = await ctx.backend.submitFile(entry.file.id, entry.file.period);
       ctx.notify(t("load.submitted", { id: result.requestId, rows: result.stagedRows }), "success");
+      requestsChanged();
       for (const w of result.warnings) ctx.notify(issueMessage(w), "info");
     } catch (error) {
       ctx.notify(translateError(error), "error");

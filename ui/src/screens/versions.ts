@@ -7,6 +7,7 @@ import { formatDateTime, formatNumber, language, t, translateError } from "../i1
 import type { VersionsCalendar } from "../backend";
 import type { CalendarCell } from "../bindings/CalendarCell";
 import { confirmDialog, errorBox, loading, screenHead, table } from "./common";
+import { DatasetTitles, titleIn } from "../titles";
 
 /** Cell lookup "dataset|period" → cell. */
 export function cellIndex(calendar: VersionsCalendar): Map<string, CalendarCell> {
@@ -52,6 +53,11 @@ export function versionsScreen(ctx: AppContext): Screen {
     }
   }
 
+  /** Dataset titles in the user's language, from the calendar. */
+  function titlesOf(): DatasetTitles {
+    return new DatasetTitles(calendar?.datasets ?? []);
+  }
+
   function renderCalendar(cal: VersionsCalendar): void {
     const index = cellIndex(cal);
     const head = h("tr", null, h("th", { scope: "col" }, t("common.dataset")), ...cal.periods.map((p) => h("th", { scope: "col", dir: "ltr" }, p)));
@@ -59,11 +65,12 @@ export function versionsScreen(ctx: AppContext): Screen {
       h(
         "tr",
         null,
-        h("th", { scope: "row", title: d.dataset }, language() === "he" && d.titleHe ? d.titleHe : d.title || d.dataset),
+        h("th", { scope: "row", title: d.dataset }, titleIn(d, language())),
         ...cal.periods.map((p) => {
           const cell = index.get(`${d.dataset}|${p}`);
           const loaded = cell !== undefined && cell.version !== null;
-          const label = loaded ? t("versions.cellLoaded", { dataset: d.dataset, period: p, version: cell.version, rows: cell.rows ?? 0 }) : t("versions.cellMissing", { dataset: d.dataset, period: p });
+          const name = titleIn(d, language());
+          const label = loaded ? t("versions.cellLoaded", { dataset: name, period: p, version: cell.version, rows: cell.rows ?? 0 }) : t("versions.cellMissing", { dataset: name, period: p });
           return h(
             "td",
             null,
@@ -120,7 +127,7 @@ export function versionsScreen(ctx: AppContext): Screen {
                     "data-testid": "btn-rollback",
                     "aria-label": t("versions.rollbackTo", { version: v.version }),
                     onclick: async () => {
-                      const ok = await confirmDialog(t("versions.rollbackTitle"), t("versions.rollbackConfirm", { dataset, period, version: v.version }), t("versions.rollback"));
+                      const ok = await confirmDialog(t("versions.rollbackTitle"), t("versions.rollbackConfirm", { dataset: titlesOf().title(dataset), period, version: v.version }), t("versions.rollback"));
                       if (!ok) return;
                       try {
                         await ctx.backend.rollback(dataset, period, v.version);
@@ -141,7 +148,7 @@ export function versionsScreen(ctx: AppContext): Screen {
       const series = calendar ? rowSeries(calendar, dataset) : [];
       mount(
         detail,
-        h("h2", null, t("versions.of", { dataset, period })),
+        h("h2", { title: dataset }, t("versions.of", { dataset: titlesOf().title(dataset), period })),
         table(t("versions.list"), [t("versions.version"), t("common.status"), t("summary.rows"), t("approvals.submittedBy"), t("versions.approvedBy"), t("versions.when"), ""], rows, t("versions.none")),
         series.length
           ? h("div", { class: "card chart-card" }, h("h3", null, t("versions.rowsOverPeriods")), lineChart(series, { title: t("versions.rowsOverPeriods"), format: formatNumber, highlight: period }))
