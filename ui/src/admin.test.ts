@@ -14,7 +14,7 @@ import { makeUsersScreen, passwordProblem } from "./screens/users";
 
 const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function context(roles: string[], connected = true): AppContext {
+function context(roles: LoginRole[], connected = true): AppContext {
   const status: ConnectionStatus = { mode: "server", connected, user: connected ? "boss" : null, roles, message: null, needsSignIn: false, demoLogins: false };
   return {
     backend: {} as unknown as Backend,
@@ -78,7 +78,7 @@ describe("Users screen", () => {
 
   it("lists logins and creates one only with two equal passwords of 8 characters or more", async () => {
     const admin = fakeAdmin();
-    const screen = makeUsersScreen(admin)(context(["citizen_reader", "citizen_admin"]));
+    const screen = makeUsersScreen(admin)(context(["reader", "admin"]));
     document.body.append(screen.el);
     await tick();
     expect(q(screen.el, "users-row-dana").textContent).toContain("dana");
@@ -100,7 +100,7 @@ describe("Users screen", () => {
 
   it("changes a role, resets a password, and shows a refusal by its code", async () => {
     const admin = fakeAdmin();
-    const screen = makeUsersScreen(admin)(context(["citizen_admin"]));
+    const screen = makeUsersScreen(admin)(context(["admin"]));
     document.body.append(screen.el);
     await tick();
     type(q<HTMLSelectElement>(screen.el, "users-role-dana"), "reader");
@@ -130,15 +130,15 @@ describe("Users screen", () => {
 
   it("says administrators only to anyone else, and the sidebar hides both screens from them", async () => {
     const admin = fakeAdmin();
-    const screen = makeUsersScreen(admin)(context(["citizen_clerk"]));
+    const screen = makeUsersScreen(admin)(context(["clerk"]));
     await tick();
     expect(screen.el.textContent).toContain(t("users.adminsOnly"));
     const adminOnly = SCREENS.filter((s) => "adminOnly" in s && s.adminOnly).map((s) => s.route);
     expect(adminOnly).toEqual(["users", "contracts"]);
     for (const entry of SCREENS) {
-      expect(shownTo(entry, context(["citizen_clerk", "citizen_supervisor"]))).toBe(!adminOnly.includes(entry.route));
-      expect(shownTo(entry, context(["citizen_admin"]))).toBe(true);
-      expect(shownTo(entry, context(["citizen_admin"], false))).toBe(!adminOnly.includes(entry.route));
+      expect(shownTo(entry, context(["clerk", "supervisor"]))).toBe(!adminOnly.includes(entry.route));
+      expect(shownTo(entry, context(["admin"]))).toBe(true);
+      expect(shownTo(entry, context(["admin"], false))).toBe(!adminOnly.includes(entry.route));
     }
   });
 
@@ -175,7 +175,7 @@ describe("Contracts screen", () => {
 
   it("shows each contract's state and refusal, and applies after confirmation", async () => {
     const refused = fakeAdmin([plan("welfare_patients", "applied"), plan("hamal", "changed", "merge keys would change")]);
-    const screen = makeContractsScreen(refused)(context(["citizen_admin"]));
+    const screen = makeContractsScreen(refused)(context(["admin"]));
     document.body.append(screen.el);
     await tick();
     expect(q(screen.el, "contract-welfare_patients").dataset["state"]).toBe("applied");
@@ -184,7 +184,7 @@ describe("Contracts screen", () => {
 
     document.body.replaceChildren();
     const admin = fakeAdmin([plan("welfare_patients", "changed"), plan("av_bait", "new")]);
-    const ok = makeContractsScreen(admin)(context(["citizen_admin"]));
+    const ok = makeContractsScreen(admin)(context(["admin"]));
     document.body.append(ok.el);
     await tick();
     expect(q(ok.el, "contract-welfare_patients").textContent).toContain("note");

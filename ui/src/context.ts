@@ -1,13 +1,14 @@
 // What every screen gets from the shell, and the role checks the screens make
 // on the connection status.
 import type { Backend, ConnectionStatus, Settings } from "./backend";
+import type { LoginRole } from "./bindings/LoginRole";
 import type { DropSource } from "./drop";
 import type { LoadState } from "./screens/load-state";
 
-/** The database role that may approve, reject and roll back. */
-export const SUPERVISOR_ROLE = "citizen_supervisor";
-/** The database role that manages logins and contracts. */
-export const ADMIN_ROLE = "citizen_admin";
+/** The role that may approve, reject and roll back. */
+export const SUPERVISOR_ROLE: LoginRole = "supervisor";
+/** The role that manages logins and contracts. */
+export const ADMIN_ROLE: LoginRole = "admin";
 
 export type NoticeKind = "info" | "success" | "error";
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startApp, type App } from "./app";
 import type { AuditView, Backend, ConnectionStatus, GridPage, RequestView } from "./backend";
 import type { ContractSummary } from "./bindings/ContractSummary";
+import type { LoginRole } from "./bindings/LoginRole";
 import { VirtualGrid } from "./grid";
 import { columnWidths } from "./grid-math";
 import { setLanguage } from "./i18n";
@@ -31,7 +32,7 @@ interface Fake extends Backend {
   requests: RequestView[];
 }
 
-function fakeBackend(roles: string[]): Fake {
+function fakeBackend(roles: LoginRole[]): Fake {
   const status: ConnectionStatus = { mode: "embedded", connected: true, user: "supervisor", roles, message: null, needsSignIn: false, demoLogins: false };
   const fake: Fake = {
     requests: [request(12), request(13)],
@@ -68,7 +69,7 @@ describe("the shell", () => {
   });
 
   it("counts pending requests on the Approvals item for a supervisor, again when requests change", async () => {
-    const backend = fakeBackend(["citizen_supervisor"]);
+    const backend = fakeBackend(["supervisor"]);
     app = await startApp(root, backend, null, 0);
     await tick();
     expect(badge(root)).toBe("2");
@@ -87,7 +88,7 @@ describe("the shell", () => {
   });
 
   it("shows no count to a login that may not approve", async () => {
-    app = await startApp(root, fakeBackend(["citizen_clerk"]), null, 0);
+    app = await startApp(root, fakeBackend(["clerk"]), null, 0);
     await tick();
     expect(root.querySelector("[data-testid=nav-approvals]")).not.toBeNull();
     expect(badge(root)).toBeNull();
@@ -107,7 +108,7 @@ describe("the shell", () => {
   });
 
   it("shows dataset titles in the user's language in Approvals, the code on hover", async () => {
-    app = await startApp(root, fakeBackend(["citizen_supervisor"]), null, 0);
+    app = await startApp(root, fakeBackend(["supervisor"]), null, 0);
     app.go("approvals");
     await tick();
     const title = root.querySelector<HTMLElement>("[data-testid=request-row-12] .dataset-title");
@@ -119,7 +120,7 @@ describe("the shell", () => {
   });
 
   it("says each activity entry as a sentence, its details closed", async () => {
-    app = await startApp(root, fakeBackend(["citizen_supervisor"]), null, 0);
+    app = await startApp(root, fakeBackend(["supervisor"]), null, 0);
     app.go("activity");
     await tick();
     const sentence = root.querySelector<HTMLElement>("[data-testid=audit-sentence-31]");

@@ -211,7 +211,7 @@ describe("other screens' logic", () => {
 function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
   let onEvent: ((e: FileEvent) => void) | null = null;
   const fetched: number[] = [];
-  const status: ConnectionStatus = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["citizen_supervisor"] : [], message: null, needsSignIn: false, demoLogins: false };
+  const status: ConnectionStatus = { mode: "embedded", connected, user: connected ? "dana" : null, roles: connected ? ["supervisor"] : [], message: null, needsSignIn: false, demoLogins: false };
   const rows = (start: number, count: number): GridPage => ({
     total: 1000,
     start,
@@ -374,7 +374,7 @@ describe("app shell and Load screen", () => {
     const root = document.createElement("div");
     document.body.append(root);
     const signedOut: ConnectionStatus = { mode: "embedded", connected: false, user: null, roles: [], message: "not signed in", needsSignIn: true, demoLogins: false };
-    const signedIn: ConnectionStatus = { mode: "embedded", connected: true, user: "clerk", roles: ["citizen_clerk"], message: null, needsSignIn: false, demoLogins: true };
+    const signedIn: ConnectionStatus = { mode: "embedded", connected: true, user: "clerk", roles: ["clerk"], message: null, needsSignIn: false, demoLogins: true };
     let current = signedOut;
     const tries: string[] = [];
     const backend: Backend = {

@@ -89,7 +89,7 @@ export function settingsScreen(ctx: AppContext): Screen {
     { class: "card form", "aria-labelledby": "signin-title" },
     h("h2", { id: "signin-title" }, t("settings.signIn")),
     status
-      ? h("p", { class: "muted small", "data-testid": "connection-info" }, status.connected ? t("settings.connectedAs", { user: status.user ?? "—", roles: status.roles.join(", ") || "—" }) : t("offline.banner"))
+      ? h("p", { class: "muted small", "data-testid": "connection-info" }, status.connected ? t("settings.connectedAs", { user: status.user ?? "—", roles: status.roles.map((r) => t(`users.role.${r}`)).join(", ") || "—" }) : t("offline.banner"))
       : null,
     h("label", { for: "signin-user", class: "field" }, h("span", null, t("settings.user")), user),
     h("label", { for: "signin-password", class: "field" }, h("span", null, t("settings.password")), password),

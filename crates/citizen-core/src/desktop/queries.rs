@@ -9,12 +9,20 @@ use super::views::{
 use crate::contract::Catalog;
 use crate::db::Database;
 use crate::error::{CoreError, Refusal};
+use crate::ops::users::LoginRole;
 use crate::pipeline::preview::{preview_changes, ChangePreview};
 use crate::pipeline::queries::{self, ActiveVersion, RequestStatus};
 
 /// The Citizen DB roles (`citizen_*`) of the signed-in login.
-pub async fn roles(database: &Database) -> Result<Vec<String>, CoreError> {
-    queries::login_roles(database).await
+/// Only the roles a login is given (`citizen_clerk` ... `citizen_admin`); the
+/// owner and gate roles a superuser is also a member of are left out.
+pub async fn roles(database: &Database) -> Result<Vec<LoginRole>, CoreError> {
+    Ok(given_roles(&queries::login_roles(database).await?))
+}
+
+/// The login roles among database role names.
+fn given_roles(names: &[String]) -> Vec<LoginRole> {
+    names.iter().filter_map(|name| name.strip_prefix("citizen_").and_then(LoginRole::parse)).collect()
 }
 
 /// The queue, each request with why the signed-in user may not approve it.
@@ -135,6 +143,23 @@ pub async fn audit(database: &Database, filter: &AuditFilter, limit: i64) -> Res
 
 #[cfg(test)]
 mod tests {
+    use super::LoginRole;
+
+    #[test]
+    fn only_the_roles_a_login_is_given_are_sent() {
+        let names: Vec<String> = [
+            "citizen_admin",
+            "citizen_clerk",
+            "citizen_login_manager",
+            "citizen_owner",
+            "citizen_owner_gate",
+            "pg_monitor",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(super::given_roles(&names), vec![LoginRole::Admin, LoginRole::Clerk]);
+    }
+
     use super::{calendar_of, ActiveVersion, CalendarDataset};
 
     #[test]

@@ -2,7 +2,7 @@
 //! unless noted), and how each is made from a row of `pipeline::queries`. No
 //! SQL and no I/O here: the reads are in `desktop::queries`.
 
-use crate::ops::users::LoginRole;
+pub use crate::ops::users::LoginRole;
 pub use crate::pipeline::queries::{AuditAction, RequestStatus};
 use crate::pipeline::queries::{AuditRow, RequestRow, VersionRow};
 use crate::report::{Issue, Report};
@@ -18,7 +18,7 @@ pub struct ConnectionStatus {
     pub mode: DatabaseMode,
     pub connected: bool,
     pub user: Option<String>,
-    pub roles: Vec<String>,
+    pub roles: Vec<LoginRole>,
     pub message: Option<String>,
     /// Nobody is signed in, or the last sign-in was refused: the UI asks for
     /// a login and password (the app starts signed out).
@@ -36,9 +36,6 @@ pub enum DatabaseMode {
     Embedded,
     Server,
 }
-
-/// The database role that may approve, reject and roll back.
-pub const SUPERVISOR_ROLE: &str = "citizen_supervisor";
 
 /// Why the signed-in user cannot approve a request: the core decides, the UI
 /// says it (`approvals.blocked.<code>`, one sentence per variant).
@@ -62,9 +59,9 @@ impl ApproveBlock {
         status: RequestStatus,
         submitted_by: &str,
         user: &str,
-        roles: &[String],
+        roles: &[LoginRole],
     ) -> Option<ApproveBlock> {
-        if !roles.iter().any(|r| r == SUPERVISOR_ROLE) {
+        if !roles.contains(&LoginRole::Supervisor) {
             Some(ApproveBlock::MissingRole)
         } else if status != RequestStatus::Pending {
             Some(ApproveBlock::NotPending)
@@ -101,7 +98,7 @@ pub struct RequestView {
 
 impl RequestView {
     /// The request as `user` with `roles` sees it.
-    pub fn for_user(r: RequestRow, user: &str, roles: &[String]) -> RequestView {
+    pub fn for_user(r: RequestRow, user: &str, roles: &[LoginRole]) -> RequestView {
         let approve_block = ApproveBlock::for_request(r.status, &r.submitted_by, user, roles);
         RequestView { approve_block, ..RequestView::from(r) }
     }
@@ -311,12 +308,12 @@ impl From<AuditRow> for AuditView {
 
 #[cfg(test)]
 mod tests {
-    use super::{ApproveBlock, RequestStatus, SUPERVISOR_ROLE};
+    use super::{ApproveBlock, LoginRole, RequestStatus};
 
     #[test]
     fn only_another_supervisor_may_approve_a_pending_request() {
-        let supervisor = vec!["citizen_clerk".to_owned(), SUPERVISOR_ROLE.to_owned()];
-        let clerk = vec!["citizen_clerk".to_owned()];
+        let supervisor = vec![LoginRole::Clerk, LoginRole::Supervisor];
+        let clerk = vec![LoginRole::Clerk];
         assert_eq!(ApproveBlock::for_request(RequestStatus::Pending, "dana", "eli", &supervisor), None);
         assert_eq!(
             ApproveBlock::for_request(RequestStatus::Pending, "Dana", "dana", &supervisor),
