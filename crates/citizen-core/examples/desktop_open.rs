@@ -65,9 +65,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows = outcome?;
 
     let mut lines = Vec::new();
-    for (label, filter) in
-        [("all rows", RowFilter::default()), ("rows with issues", RowFilter { only_issues: true, ..RowFilter::default() })]
-    {
+    for (label, filter) in [
+        ("all rows", RowFilter::default()),
+        ("rows with issues", RowFilter { only_issues: true, ..RowFilter::default() }),
+    ] {
         let total = files.rows(file_id, 0, 1, &filter)?.total;
         let mut times = Vec::with_capacity(PAGES);
         for page in 0..PAGES {

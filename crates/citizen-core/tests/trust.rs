@@ -91,6 +91,8 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     // A request's partition: written only inside its submit, then sealed.
     ("stage.request-N", ["", "", "", ""]),
     ("core.<dataset>", ["S", "S", "S", "S"]),
+    // A version's rows (rebuild, append): read through core.<dataset> only (0008).
+    ("core.version-N", ["", "", "", ""]),
     ("core.<dataset>_history", ["S", "S", "S", "S"]),
     ("core.<dataset>_current", ["S", "S", "S", "S"]),
     ("core.phone_numbers", ["S", "S", "S", "S"]),
@@ -110,6 +112,8 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("meta.drop_stage", ["", "", "", ""]),
     // Statistics of a request's staged rows, run by the merge transform as the owner (0007).
     ("meta.analyze_stage", ["", "", "", ""]),
+    // Makes a request's staged rows its version's rows, run by approve_request as the owner (0008).
+    ("meta.publish_staged_rows", ["", "", "", ""]),
     ("meta.refuse_rewrite", ["", "", "", ""]),
     ("meta.request_is_sealed", ["", "", "", ""]),
     ("land.file_facts", ["", "", "", ""]),
@@ -135,8 +139,12 @@ const MATRIX: &[(&str, [&str; 4])] = &[
 
 /// The matrix key of a relation or function name.
 fn matrix_key(schema: &str, name: &str, datasets: &[String]) -> String {
-    if schema == "stage" && name.strip_prefix("request-").is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())) {
+    let numbered = |prefix: &str| name.strip_prefix(prefix).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+    if schema == "stage" && numbered("request-") {
         return "stage.request-N".to_owned();
+    }
+    if schema == "core" && numbered("version-") {
+        return "core.version-N".to_owned();
     }
     for dataset in datasets {
         for suffix in ["", "_history", "_current"] {
@@ -152,7 +160,10 @@ fn matrix_key(schema: &str, name: &str, datasets: &[String]) -> String {
 async fn permissions_matrix_every_role_every_object_every_action() {
     let db = TestDb::new().await;
     let contract = db.contract("welfare_patients");
-    let clerk = db.login("clerk").await;
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
+    // One version published (its rows a partition of core) and one request pending.
+    let loaded = db.write("w1.csv", &welfare_csv(4, |_| "פעיל"));
+    submit_and_approve(&clerk, &supervisor, &contract, &loaded, "2026-10").await;
     let file = db.write("w.csv", &welfare_csv(5, |_| "פעיל"));
     submit(&clerk, &contract, &file, "2026-11").await;
     let datasets = db.catalog.datasets();
@@ -179,6 +190,7 @@ async fn permissions_matrix_every_role_every_object_every_action() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(relations.iter().any(|(s, n, _, _)| s == "stage" && n.starts_with("request-")), "a partition is covered");
+    assert!(relations.iter().any(|(s, n, _, _)| s == "core" && n.starts_with("version-")), "a version is covered");
 
     let mut pools = Vec::new();
     for login in LOGINS {

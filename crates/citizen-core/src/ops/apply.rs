@@ -97,19 +97,27 @@ async fn evolve_table(
 /// Applies one contract inside `tx`.
 async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> Result<Applied, CoreError> {
     let dataset = contract.dataset.clone();
-    let registered: Option<(String, String, String)> =
-        sqlx::query_as("SELECT sha256, strategy, body FROM meta.contract WHERE dataset = $1 AND is_current")
-            .bind(&dataset)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(|e| CoreError::db("reading registered contracts", e))?;
+    type Registered = (String, String, String, Vec<String>, String, Vec<String>);
+    let registered: Option<Registered> = sqlx::query_as(
+        "SELECT sha256, strategy, body, transform_sql, count_sql, undo_sql FROM meta.contract
+         WHERE dataset = $1 AND is_current",
+    )
+    .bind(&dataset)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("reading registered contracts", e))?;
     let strategy =
         serde_json::to_value(contract.strategy).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    if let Some((sha, old_strategy, old_body)) = &registered {
+    if let Some((sha, old_strategy, old_body, transform, count, undo)) = &registered {
+        // The same contract is unchanged only while its statements are the ones
+        // this version generates; after an upgrade that changes them (and the
+        // tables they expect: migrations/0008) it is registered again.
+        let generated = strategy_sql(contract);
         if *sha == contract.sha256 {
-            return Ok(Applied::Unchanged { dataset });
-        }
-        if *old_strategy != strategy {
+            if *transform == generated.transform && *count == generated.count && *undo == generated.undo {
+                return Ok(Applied::Unchanged { dataset });
+            }
+        } else if *old_strategy != strategy {
             return Err(CoreError::UnsafeContractChange {
                 dataset,
                 message: format!(
@@ -154,6 +162,9 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
             "creating the stage table",
         )
         .await?;
+    }
+    if contract.strategy != crate::contract::Strategy::Merge {
+        partition_unpartitioned_core(tx, contract).await?;
     }
     for statement in &sql.core_tables {
         execute(tx, statement, "creating core tables").await?;
@@ -214,6 +225,51 @@ async fn apply_one(tx: &mut Transaction<'_, Postgres>, contract: &Contract) -> R
         (true, _) if !added.is_empty() => Applied::Evolved { dataset, added_columns: added },
         _ => Applied::Registered { dataset },
     })
+}
+
+/// A rebuild or append `core.<dataset>` made before versions were partitions
+/// (migrations/0008) becomes the DEFAULT partition `core."<dataset>-legacy"`
+/// of a new `core.<dataset>` partitioned by `version_id`, its rows untouched.
+/// A CHECK bounds its version ids so that attaching a later version (ids above
+/// them) needs no scan of it; views over the old table are redefined on the
+/// new one by the rest of the apply.
+async fn partition_unpartitioned_core(
+    tx: &mut Transaction<'_, Postgres>,
+    contract: &Contract,
+) -> Result<(), CoreError> {
+    let dataset = &contract.dataset;
+    let kind: Option<String> = sqlx::query_scalar(
+        "SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'core' AND c.relname = $1",
+    )
+    .bind(dataset)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(|e| CoreError::db("reading the core table", e))?;
+    if kind.as_deref() != Some("r") {
+        return Ok(());
+    }
+    let core = crate::strategy::core_table(contract);
+    let legacy_name = format!("{dataset}-legacy");
+    let legacy = format!("core.{}", quote_ident(&legacy_name));
+    let highest: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT coalesce(max(version_id), 0) FROM {core}")))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| CoreError::db("reading the core table", e))?;
+    execute(tx, &format!("ALTER TABLE {core} RENAME TO {}", quote_ident(&legacy_name)), "partitioning core").await?;
+    execute(
+        tx,
+        &format!(
+            "ALTER TABLE {legacy} ADD CONSTRAINT {} CHECK (version_id <= {highest})",
+            quote_ident(&format!("{dataset}-legacy-versions"))
+        ),
+        "partitioning core",
+    )
+    .await?;
+    for statement in &strategy_sql(contract).core_tables {
+        execute(tx, statement, "partitioning core").await?;
+    }
+    execute(tx, &format!("ALTER TABLE {core} ATTACH PARTITION {legacy} DEFAULT"), "partitioning core").await
 }
 
 /// Makes the merge keys of an existing table NOT NULL (older versions let an

@@ -16,18 +16,24 @@ const CHAIN_OF_NEW_VERSION: &str = "(WITH RECURSIVE chain AS (
 pub(super) fn sql(contract: &Contract) -> StrategySql {
     let mut sql = super::rebuild::sql(contract);
     let core = core_table(contract);
-    sql.current_view = format!(
-        "CREATE OR REPLACE VIEW {view} AS
-         WITH RECURSIVE chain AS (
+    let chain = format!(
+        "(WITH RECURSIVE chain AS (
              SELECT version_id, parent_version_id, period FROM meta.dataset_version
              WHERE dataset = '{dataset}' AND is_active
              UNION ALL
              SELECT v.version_id, v.parent_version_id, chain.period FROM meta.dataset_version v
              JOIN chain ON v.version_id = chain.parent_version_id)
-         SELECT chain.period, c.* FROM {core} c JOIN chain ON chain.version_id = c.version_id",
-        view = current_view_name(contract),
+         SELECT version_id, period FROM chain)",
         dataset = contract.dataset,
     );
-    sql.count = format!("SELECT count(*) FROM {core} WHERE version_id IN {CHAIN_OF_NEW_VERSION}");
+    sql.current_view = format!(
+        "CREATE OR REPLACE VIEW {view} AS {rows}",
+        view = current_view_name(contract),
+        rows = super::rebuild::rows_of_versions(contract, &chain),
+    );
+    sql.count = format!(
+        "SELECT count(*) FROM {CHAIN_OF_NEW_VERSION} AS v(version_id)
+         CROSS JOIN LATERAL (SELECT 1 FROM {core} x WHERE x.version_id = v.version_id OFFSET 0) c"
+    );
     sql
 }

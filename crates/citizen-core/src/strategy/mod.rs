@@ -8,7 +8,7 @@ mod merge;
 mod rebuild;
 
 use crate::contract::{ColumnType, Contract, Strategy};
-use crate::sql::{quote_ident, CURRENT_SUFFIX, HISTORY_SUFFIX, HISTORY_VERSION_SUFFIX, KEY_SUFFIX, VERSION_SUFFIX};
+use crate::sql::{quote_ident, CURRENT_SUFFIX, HISTORY_SUFFIX, HISTORY_VERSION_SUFFIX, KEY_SUFFIX};
 
 /// Everything the database needs for one dataset's strategy.
 #[derive(Debug, Clone, PartialEq)]
