@@ -216,9 +216,10 @@ fn check_row<R: Read>(scanner: &mut Scanner<R>, sheet: &str, row_index: u64) -> 
     let mut row = Row::default();
     let max = u64::from(MAX_COLUMNS);
     loop {
-        let (repeats, cell) = match scanner.next().map_err(scan_error)? {
-            Event::Start(tag) if tag.name == b"table:table-cell" || tag.name == b"table:covered-table-cell" => {
-                (count(&tag, b"table:number-columns-repeated"), Cell::of(&tag))
+        let (repeats, cell, name) = match scanner.next().map_err(scan_error)? {
+            Event::Start(tag) if tag.name == CELL || tag.name == COVERED_CELL => {
+                let name = if tag.name == CELL { CELL } else { COVERED_CELL };
+                (count(&tag, b"table:number-columns-repeated"), Cell::of(&tag), name)
             }
             Event::End(b"table:table-row") => return Ok(row),
             Event::Eof => {
@@ -226,7 +227,8 @@ fn check_row<R: Read>(scanner: &mut Scanner<R>, sheet: &str, row_index: u64) -> 
             }
             _ => continue,
         };
-        let text = cell.text + if cell.content { content_text(scanner, sheet)? } else { skip_cell(scanner, sheet)? };
+        let text =
+            cell.text + if cell.content { content_text(scanner, sheet)? } else { skip_cell(scanner, sheet, name)? };
         // calamine pushes the empty cells before this one, then this one as
         // often as it repeats, never past Excel's last column.
         row.pushed += row.pending_empty.min(max - row.pushed);
@@ -286,14 +288,20 @@ impl Cell {
     }
 }
 
-/// Skips a cell's content, to its end tag.
-fn skip_cell<R: Read>(scanner: &mut Scanner<R>, sheet: &str) -> Result<u64, ReadError> {
+const CELL: &[u8] = b"table:table-cell";
+const COVERED_CELL: &[u8] = b"table:covered-table-cell";
+
+/// Skips a cell's content to its end tag as quick-xml does for calamine
+/// (`read_to_end_into`): only elements of the cell's own name nest, so that
+/// an unbalanced element inside cannot make the guard skip rows calamine
+/// reads.
+fn skip_cell<R: Read>(scanner: &mut Scanner<R>, sheet: &str, name: &[u8]) -> Result<u64, ReadError> {
     let mut depth = 0usize;
     loop {
         match scanner.next().map_err(scan_error)? {
-            Event::Start(_) => depth += 1,
-            Event::End(_) if depth == 0 => return Ok(0),
-            Event::End(_) => depth -= 1,
+            Event::Start(tag) if tag.name == name => depth += 1,
+            Event::End(end) if end == name && depth == 0 => return Ok(0),
+            Event::End(end) if end == name => depth -= 1,
             Event::Eof => {
                 return Err(unreadable(&format!("its content.xml ends inside a cell of {sheet} (a truncated file?)")))
             }
@@ -304,26 +312,24 @@ fn skip_cell<R: Read>(scanner: &mut Scanner<R>, sheet: &str) -> Result<u64, Read
 
 /// The bytes of text calamine makes of a string cell's content: its text,
 /// `text:s` spaces as many as they count, tabs and line breaks, a line end
-/// between paragraphs; annotations left out.
+/// between paragraphs; annotations left out (to the first end of an
+/// annotation, as calamine reads them).
 fn content_text<R: Read>(scanner: &mut Scanner<R>, sheet: &str) -> Result<u64, ReadError> {
-    let (mut text, mut paragraphs, mut annotation) = (0u64, 0u64, 0usize);
+    let (mut text, mut paragraphs, mut annotation) = (0u64, 0u64, false);
     let truncated = || unreadable(&format!("its content.xml ends inside a cell of {sheet} (a truncated file?)"));
     loop {
         match scanner.next().map_err(scan_error)? {
             Event::Eof => return Err(truncated()),
-            Event::Start(tag) if annotation > 0 => annotation += usize::from(tag.name == b"office:annotation"),
-            Event::End(name) if annotation > 0 => annotation -= usize::from(name == b"office:annotation"),
-            _ if annotation > 0 => {}
+            Event::End(b"office:annotation") if annotation => annotation = false,
+            _ if annotation => {}
             Event::Start(tag) => match tag.name {
-                b"office:annotation" => annotation = 1,
+                b"office:annotation" => annotation = true,
                 b"text:p" => paragraphs += 1,
                 b"text:s" => text = text.saturating_add(count(&tag, b"text:c")),
                 b"text:tab" | b"text:line-break" => text += 1,
                 _ => {}
             },
-            Event::End(b"table:table-cell" | b"table:covered-table-cell") => {
-                return Ok(text.saturating_add(paragraphs.saturating_sub(1)))
-            }
+            Event::End(CELL | COVERED_CELL) => return Ok(text.saturating_add(paragraphs.saturating_sub(1))),
             Event::Text(raw) | Event::CData(raw) => text = text.saturating_add(raw.len() as u64),
             Event::Ref(_) => text += 4,
             Event::End(_) => {}
@@ -521,6 +527,16 @@ mod tests {
         let (code, message) = refused(&format!(r#"<table:table table:name="Rows">{rows}</table:table>"#));
         assert_eq!(code, "too_large");
         assert!(message.contains("table-row elements"), "{message}");
+    }
+
+    #[test]
+    fn an_unbalanced_element_in_a_cell_hides_no_rows() {
+        // calamine skips the number cell to its own end tag; the bomb row that
+        // follows is read, whatever the stray <x> and </y> around it.
+        let rows = r#"<table:table-row><table:table-cell office:value="1"><x></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="90" office:value="1"/></table:table-row></y>"#;
+        let (code, message) = refused(&format!(r#"<table:table table:name="Hidden">{rows}</table:table>"#));
+        assert_eq!(code, "too_large");
+        assert!(message.contains("sheet 'Hidden'"), "{message}");
     }
 
     #[test]
