@@ -7,6 +7,11 @@
 //!    Hebrew and English on the way;
 //! 3. (own test) approving one's own request is not offered;
 //! 4. a supervisor rolls back to the earlier version, through the confirmation.
+//!
+//! On the way (issue 15): the Approvals item counts the pending request, the
+//! Activity screen says the submit as a sentence with the dataset's title, and
+//! the grid shows its date column and its last column whole, in Hebrew (RTL)
+//! and English (LTR).
 
 mod common;
 
@@ -65,6 +70,11 @@ fn answer_save_dialog(run: &Run, path: &Path) -> R<()> {
 async fn screen_tour(run: &Run, tag: &str, request_id: u64, errors_file: &Path) -> R<()> {
     let app = run.app()?;
     app.nav("load").await?;
+    // "Settings saved." (said when the language was chosen) stays with Settings.
+    let said = app.notice_list().await;
+    if said.iter().any(|n| n.contains("Settings saved.") || n.contains("ההגדרות נשמרו.")) {
+        return Err(format!("{tag}: a notice of the Settings screen is still shown on Load: {said:?}"));
+    }
     app.wait(&format!("file-row-{FIXED_FILE}")).await?;
     // The file with errors, so the shot shows highlighted cells and the chart
     // (opened in this session when the supervisor has not opened it yet).
@@ -90,6 +100,7 @@ async fn screen_tour(run: &Run, tag: &str, request_id: u64, errors_file: &Path) 
     .await?;
     scroll_to_top(app).await?;
     run.shot(&format!("{tag}-1-load")).await?;
+    grid_columns_whole(run, tag).await?;
 
     app.nav("approvals").await?;
     app.wait(&format!("request-row-{request_id}")).await?;
@@ -108,6 +119,7 @@ async fn screen_tour(run: &Run, tag: &str, request_id: u64, errors_file: &Path) 
 
     app.nav("activity").await?;
     app.wait_css("main table tbody tr", "the activity log's rows", WAIT).await?;
+    activity_says_the_submit(app, tag, request_id).await?;
     scroll_to_top(app).await?;
     run.shot(&format!("{tag}-5-activity")).await?;
 
@@ -115,6 +127,96 @@ async fn screen_tour(run: &Run, tag: &str, request_id: u64, errors_file: &Path) 
     app.wait("lang-select").await?;
     scroll_to_top(app).await?;
     run.shot(&format!("{tag}-6-settings")).await?;
+    Ok(())
+}
+
+/// The grid of the file with errors, scrolled to its far end (left in Hebrew,
+/// right in English): the last column's head and cells lie whole inside the
+/// grid, and the birth-date cells, brought into view as a user scrolls to
+/// them, show whole dates (no `/1962` cut from `12/03/1962`).
+async fn grid_columns_whole(run: &Run, tag: &str) -> R<()> {
+    let app = run.app()?;
+    let script = r#"
+        const vp = document.querySelector('[data-testid="grid"] .grid-viewport');
+        if (!vp) return 'no grid';
+        const heads = [...vp.querySelectorAll('.grid-head')];
+        const last = heads.length - 1;
+        const date = heads.findIndex((h) => h.dataset.column === 'birth_date');
+        if (last < 0 || date < 0) return 'no columns, or no birth_date column: ' + heads.map((h) => h.dataset.column).join(',');
+        const rtl = getComputedStyle(vp).direction === 'rtl';
+        const box = vp.getBoundingClientRect();
+        const whole = (el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && el.scrollWidth <= el.clientWidth;
+        };
+        const cells = (i) => [...vp.querySelectorAll('[data-testid^="grid-cell-"]')].filter((c) => c.dataset.testid.endsWith('-' + i));
+        const problems = [];
+        vp.scrollIntoView({ block: 'start' });
+        vp.scrollLeft = (rtl ? -1 : 1) * vp.scrollWidth;
+        if (vp.scrollWidth > vp.clientWidth && vp.scrollLeft === 0) problems.push('the grid does not scroll sideways');
+        if (!whole(heads[last])) problems.push('last head cut: ' + JSON.stringify(heads[last].getBoundingClientRect()) + ' in ' + JSON.stringify(box));
+        const lastCells = cells(last).filter((c) => c.textContent !== '');
+        if (lastCells.length === 0) problems.push('no filled cell in the last column');
+        for (const c of lastCells) if (!whole(c)) { problems.push('last column cut: ' + c.textContent); break; }
+        const dates = cells(date).filter((c) => c.textContent !== '');
+        if (dates.length === 0) problems.push('no birth_date cells');
+        dates[0]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        for (const c of dates) {
+            if (!/^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$/.test(c.textContent)) continue;
+            if (!whole(c)) { problems.push('date cut: ' + c.textContent + ' ' + JSON.stringify(c.getBoundingClientRect()) + ' sw=' + c.scrollWidth + ' cw=' + c.clientWidth); break; }
+        }
+        if (!dates.some((c) => /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$/.test(c.textContent))) problems.push('no date among: ' + dates.slice(0, 3).map((c) => c.textContent).join(' | '));
+        return problems.length ? problems.join('; ') : true;
+    "#;
+    // The grid draws the first page after validation: try for a few seconds.
+    let start = std::time::Instant::now();
+    loop {
+        let result = app.js(script, vec![]).await?;
+        if result == json!(true) {
+            break;
+        }
+        if start.elapsed() > WAIT {
+            run.shot(&format!("{tag}-1-load-grid-end")).await?;
+            return Err(format!("{tag}: the grid's columns are not whole: {result}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The far end, as the user sees it.
+    app.js(
+        "const vp = document.querySelector('[data-testid=\"grid\"] .grid-viewport'); vp.scrollIntoView({ block: 'start' }); vp.scrollLeft = (getComputedStyle(vp).direction === 'rtl' ? -1 : 1) * vp.scrollWidth; return true;",
+        vec![],
+    )
+    .await?;
+    run.shot(&format!("{tag}-1-load-grid-end")).await?;
+    Ok(())
+}
+
+/// The Activity screen says the clerk's submit as a sentence, with the
+/// dataset's title in the UI's language, the code on hover, the raw details
+/// closed until asked.
+async fn activity_says_the_submit(app: &App, tag: &str, request_id: u64) -> R<()> {
+    let (title, sentence) = if tag == "he" {
+        ("מטופלי רווחה", format!("בקשה {request_id} הוגשה על ידי clerk: מטופלי רווחה {PERIOD}, 200 שורות"))
+    } else {
+        ("Welfare patients", format!("clerk submitted request {request_id}: Welfare patients {PERIOD}, 200 rows"))
+    };
+    let script = format!(
+        r#"
+        const cells = [...document.querySelectorAll('[data-testid^="audit-sentence-"][data-action="submit"]')];
+        const plain = (s) => s.replace(/[\u2068\u2069]/g, '');
+        const cell = cells.find((c) => plain(c.textContent) === {sentence:?});
+        if (!cell) return 'no such sentence; the submit sentences: ' + cells.map((c) => plain(c.textContent)).join(' | ');
+        const name = cell.querySelector('.dataset-title');
+        if (!name || plain(name.textContent) !== {title:?} || name.title !== {DATASET:?}) return 'the title is not {title} with the code on hover';
+        const details = cell.closest('tr').querySelector('details');
+        if (!details || details.open) return 'the raw details are not a closed <details>';
+        return true;
+    "#
+    );
+    let result = app.js(&script, vec![]).await?;
+    if result != json!(true) {
+        return Err(format!("{tag} Activity: {result}"));
+    }
     Ok(())
 }
 
@@ -238,6 +340,12 @@ async fn flows(run: &mut Run) -> R<()> {
     run.step("2. supervisor: every screen in Hebrew");
     run.launch(Some(("supervisor", "supervisor"))).await?;
     let app = run.app()?;
+    app.wait_js(
+        "const b = document.querySelector('[data-testid=\"nav-approvals-count\"]'); return !!b && b.textContent === '1';",
+        "the Approvals item to count 1 pending request",
+        WAIT,
+    )
+    .await?;
     let lang: Value = app.js("return document.documentElement.lang;", vec![]).await?;
     if lang != json!("he") {
         return Err(format!("a fresh app should start in Hebrew, the document language is {lang}"));
@@ -256,6 +364,12 @@ async fn flows(run: &mut Run) -> R<()> {
     let before = app.notice_list().await;
     app.click("btn-approve").await?;
     app.wait_new_notice(&before, "success", "the 'approved' notice", Duration::from_secs(60)).await?;
+    app.wait_js(
+        "return !document.querySelector('[data-testid=\"nav-approvals-count\"]');",
+        "the pending count to go once the only pending request is approved",
+        WAIT,
+    )
+    .await?;
     app.nav("versions").await?;
     app.click(&format!("cell-{DATASET}-{PERIOD}")).await?;
     let active =
