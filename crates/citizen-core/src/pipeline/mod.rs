@@ -47,14 +47,14 @@ async fn log_step(
     conn: &mut sqlx::PgConnection,
     request_id: i64,
     step: &str,
-    started: DateTime<Utc>,
+    (started, finished): (DateTime<Utc>, DateTime<Utc>),
     rows: Option<i64>,
 ) -> Result<(), CoreError> {
     sqlx::query("SELECT meta.log_step($1, $2, 'ok', $3, $4, $5, NULL)")
         .bind(request_id)
         .bind(step)
         .bind(started)
-        .bind(Utc::now())
+        .bind(finished)
         .bind(rows)
         .execute(conn)
         .await
@@ -71,14 +71,15 @@ struct Submission<'a> {
     report: &'a Report,
     warnings: &'a [Issue],
     skip: &'a [u64],
-    validate_started: DateTime<Utc>,
+    /// When validation started and ended (it runs beside the land).
+    validated: (DateTime<Utc>, DateTime<Utc>),
 }
 
 impl Submission<'_> {
     /// One whole attempt: lands the bytes, then opens, stages and seals.
     async fn attempt(&self, database: &Database) -> Result<Submitted, CoreError> {
-        let (tx, file_id, land_started) = land_in_new_transaction(database, self.snapshot, self.file_name).await?;
-        self.finish(tx, file_id, land_started).await
+        let (tx, file_id, land_spent) = land_in_new_transaction(database, self.snapshot, self.file_name).await?;
+        self.finish(tx, file_id, land_spent).await
     }
 
     /// After the land, in the same transaction: opens the request, logs the
@@ -87,7 +88,7 @@ impl Submission<'_> {
         &self,
         mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
         file_id: i64,
-        land_started: DateTime<Utc>,
+        land_spent: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Submitted, CoreError> {
         let report = self.report;
         let report_json = serde_json::to_value(report).unwrap_or_default();
@@ -105,12 +106,12 @@ impl Submission<'_> {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| CoreError::db("opening the load request", e))?;
-        log_step(&mut tx, request_id, "land", land_started, Some(1)).await?;
-        log_step(&mut tx, request_id, "validate", self.validate_started, Some(report.rows as i64)).await?;
+        log_step(&mut tx, request_id, "land", land_spent, Some(1)).await?;
+        log_step(&mut tx, request_id, "validate", self.validated, Some(report.rows as i64)).await?;
         let stage_started = Utc::now();
         let staged_rows =
             stage::stage_file(&mut tx, self.contract, self.snapshot.path(), self.skip.to_vec(), request_id).await?;
-        log_step(&mut tx, request_id, "stage", stage_started, Some(staged_rows as i64)).await?;
+        log_step(&mut tx, request_id, "stage", (stage_started, Utc::now()), Some(staged_rows as i64)).await?;
         sqlx::query("SELECT meta.seal_request($1)")
             .bind(request_id)
             .execute(&mut *tx)
@@ -126,11 +127,11 @@ async fn land_in_new_transaction<'a>(
     database: &'a Database,
     snapshot: &Snapshot,
     file_name: &str,
-) -> Result<(sqlx::Transaction<'a, sqlx::Postgres>, i64, DateTime<Utc>), CoreError> {
+) -> Result<(sqlx::Transaction<'a, sqlx::Postgres>, i64, (DateTime<Utc>, DateTime<Utc>)), CoreError> {
     let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting the submit", e))?;
-    let land_started = Utc::now();
+    let started = Utc::now();
     let file_id = land::land_file(&mut tx, snapshot.path(), file_name).await?;
-    Ok((tx, file_id, land_started))
+    Ok((tx, file_id, (started, Utc::now())))
 }
 
 /// Submits a file (clerk): takes one snapshot of its bytes, then validates it
@@ -161,11 +162,12 @@ pub async fn submit(
         let snapshot = snapshot.clone();
         tokio::task::spawn_blocking(move || {
             let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
-            validate_file(snapshot.path(), &contract, &options)
+            let validation = validate_file(snapshot.path(), &contract, &options);
+            (validation, Utc::now())
         })
     };
     let (validation, first_land) = tokio::join!(validating, land_in_new_transaction(database, &snapshot, &file_name));
-    let validation = validation
+    let (validation, validate_finished) = validation
         .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
     let mut report = validation.report;
     report.file = file_name.clone();
@@ -189,10 +191,10 @@ pub async fn submit(
         report: &report,
         warnings: &warnings,
         skip: &validation.invalid_row_numbers,
-        validate_started,
+        validated: (validate_started, validate_finished),
     };
     let first = match first_land {
-        Ok((tx, file_id, land_started)) => submission.finish(tx, file_id, land_started).await,
+        Ok((tx, file_id, land_spent)) => submission.finish(tx, file_id, land_spent).await,
         Err(error) => Err(error),
     };
     let outcome = match first {
