@@ -152,6 +152,14 @@ async fn submit_queue_detail_approve_versions_calendar_and_audit() {
     let approved = queries::audit(&supervisor, &approvals, 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(approved.iter().map(|a| a.action).collect::<Vec<_>>(), vec![AuditAction::Approve], "{everything:?}");
     assert!(everything.iter().any(|a| a.action == AuditAction::Submit), "{everything:?}");
+    // The typed facts the Activity sentences are built from, as the database wrote them.
+    assert_eq!(approved[0].request_id, Some(submitted.request_id));
+    assert_eq!((approved[0].facts.version, approved[0].facts.rows), (Some(1), Some(25)), "{approved:?}");
+    let submit_entry =
+        everything.iter().find(|a| a.action == AuditAction::Submit).unwrap_or_else(|| panic!("no submit entry"));
+    assert_eq!(submit_entry.request_id, Some(submitted.request_id));
+    assert_eq!(submit_entry.facts.rows, Some(25), "{submit_entry:?}");
+    assert_eq!(submit_entry.facts.file.as_deref(), Some("welfare_2026-10.csv"), "{submit_entry:?}");
     let limited = queries::audit(&supervisor, &AuditFilter::default(), 1).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(limited.len(), 1);
 }
