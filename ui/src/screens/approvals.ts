@@ -256,7 +256,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
       h(
         "div",
         { class: "request" },
-        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, titles.label(request.dataset), ` · ${request.period} · ${request.fileName} · ${request.submittedBy} · ${formatDateTime(request.submittedAt)}`)),
+        h("div", { class: "detail-head" }, back, h("h2", null, t("approvals.request", { id: request.requestId })), h("span", { class: "muted" }, ...[titles.label(request.dataset), ...[request.period, request.fileName, request.submittedBy, formatDateTime(request.submittedAt)].map((part) => h("bdi", null, part))].flatMap((part, i) => (i === 0 ? [part] : [" · ", part])))),
         h("h3", null, t("approvals.validation")),
         h("div", { class: "cards" }, ...validation),
         request.warnings.length ? h("ul", { class: "alert warn" }, ...request.warnings.map((w) => h("li", null, issueCodeLabel(w.code), ": ", issueMessage(w)))) : null,
