@@ -21,6 +21,7 @@ const PAGES: usize = 200;
 #[derive(Default)]
 struct Seen {
     first_rows: Option<Duration>,
+    last_progress: Option<Duration>,
     finished: Option<(Duration, Result<u64, String>)>,
 }
 
@@ -49,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 seen.finished = Some((started.elapsed(), Err(format!("{error:?}"))));
                 ready.notify_all();
             }
-            FileEvent::Progress { .. } => {}
+            FileEvent::Progress { .. } => seen.last_progress = Some(started.elapsed()),
         }
     });
     let opened = files.open(&catalog, &[PathBuf::from(file)], on_event);
@@ -60,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         state = ready.wait(state).map_err(|_| "poisoned")?;
     }
     let first_rows = state.first_rows;
+    let last_progress = state.last_progress;
     let Some((done, outcome)) = state.finished.take() else { return Err("no end".into()) };
     drop(state);
     let rows = outcome?;
@@ -95,6 +97,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         done.as_secs_f64(),
         peak_megabytes().map(|m| m.to_string()).unwrap_or_else(|| "n/a".to_owned())
     );
+    if let Some(last) = last_progress {
+        println!("desktop_open: last progress event (rows read and checked) after {:.2} s", last.as_secs_f64());
+    }
     for line in lines {
         println!("desktop_open: {line}");
     }
