@@ -102,6 +102,94 @@ fn a_stray_end_tag_is_refused_as_calamine_refuses_it() {
     assert!(matches!(error, Some(ReadError::Unreadable { .. })), "read as a sheet: {error:?}");
 }
 
+/// xlsx_diff: the fast path read parts calamine refuses (issue 11; a run of
+/// 240 s found 30 such files): invalid UTF-8 in markup or text it skips, an
+/// end tag when no element is open, a part that ends inside an element.
+/// quick-xml checks every event as UTF-8 and refuses an end tag with no open
+/// element, so calamine refuses them all. Fixed: the scanner is as strict, and
+/// the fast path refuses them as `unreadable`, naming the part and the byte.
+#[test]
+fn damaged_xml_is_refused_naming_the_part_and_the_byte() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let strings = format!("<sst xmlns=\"{MAIN}\"><si><t>id</t></si></sst>");
+    let rows = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row><row r=\"2\"><c r=\"A2\"><v>7</v></c></row>";
+    let cases = [
+        // Invalid UTF-8 in an element the fast path skips, before the cells.
+        (
+            format!("<worksheet xmlns=\"{MAIN}\"><x>\u{5d0}\u{5d0}</x><sheetData>{rows}</sheetData></worksheet>"),
+            strings.clone(),
+            "xl/worksheets/sheet1.xml",
+        ),
+        // Invalid UTF-8 in a comment between the rows.
+        (
+            format!("<worksheet xmlns=\"{MAIN}\"><sheetData>{rows}<!--  --></sheetData></worksheet>"),
+            strings.clone(),
+            "xl/worksheets/sheet1.xml",
+        ),
+        // An end tag with no element open, in the cells.
+        (
+            format!("<worksheet xmlns=\"{MAIN}\"><sheetData>{rows}</row></row></row></sheetData></worksheet>"),
+            strings.clone(),
+            "no open element",
+        ),
+        // An end tag with no element open, in the shared strings.
+        (
+            format!("<worksheet xmlns=\"{MAIN}\"><sheetData>{rows}</sheetData></worksheet>"),
+            format!("<sst xmlns=\"{MAIN}\"><si><t>id</t></si></si></si></sst>"),
+            "xl/sharedStrings.xml",
+        ),
+    ];
+    for (index, (sheet, strings, expected)) in cases.into_iter().enumerate() {
+        let path = package(dir.path(), &format!("case{index}"), &sheet, &strings);
+        let path =
+            if index < 2 { break_utf8(&path, if index == 0 { "\u{5d0}\u{5d0}" } else { "<!--  -->" }) } else { path };
+        let error = first_error(open(&path));
+        let Some(ReadError::Unreadable { message }) = error else { panic!("case {index} read: {error:?}") };
+        assert!(message.contains(expected) && message.contains("at byte"), "case {index}: {message}");
+    }
+}
+
+/// The package at `path` rewritten stored, with a byte that cannot start
+/// UTF-8 put into the sheet where `marker` is.
+fn break_utf8(path: &Path, marker: &str) -> PathBuf {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = path.with_extension("broken.xlsx");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&out).unwrap_or_else(|e| panic!("{e}")));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap_or_else(|e| panic!("{e}"));
+        let name = entry.name().unwrap_or_else(|e| panic!("{e}")).into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap_or_else(|e| panic!("{e}"));
+        if name == "xl/worksheets/sheet1.xml" {
+            let at =
+                bytes.windows(marker.len()).position(|w| w == marker.as_bytes()).expect("marker") + marker.len() / 2;
+            bytes[at] = 0xff;
+        }
+        zip.start_file(name, options).unwrap_or_else(|e| panic!("{e}"));
+        zip.write_all(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    zip.finish().unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+/// xlsx_diff: an end tag naming another element than the innermost, before
+/// `<sheetData>`. calamine's quick-xml runs with `check_end_names` off and
+/// reads it; the fast path refused it (issue 11). Fixed: only an end tag with
+/// no element open is refused, as quick-xml does.
+#[test]
+fn an_end_tag_naming_another_element_is_read_as_calamine_reads_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let strings = format!("<sst xmlns=\"{MAIN}\"><si><t>id</t></si></sst>");
+    let sheet = format!(
+        "<worksheet xmlns=\"{MAIN}\"><sheetPr></sheetViews><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>\
+         <row r=\"2\"><c r=\"A2\"><v>7</v></c></row></sheetData></worksheet>"
+    );
+    let path = package(dir.path(), "other-end-tag", &sheet, &strings);
+    assert_eq!(first_error(open(&path)).map(|e| e.to_string()), None);
+}
+
 /// dates: the time of a date-time is `HH:MM` or `HH:MM:SS` (SPEC §3; the
 /// hour may have one digit). The hand parser took the first three fields and
 /// dropped the rest, took a field of three digits with a leading zero, and a
@@ -186,6 +274,67 @@ mod replays {
     #[test]
     fn xlsx_diff_a_stray_end_tag() {
         fuzzing::xlsx_differential(b"\x01</><sheetData></sheetData>");
+    }
+
+    /// xlsx_diff: one-sided refusals of damaged XML (issue 11, fixed; README
+    /// "Fuzzing"), as parts (first byte 1: stored, 3: deflated) in the order
+    /// sheet, shared strings, styles, workbook, relationships.
+    #[test]
+    fn xlsx_diff_damaged_xml_both_refuse() {
+        let sep = std::str::from_utf8(fuzzing::PART_SEPARATOR).expect("ASCII");
+        let sheet = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>";
+        let cases: Vec<Vec<u8>> = vec![
+            // Invalid UTF-8 in markup the fast path skips (sheet, shared strings).
+            b"\x01<worksheet><x a=\"\xff\"/><sheetData></sheetData></worksheet>".to_vec(),
+            b"\x03<worksheet><sheetData><!--\xc3--></sheetData></worksheet>".to_vec(),
+            format!("\x01{sheet}{sep}<sst><si><t>a</t><rPh>\u{1}</rPh></si></sst>")
+                .replace('\u{1}', "\u{5d0}")
+                .into_bytes(),
+            // An end tag with no element open (sheet, shared strings, styles, relationships).
+            b"\x01<worksheet></worksheet></worksheet><sheetData></sheetData>".to_vec(),
+            format!("\x01{sheet}{sep}<sst><si><t>a</t></si></si></si></sst>").into_bytes(),
+            format!("\x03{sheet}{sep}{sep}<styleSheet></styleSheet></styleSheet>").into_bytes(),
+            format!("\x01{sheet}{sep}{sep}{sep}{sep}</Relationships>").into_bytes(),
+            // A part cut short (styles, workbook, sheet).
+            format!("\x01{sheet}{sep}{sep}<styleSheet><cellXfs><xf numFmtId=\"0\"/>").into_bytes(),
+            format!("\x03{sheet}{sep}{sep}{sep}<workbook><sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/>")
+                .into_bytes(),
+            b"\x01<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row>".to_vec(),
+            // An end tag naming another element than the innermost: both read it.
+            b"\x01<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>".to_vec(),
+        ];
+        for case in cases {
+            let mut case = case;
+            // U+05D0's second byte alone: not UTF-8.
+            if let Some(at) = case.windows(2).position(|w| w == "\u{5d0}".as_bytes()) {
+                case.remove(at);
+            }
+            fuzzing::xlsx_differential(&case);
+        }
+    }
+
+    /// xlsx_diff, the one kind of one-sided refusal the target lets pass
+    /// ("checksum"): a wrong CRC-32 on the shared strings, in bytes after
+    /// `</sst>`. calamine stops reading there and never meets it; the fast
+    /// path inflates the whole part and refuses the package as damaged.
+    #[test]
+    fn xlsx_diff_a_wrong_checksum_calamine_never_reaches() {
+        let sep = std::str::from_utf8(fuzzing::PART_SEPARATOR).expect("ASCII");
+        let parts = format!(
+            "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>{sep}\
+             <sst><si><t>a</t></si></sst><!--x-->"
+        );
+        let mut file = fuzzing::xlsx_package(parts.as_bytes(), false);
+        let at = file.windows(8).position(|w| w == b"<!--x-->").expect("stored") + 4;
+        file[at] = b'y';
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("crc.xlsx");
+        std::fs::write(&path, &file).unwrap_or_else(|e| panic!("{e}"));
+        let fast = fuzzing::xlsx_fast_rows(&path).expect("the fast path takes it");
+        let slow = fuzzing::xlsx_calamine_rows(&path);
+        assert!(slow.is_ok(), "calamine: {slow:?}");
+        assert_eq!(fuzzing::tolerated_refusal(&fast, &slow), Some("checksum"), "fast path: {fast:?}");
+        fuzzing::xlsx_differential(&[&[0u8][..], &file].concat());
     }
 
     /// dates: a fourth time field was dropped. Issue 11, fixed.

@@ -96,7 +96,7 @@ impl FastXlsx {
         let mut reader = Reader::new(part);
         match reader.cells(&book, sink) {
             Ok(()) => sink.finish(),
-            Err(error) => sink.fail(error.into_read_error(&sheet)),
+            Err(error) => sink.fail(error.into_read_error(&format!("{sheet} ({})", self.sheet_part))),
         }
     }
 }

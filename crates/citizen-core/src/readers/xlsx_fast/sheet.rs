@@ -165,22 +165,15 @@ impl<R: Read> Reader<R> {
     /// Every cell of `<sheetData>`, handed to `sink` as (row, column, value).
     pub(super) fn cells(&mut self, book: &Book<'_>, sink: &mut RowSink<'_>) -> Result<(), SheetError> {
         let mut first_element = false;
-        // The elements open before `<sheetData>` (a few), so that an end tag
-        // there must close the innermost of them, as calamine requires.
-        let mut open = OpenElements::default();
+        // An end tag with no element open is refused by the scanner; one
+        // naming another element than the innermost is read, as calamine's
+        // quick-xml (`check_end_names` off) reads it.
         loop {
             match self.xml.next()? {
-                Event::End(name) => {
-                    if !open.is_innermost(name) {
-                        return Err(ScanError::Malformed("an end tag that closes no open element").into());
-                    }
-                    open.pop();
-                }
                 Event::Start(tag) => {
                     if tag.local_name() == b"sheetData" {
                         break;
                     }
-                    open.push(tag.name);
                     if tag.local_name() != b"dimension" {
                         first_element = true;
                         continue;

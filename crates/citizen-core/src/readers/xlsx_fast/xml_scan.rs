@@ -119,6 +119,16 @@ pub(crate) enum ScanError {
     Entity(String),
     #[error("{what} longer than {mib} MiB, far more than a cell can hold", what = .0, mib = MAX_XML_EVENT_BYTES >> 20)]
     TooLarge(&'static str),
+    /// Bytes that are not UTF-8, at this offset of the part.
+    #[error("bytes that are not UTF-8 at byte {0}")]
+    NotUtf8(u64),
+    /// An end tag when no element is open (quick-xml's `UnmatchedEndTag`), at
+    /// this offset of the part.
+    #[error("an end tag with no open element at byte {0}")]
+    UnmatchedEnd(u64),
+    /// The part ended with elements still open, at this offset.
+    #[error("the XML ends at byte {0} with {1} element(s) still open (a truncated part?)")]
+    Unclosed(u64, usize),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -139,6 +149,16 @@ pub(crate) struct Scanner<R> {
     searched: usize,
     /// Inside a start tag, the quote open at `searched` (0 when none).
     quote: u8,
+    /// Bytes of the source dropped from the front of `buf` so far: `consumed
+    /// + pos` is the offset of the next event in the part.
+    consumed: u64,
+    /// Elements open (start tags without their end tag yet). As calamine's
+    /// quick-xml (`check_end_names` off) does, an end tag need not name the
+    /// innermost element, but one with no element open is refused, and so is
+    /// the end of the part with elements still open.
+    depth: usize,
+    /// See [`Scanner::allow_unclosed`].
+    allow_unclosed: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -153,7 +173,24 @@ impl<R: Read> Scanner<R> {
             pending_end: false,
             searched: 0,
             quote: 0,
+            consumed: 0,
+            depth: 0,
+            allow_unclosed: false,
         }
+    }
+
+    /// Lets the part end with elements open, as quick-xml does: for the .ods
+    /// guard, which reads `content.xml` to its end as calamine does (the
+    /// xlsx parts are either read up to an end tag, or whole by the fast path
+    /// alone, where refusing leaves the workbook to calamine).
+    pub fn allow_unclosed(mut self) -> Self {
+        self.allow_unclosed = true;
+        self
+    }
+
+    /// The offset in the part of the next unread byte.
+    fn offset(&self) -> u64 {
+        self.consumed + self.pos as u64
     }
 
     /// Reads more of the source after the unread bytes; false at its end.
@@ -162,6 +199,7 @@ impl<R: Read> Scanner<R> {
             return Ok(false);
         }
         if self.pos > 0 {
+            self.consumed += self.pos as u64;
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
             self.pos = 0;
@@ -198,7 +236,16 @@ impl<R: Read> Scanner<R> {
         if !rest[markup..].starts_with(close) {
             return None;
         }
+        // The elements `open` starts and `close` ends: the element around
+        // them must be open (else the events find the stray end tag).
+        let opened = open.iter().filter(|&&b| b == b'<').count();
+        let closed = close.windows(2).filter(|w| w == b"</").count();
+        if self.depth + opened < closed {
+            return None;
+        }
         let start = self.pos + open.len();
+        // Callers check the text itself as UTF-8.
+        self.depth = self.depth + opened - closed;
         self.pos = start + markup + close.len();
         Some(&self.buf[start..start + markup])
     }
@@ -207,14 +254,19 @@ impl<R: Read> Scanner<R> {
     pub fn next(&mut self) -> Result<Event<'_>, ScanError> {
         if self.pending_end {
             self.pending_end = false;
+            self.depth -= 1;
             return Ok(Event::End(&self.empty_element));
         }
         loop {
             if self.pos == self.end && !self.fill()? {
+                if self.depth > 0 && !self.allow_unclosed {
+                    return Err(ScanError::Unclosed(self.offset(), self.depth));
+                }
                 return Ok(Event::Eof);
             }
             match self.locate()? {
                 Some(Found::Skip(next)) => {
+                    self.check_utf8(next)?;
                     self.pos = next;
                     self.searched = 0;
                     self.quote = 0;
@@ -222,7 +274,7 @@ impl<R: Read> Scanner<R> {
                 Some(found) => {
                     self.searched = 0;
                     self.quote = 0;
-                    return Ok(self.take(found));
+                    return self.take(found);
                 }
                 None => {
                     if self.end - self.pos > MAX_XML_EVENT_BYTES {
@@ -248,11 +300,25 @@ impl<R: Read> Scanner<R> {
             b'<' => Err(ScanError::Truncated("a tag")),
             b'&' => Err(ScanError::Truncated("an entity reference")),
             _ => {
+                self.check_utf8(self.end)?;
                 let text = &self.buf[self.pos..self.end];
                 self.pos = self.end;
                 Ok(Event::Text(text))
             }
         }
+    }
+
+    /// The unread bytes up to `next` are UTF-8, as quick-xml requires of
+    /// every event it reads for calamine. Events end at ASCII bytes, so
+    /// checking them one by one checks the whole part up to there.
+    fn check_utf8(&self, next: usize) -> Result<(), ScanError> {
+        let bytes = &self.buf[self.pos..next];
+        if bytes.is_ascii() {
+            return Ok(());
+        }
+        std::str::from_utf8(bytes)
+            .map(|_| ())
+            .map_err(|error| ScanError::NotUtf8(self.offset() + error.valid_up_to() as u64))
     }
 
     /// Finds the extent of the next event in the buffer; None if it goes on
@@ -295,13 +361,24 @@ impl<R: Read> Scanner<R> {
         Ok(found)
     }
 
-    fn take(&mut self, found: Found) -> Event<'_> {
-        match found {
+    fn take(&mut self, found: Found) -> Result<Event<'_>, ScanError> {
+        let next = match found {
+            Found::Skip(next) | Found::End(_, _, next) | Found::CData(_, _, next) => next,
+            Found::Ref(_, semicolon) => semicolon + 1,
+            Found::Text(_, end) => end,
+            Found::Start(_, gt) => gt + 1,
+        };
+        self.check_utf8(next)?;
+        Ok(match found {
             Found::Skip(next) => {
                 self.pos = next;
                 Event::Text(&[])
             }
             Found::End(start, end, next) => {
+                if self.depth == 0 {
+                    return Err(ScanError::UnmatchedEnd(self.offset()));
+                }
+                self.depth -= 1;
                 self.pos = next;
                 Event::End(self.buf[start..end].trim_ascii())
             }
@@ -319,6 +396,7 @@ impl<R: Read> Scanner<R> {
             }
             Found::Start(lt, gt) => {
                 self.pos = gt + 1;
+                self.depth += 1;
                 let mut inner = &self.buf[lt + 1..gt];
                 let empty = inner.last() == Some(&b'/');
                 if empty {
@@ -333,7 +411,7 @@ impl<R: Read> Scanner<R> {
                 }
                 Event::Start(Tag { name, attributes })
             }
-        }
+        })
     }
 }
 
@@ -607,8 +685,10 @@ mod tests {
 
     #[test]
     fn takes_a_simple_element_whole_or_not_at_all() {
-        let mut scanner = Scanner::new(&b"<v>12</v></c><v>1&amp;2</v></c><v>3</v> </c>"[..]);
-        scanner.fill().expect("in memory");
+        let mut scanner = Scanner::new(&b"<c><c><c><v>12</v></c><v>1&amp;2</v></c><v>3</v> </c>"[..]);
+        for _ in 0..3 {
+            assert!(matches!(scanner.next(), Ok(Event::Start(_))));
+        }
         assert_eq!(scanner.simple_element(b"<v>", b"</v></c>"), Some(&b"12"[..]));
         assert_eq!(scanner.simple_element(b"<v>", b"</v></c>"), None, "a reference needs events");
         let mut rest = Vec::new();
@@ -623,6 +703,35 @@ mod tests {
             }
         }
         assert_eq!(rest.len(), 11, "{rest:?}");
+    }
+
+    /// The first error of a scan, or None when it reaches the end.
+    fn scan_error(source: &[u8]) -> Option<String> {
+        let whole = first_reference_error(Scanner::new(source)).map(|e| e.to_string());
+        let trickled = first_reference_error(Scanner::new(Trickle(source))).map(|e| e.to_string());
+        assert_eq!(whole, trickled, "{}", String::from_utf8_lossy(source));
+        whole
+    }
+
+    /// As strict as quick-xml is for calamine (issue 11): every byte UTF-8,
+    /// no end tag without an open element, no end of the part inside one.
+    #[test]
+    fn refuses_bad_utf8_stray_end_tags_and_unclosed_elements() {
+        let cases: [(&[u8], Option<&str>); 10] = [
+            (b"<a>\xd7\x90</a>", None),
+            (b"<a>x\xff</a>", Some("bytes that are not UTF-8 at byte 4")),
+            (b"<a><!-- \xc3 --></a>", Some("bytes that are not UTF-8 at byte 8")),
+            (b"<a b=\"\xe0\x80\"/>", Some("bytes that are not UTF-8 at byte 6")),
+            (b"<a/>\xff", Some("bytes that are not UTF-8 at byte 4")),
+            (b"<a></b>", None),
+            (b"<a></a></a>", Some("an end tag with no open element at byte 7")),
+            (b"</>", Some("an end tag with no open element at byte 0")),
+            (b"<a><b/>", Some("the XML ends at byte 7 with 1 element(s) still open (a truncated part?)")),
+            (b"<?xml version=\"1.0\"?><a/> ", None),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(scan_error(source).as_deref(), expected, "{}", String::from_utf8_lossy(source));
+        }
     }
 
     #[test]
