@@ -70,7 +70,7 @@ struct Submission<'a> {
     file_name: &'a str,
     report: &'a Report,
     warnings: &'a [Issue],
-    skip: &'a [u64],
+    spooled: &'a stage::Spooled,
     /// When validation started and ended (it runs beside the land).
     validated: (DateTime<Utc>, DateTime<Utc>),
 }
@@ -110,7 +110,7 @@ impl Submission<'_> {
         log_step(&mut tx, request_id, "validate", self.validated, Some(report.rows as i64)).await?;
         let stage_started = Utc::now();
         let staged_rows =
-            stage::stage_file(&mut tx, self.contract, self.snapshot.path(), self.skip.to_vec(), request_id).await?;
+            stage::stage_spooled(&mut tx, self.contract, self.spooled, request_id, self.snapshot.path()).await?;
         log_step(&mut tx, request_id, "stage", (stage_started, Utc::now()), Some(staged_rows as i64)).await?;
         sqlx::query("SELECT meta.seal_request($1)")
             .bind(request_id)
@@ -157,11 +157,17 @@ pub async fn submit(
     };
     let snapshot = std::sync::Arc::new(snapshot);
     let validate_started = Utc::now();
+    // Validation hands every row it reads to the spool, so staging does not
+    // read the file again.
+    let spool = std::sync::Arc::new(
+        stage::StageSpool::new(contract).map_err(|source| CoreError::Io { path: path.to_path_buf(), source })?,
+    );
     let validating = {
         let contract = contract.clone();
         let snapshot = snapshot.clone();
+        let consumer: std::sync::Arc<dyn crate::validate::RowConsumer> = spool.clone();
         tokio::task::spawn_blocking(move || {
-            let options = ValidateOptions { previous_rows, ..ValidateOptions::default() };
+            let options = ValidateOptions { previous_rows, consumer: Some(consumer), ..ValidateOptions::default() };
             let validation = validate_file(snapshot.path(), &contract, &options);
             (validation, Utc::now())
         })
@@ -183,23 +189,32 @@ pub async fn submit(
     }
     let warnings: Vec<Issue> =
         report.issues.iter().filter(|i| i.severity == Severity::Warning && i.row.is_none()).cloned().collect();
-    let submission = Submission {
-        contract,
-        period,
-        snapshot: &snapshot,
-        file_name: &file_name,
-        report: &report,
-        warnings: &warnings,
-        skip: &validation.invalid_row_numbers,
-        validated: (validate_started, validate_finished),
-    };
-    let first = match first_land {
-        Ok((tx, file_id, land_spent)) => submission.finish(tx, file_id, land_spent).await,
-        Err(error) => Err(error),
-    };
-    let outcome = match first {
-        Err(error) if error.is_transient() => with_retry(|| submission.attempt(database)).await,
-        other => other,
+    let outcome = match spool.finish(path) {
+        Ok(spooled) => {
+            let submission = Submission {
+                contract,
+                period,
+                snapshot: &snapshot,
+                file_name: &file_name,
+                report: &report,
+                warnings: &warnings,
+                spooled: &spooled,
+                validated: (validate_started, validate_finished),
+            };
+            let first = match first_land {
+                Ok((tx, file_id, land_spent)) => submission.finish(tx, file_id, land_spent).await,
+                Err(error) => Err(error),
+            };
+            match first {
+                Err(error) if error.is_transient() => with_retry(|| submission.attempt(database)).await,
+                other => other,
+            }
+        }
+        // A row validation kept that cannot be staged: the landed bytes roll back.
+        Err(error) => {
+            drop(first_land);
+            Err(error)
+        }
     };
     match outcome {
         Ok(submitted) => Ok(submitted),

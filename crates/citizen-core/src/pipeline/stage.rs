@@ -1,7 +1,9 @@
 //! Step `stage`: the file's rows, normalised by the same type checkers as
 //! validation, streamed with `COPY ... FROM STDIN` into the request's own
-//! partition of `stage.<dataset>` (`crate::strategy::stage_partition`).
-//! Rows are encoded on every core in batches and sent in file order.
+//! table (`crate::strategy::stage_partition`). The rows are encoded while
+//! validation reads the file (a [`StageSpool`] is its row consumer, so the
+//! file is read once for both), spooled to a private temporary file, and
+//! sent once the request is open.
 //!
 //! A value the contract rejects is never staged as NULL: a value that is not
 //! of its column's type makes the row invalid (validation sets it aside)
@@ -10,15 +12,18 @@
 
 use crate::contract::{Column, Contract};
 use crate::error::CoreError;
-use crate::readers::{open_table, trim_text, Batch, CellRef};
+use crate::readers::{trim_text, Batch, CellRef};
 use crate::report::Severity;
 use crate::strategy::stage_partition;
-use crate::validate::header::{header_score, map_headers, HeaderMap};
-use crate::validate::{process_in_order, stored_as_text, types};
+use crate::validate::header::HeaderMap;
+use crate::validate::{stored_as_text, types, EncodedRow, EncodedRows, RowConsumer};
 use sqlx::PgConnection;
 use std::borrow::Cow;
-use std::ops::ControlFlow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// A non-empty value that does not parse on a column where it cannot be
 /// staged: validation should have set its row aside, so staging stops rather
@@ -62,11 +67,46 @@ fn keeps_value_as_written(column: &Column) -> bool {
     column.severity == Severity::Warning && stored_as_text(column)
 }
 
-/// Encodes one batch as COPY text lines, leaving out `skip` rows (sorted).
-/// An empty cell stages as NULL; a value that parses stages in its normalised
-/// form; a value that does not parse stages as written (trimmed) on a
-/// text-stored `severity: warning` column, and anywhere else is an error,
-/// never a NULL.
+/// Appends one row as a COPY text line without its request id:
+/// `source_row`, then each contract column. An empty cell stages as NULL; a
+/// value that parses stages in its normalised form; a value that does not
+/// parse stages as written (trimmed) on a text-stored `severity: warning`
+/// column, and anywhere else is an error, never a NULL.
+fn encode_row(
+    out: &mut Vec<u8>,
+    contract: &Contract,
+    map: &HeaderMap,
+    batch: &Batch,
+    i: usize,
+) -> Result<(), UnstageableValue> {
+    let row = batch.row_numbers[i];
+    out.extend_from_slice(row.to_string().as_bytes());
+    for (index, column) in contract.columns.iter().enumerate() {
+        out.push(b'\t');
+        let cell = map.sources[index].map(|source| batch.cell(i, source)).unwrap_or(CellRef::Empty);
+        if cell.is_empty() {
+            out.extend_from_slice(b"\\N");
+            continue;
+        }
+        match types::parse_cell(column.column_type, column.format.as_deref(), cell) {
+            Ok(parsed) => escape_copy_text(out, &parsed.text),
+            Err(_) if keeps_value_as_written(column) => escape_copy_text(out, &as_written(cell)),
+            Err(problem) => {
+                return Err(UnstageableValue {
+                    row,
+                    column: column.name.clone(),
+                    value: cell.display(),
+                    reason: problem.message.into_owned(),
+                })
+            }
+        }
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+/// Encodes one batch as COPY text lines of `request_id`, leaving out `skip`
+/// rows (sorted); see [`encode_row`].
 pub fn encode_batch(
     contract: &Contract,
     map: &HeaderMap,
@@ -78,116 +118,168 @@ pub fn encode_batch(
     let mut rows = 0u64;
     let request = request_id.to_string();
     for i in 0..batch.len() {
-        let row = batch.row_numbers[i];
-        if skip.binary_search(&row).is_ok() {
+        if skip.binary_search(&batch.row_numbers[i]).is_ok() {
             continue;
         }
         rows += 1;
         out.extend_from_slice(request.as_bytes());
         out.push(b'\t');
-        out.extend_from_slice(row.to_string().as_bytes());
-        for (index, column) in contract.columns.iter().enumerate() {
-            out.push(b'\t');
-            let cell = map.sources[index].map(|source| batch.cell(i, source)).unwrap_or(CellRef::Empty);
-            if cell.is_empty() {
-                out.extend_from_slice(b"\\N");
-                continue;
-            }
-            match types::parse_cell(column.column_type, column.format.as_deref(), cell) {
-                Ok(parsed) => escape_copy_text(&mut out, &parsed.text),
-                Err(_) if keeps_value_as_written(column) => escape_copy_text(&mut out, &as_written(cell)),
-                Err(problem) => {
-                    return Err(UnstageableValue {
-                        row,
-                        column: column.name.clone(),
-                        value: cell.display(),
-                        reason: problem.message.into_owned(),
-                    })
-                }
-            }
-        }
-        out.push(b'\n');
+        encode_row(&mut out, contract, map, batch, i)?;
     }
     Ok((out, rows))
 }
 
-/// Streams the valid rows of `path` into the partition of `request_id`.
-///
-/// The file is read and encoded on blocking threads while this task sends the
-/// chunks; if COPY fails, the reader is told to stop (its channel closes) and
-/// this function waits for it to end before returning, so no thread keeps
-/// parsing a file nobody will load.
-pub async fn stage_file(
+/// The rows a submit will stage, encoded while validation reads the file and
+/// written, in file order and without the rows validation set aside, to a
+/// private temporary file (unlinked at creation, so nothing is left behind).
+pub struct StageSpool {
+    contract: Contract,
+    state: Mutex<SpoolState>,
+}
+
+struct SpoolState {
+    writer: Option<BufWriter<File>>,
+    rows: u64,
+    /// Why a row validation kept could not be staged (`UnstageableValue`).
+    unstageable: Option<String>,
+    io_error: Option<std::io::Error>,
+}
+
+/// A finished spool: the lines and how many there are.
+pub struct Spooled {
+    file: File,
+    pub rows: u64,
+}
+
+impl StageSpool {
+    pub fn new(contract: &Contract) -> std::io::Result<StageSpool> {
+        let file = tempfile::tempfile()?;
+        Ok(StageSpool {
+            contract: contract.clone(),
+            state: Mutex::new(SpoolState {
+                writer: Some(BufWriter::with_capacity(1 << 20, file)),
+                rows: 0,
+                unstageable: None,
+                io_error: None,
+            }),
+        })
+    }
+
+    /// Ends the spool: the lines written, or why a row could not be staged.
+    pub fn finish(&self, path: &Path) -> Result<Spooled, CoreError> {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(message) = state.unstageable.take() {
+            return Err(CoreError::Database {
+                context: format!("staging {}", crate::validate::display_name(path)),
+                sqlstate: None,
+                message,
+            });
+        }
+        let io = |source| CoreError::Io { path: path.to_path_buf(), source };
+        if let Some(error) = state.io_error.take() {
+            return Err(io(error));
+        }
+        let writer =
+            state.writer.take().ok_or_else(|| io(std::io::Error::other("the staged rows were taken already")))?;
+        let file = writer.into_inner().map_err(|e| io(e.into_error()))?;
+        Ok(Spooled { file, rows: state.rows })
+    }
+}
+
+impl RowConsumer for StageSpool {
+    fn encode(&self, map: &HeaderMap, batch: &Batch) -> EncodedRows {
+        let mut encoded = EncodedRows { bytes: Vec::with_capacity(batch.len() * 128), rows: Vec::new() };
+        for i in 0..batch.len() {
+            let start = encoded.bytes.len();
+            let failure = encode_row(&mut encoded.bytes, &self.contract, map, batch, i).err();
+            if failure.is_some() {
+                encoded.bytes.truncate(start);
+            }
+            encoded.rows.push(EncodedRow {
+                row: batch.row_numbers[i],
+                len: (encoded.bytes.len() - start) as u32,
+                failure: failure.map(|f| f.to_string()),
+            });
+        }
+        encoded
+    }
+
+    fn take(&self, encoded: EncodedRows, set_aside: &[u64]) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = &mut *state;
+        let mut offset = 0usize;
+        for row in encoded.rows {
+            let bytes = &encoded.bytes[offset..offset + row.len as usize];
+            offset += row.len as usize;
+            if set_aside.contains(&row.row) || state.unstageable.is_some() {
+                continue;
+            }
+            if let Some(failure) = row.failure {
+                state.unstageable = Some(failure);
+                continue;
+            }
+            if let Some(writer) = state.writer.as_mut() {
+                match writer.write_all(bytes) {
+                    Ok(()) => state.rows += 1,
+                    Err(error) => {
+                        state.io_error.get_or_insert(error);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sends the spooled rows into the table of `request_id` (each line
+/// prefixed with the request id), from the start of the spool, so a retried
+/// submit can send them again. Returns how many rows were staged.
+pub async fn stage_spooled(
     conn: &mut PgConnection,
     contract: &Contract,
-    path: &Path,
-    skip: Vec<u64>,
+    spooled: &Spooled,
     request_id: i64,
+    path: &Path,
 ) -> Result<u64, CoreError> {
     let columns = crate::strategy::column_list(contract, None);
     let statement = format!("COPY {} (request_id, source_row, {columns}) FROM STDIN", stage_partition(request_id));
     let mut copy = conn.copy_in_raw(&statement).await.map_err(|e| CoreError::db("staging rows", e))?;
-    let (chunks_tx, mut chunks_rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(4);
-    let producer_contract = contract.clone();
-    let producer_path = path.to_path_buf();
-    let producer = tokio::task::spawn_blocking(move || -> Result<(), CoreError> {
-        let contract = producer_contract;
-        let score = |row: &[CellRef<'_>]| header_score(&contract, row);
-        let table = open_table(&producer_path, &contract.source, &score)
-            .map_err(|e| CoreError::Io { path: producer_path.clone(), source: std::io::Error::other(e.to_string()) })?;
-        let map = map_headers(&contract, &table.headers);
-        let mut unstageable = None;
-        let failed = process_in_order(
-            table.batches,
-            0,
-            |batch| encode_batch(&contract, &map, batch, &skip, request_id),
-            |encoded| match encoded {
-                Ok(chunk) => match chunks_tx.blocking_send(chunk) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                },
-                Err(error) => {
-                    unstageable = Some(error);
-                    ControlFlow::Break(())
-                }
-            },
-        );
-        if let Some(error) = unstageable {
-            return Err(CoreError::Database {
-                context: format!("staging {}", crate::validate::display_name(&producer_path)),
-                sqlstate: None,
-                message: error.to_string(),
-            });
-        }
-        match failed {
-            Some(error) => {
-                Err(CoreError::Io { path: producer_path.clone(), source: std::io::Error::other(error.to_string()) })
+    let prefix = format!("{request_id}\t");
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut offset = 0u64;
+    let mut sent_rows = 0u64;
+    loop {
+        let read = match spooled.file.read_at(&mut buffer, offset) {
+            Ok(read) => read,
+            Err(error) => {
+                let _ = copy.abort("reading the staged rows failed").await;
+                return Err(CoreError::Io { path: path.to_path_buf(), source: error });
             }
-            None => Ok(()),
-        }
-    });
-    let mut rows = 0u64;
-    let mut send_failed = None;
-    while let Some((chunk, count)) = chunks_rx.recv().await {
-        rows += count;
-        if let Err(error) = copy.send(chunk).await {
-            send_failed = Some(error);
+        };
+        if read == 0 {
             break;
         }
+        offset += read as u64;
+        carry.extend_from_slice(&buffer[..read]);
+        let Some(last_newline) = carry.iter().rposition(|&b| b == b'\n') else { continue };
+        let mut chunk = Vec::with_capacity(last_newline + 1 + 16 * 1024);
+        for line in carry[..=last_newline].split_inclusive(|&b| b == b'\n') {
+            chunk.extend_from_slice(prefix.as_bytes());
+            chunk.extend_from_slice(line);
+            sent_rows += 1;
+        }
+        carry.drain(..=last_newline);
+        copy.send(chunk).await.map_err(|e| CoreError::db("staging rows", e))?;
     }
-    drop(chunks_rx);
-    let produced = producer
-        .await
-        .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) });
-    if let Some(error) = send_failed {
-        return Err(CoreError::db("staging rows", error));
-    }
-    if let Err(error) = produced.and_then(|produced| produced) {
-        let _ = copy.abort("reading the file failed").await;
-        return Err(error);
+    if !carry.is_empty() || sent_rows != spooled.rows {
+        let _ = copy.abort("the staged rows were cut short").await;
+        return Err(CoreError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!("{sent_rows} of {} staged rows could be read back", spooled.rows)),
+        });
     }
     copy.finish().await.map_err(|e| CoreError::db("staging rows", e))?;
-    Ok(rows)
+    Ok(sent_rows)
 }
 
 #[cfg(test)]
@@ -195,6 +287,7 @@ mod tests {
     use super::*;
     use crate::contract::compile_contract;
     use crate::readers::{BatchData, Cell};
+    use crate::validate::header::map_headers;
 
     const CONTRACT: &str = "dataset: visits
 title: Visits
@@ -225,14 +318,8 @@ strategy: rebuild
         let contract = contract();
         let headers: Vec<String> = contract.columns.iter().map(|c| c.name.clone()).collect();
         let map = map_headers(&contract, &headers);
-        let cells = rows
-            .iter()
-            .map(|row| {
-                row.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect()
-            })
-            .collect();
-        let batch = Batch { row_numbers: (2..2 + rows.len() as u64).collect(), data: BatchData::Cells(cells) };
-        encode_batch(&contract, &map, &batch, skip, 7).map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
+        encode_batch(&contract, &map, &batch(rows), skip, 7)
+            .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
     }
 
     #[test]
@@ -264,6 +351,54 @@ strategy: rebuild
     fn rows_set_aside_are_not_staged() {
         let rows: &[&[&str]] = &[&["12345674", "", "not a date", ""], &["12345674", "", "", ""]];
         assert_eq!(encode(rows, &[2]), Ok("7\t3\t012345674\t\\N\t\\N\t\\N\n".to_owned()));
+    }
+
+    /// A batch of text rows in contract column order, numbered from 2.
+    fn batch(rows: &[&[&str]]) -> Batch {
+        let cells = rows
+            .iter()
+            .map(|row| {
+                row.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect()
+            })
+            .collect();
+        Batch { row_numbers: (2..2 + rows.len() as u64).collect(), data: BatchData::Cells(cells) }
+    }
+
+    /// Spools batches as validation would hand them over, then reads the spool back.
+    fn spool(batches: &[(&[&[&str]], &[u64])]) -> Result<(String, u64), CoreError> {
+        let contract = contract();
+        let headers: Vec<String> = contract.columns.iter().map(|c| c.name.clone()).collect();
+        let map = map_headers(&contract, &headers);
+        let spool = StageSpool::new(&contract).unwrap_or_else(|e| panic!("{e}"));
+        for (rows, set_aside) in batches {
+            let encoded = spool.encode(&map, &batch(rows));
+            spool.take(encoded, set_aside);
+        }
+        let spooled = spool.finish(Path::new("visits.csv"))?;
+        let mut text = vec![0u8; 4096];
+        let read = spooled.file.read_at(&mut text, 0).unwrap_or_else(|e| panic!("{e}"));
+        text.truncate(read);
+        Ok((String::from_utf8_lossy(&text).into_owned(), spooled.rows))
+    }
+
+    #[test]
+    fn the_spool_keeps_the_rows_validation_kept_in_file_order() {
+        let first: &[&[&str]] = &[&["12345674", "050-2345678", "", ""], &["12345674", "", "not a date", ""]];
+        let second: &[&[&str]] = &[&["12345674", "", "01/02/2026", ""]];
+        let spooled = spool(&[(first, &[3]), (second, &[])]);
+        let Ok((text, rows)) = spooled else { panic!("{spooled:?}") };
+        assert_eq!(rows, 2);
+        assert_eq!(text, "2\t012345674\t+972502345678\t\\N\t\\N\n2\t012345674\t\\N\t2026-02-01\t\\N\n");
+    }
+
+    #[test]
+    fn a_kept_row_that_cannot_be_staged_fails_the_spool_naming_it() {
+        let rows: &[&[&str]] = &[&["12345674", "", "", "not an address"]];
+        match spool(&[(rows, &[])]) {
+            Err(CoreError::Database { message, .. }) => assert!(message.contains("row 2, column email"), "{message}"),
+            other => panic!("expected the row named, got {other:?}"),
+        }
+        assert!(spool(&[(rows, &[2])]).is_ok(), "set aside, it is not staged");
     }
 
     #[test]

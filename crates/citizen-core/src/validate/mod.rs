@@ -53,6 +53,36 @@ pub struct ValidateOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Hears the first rows of the file before validation ends.
     pub preview: Option<Preview>,
+    /// Takes every row as it is read, so that whoever needs the rows
+    /// (staging, at submit) does not read the file again.
+    pub consumer: Option<Arc<dyn RowConsumer>>,
+}
+
+/// One batch's rows encoded by a [`RowConsumer`] on a validating thread:
+/// `bytes` holds the rows' encodings one after another, `rows` says, in the
+/// same order, which file row each is, its length in `bytes`, and why it
+/// could not be encoded, if so.
+#[derive(Debug, Default)]
+pub struct EncodedRows {
+    pub bytes: Vec<u8>,
+    pub rows: Vec<EncodedRow>,
+}
+
+/// One row of [`EncodedRows`].
+#[derive(Debug)]
+pub struct EncodedRow {
+    pub row: u64,
+    pub len: u32,
+    pub failure: Option<String>,
+}
+
+/// Takes the rows of a file as validation reads them (one read for both):
+/// `encode` runs on the validating threads, `take` in file order, told which
+/// rows of the batch validation set aside (their own errors, or a key seen
+/// before).
+pub trait RowConsumer: Send + Sync {
+    fn encode(&self, map: &HeaderMap, batch: &Batch) -> EncodedRows;
+    fn take(&self, encoded: EncodedRows, set_aside: &[u64]);
 }
 
 impl std::fmt::Debug for ValidateOptions {
@@ -76,6 +106,7 @@ impl Default for ValidateOptions {
             progress: None,
             cancel: None,
             preview: None,
+            consumer: None,
         }
     }
 }
@@ -276,15 +307,21 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
         None => batches,
     };
     let keep_rows = store.is_some();
+    let consumer = options.consumer.as_deref();
     let read_error = process_in_order(
         batches,
         options.threads,
         |batch| {
             let encoded = keep_rows.then(|| crate::grid::encode_rows(batch));
-            (check_batch(contract, &map, &sets, batch), encoded)
+            let consumed = consumer.map(|consumer| consumer.encode(&map, batch));
+            (check_batch(contract, &map, &sets, batch), encoded, consumed)
         },
-        |(outcome, encoded)| {
+        |(outcome, encoded, consumed)| {
+            let set_aside_before = merger.invalid_row_numbers.len();
             merger.absorb(outcome);
+            if let (Some(consumer), Some(consumed)) = (consumer, consumed) {
+                consumer.take(consumed, &merger.invalid_row_numbers[set_aside_before..]);
+            }
             if let (Some(store), Some((bytes, lengths))) = (store.as_mut(), encoded) {
                 store_failed |= store.append(&bytes, &lengths).is_err();
             }
