@@ -58,6 +58,14 @@ pub(super) fn office_document(archive: &mut Archive) -> Option<(String, String)>
     let rels = read_part(archive, "_rels/.rels")?;
     let mut xml = Scanner::new(&rels[..]);
     let mut target = None;
+    // As calamine reads it: from `<Relationships>` to its end tag, which must come.
+    loop {
+        match xml.next().ok()? {
+            Event::Start(tag) if tag.local_name() == b"Relationships" => break,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
     loop {
         match xml.next().ok()? {
             Event::Start(tag) if tag.local_name() == b"Relationship" => {
@@ -68,7 +76,8 @@ pub(super) fn office_document(archive: &mut Archive) -> Option<(String, String)>
                     }
                 }
             }
-            Event::Eof => break,
+            Event::End(name) if local_name(name) == b"Relationships" => break,
+            Event::Eof => return None,
             _ => {}
         }
     }
@@ -78,7 +87,8 @@ pub(super) fn office_document(archive: &mut Archive) -> Option<(String, String)>
     Some((dir.strip_prefix('/').unwrap_or(dir).to_owned(), name.to_owned()))
 }
 
-/// The workbook relationships: id to target and type, both raw.
+/// The workbook relationships: id to target and type, both raw. Read up to
+/// the end tag of `<Relationships>`, as calamine reads them (None without it).
 pub(super) fn relationships(xml: &[u8]) -> Option<HashMap<Vec<u8>, (String, String)>> {
     let mut xml = Scanner::new(xml);
     let mut found = HashMap::new();
@@ -92,13 +102,16 @@ pub(super) fn relationships(xml: &[u8]) -> Option<HashMap<Vec<u8>, (String, Stri
                     found.insert(id.to_vec(), (target, kind));
                 }
             }
-            Event::Eof => return Some(found),
+            Event::End(name) if local_name(name) == b"Relationships" => return Some(found),
+            Event::Eof => return None,
             _ => {}
         }
     }
 }
 
 /// The sheets in workbook order, the zip path of each, and the date epoch.
+/// Read up to the end tag of `<workbook>`, as calamine reads it (None
+/// without it).
 pub(super) fn sheets(
     xml: &[u8],
     relationships: &HashMap<Vec<u8>, (String, String)>,
@@ -141,7 +154,8 @@ pub(super) fn sheets(
                     is_1904 = v == b"1" || v == b"true";
                 }
             }
-            Event::Eof => return Some((sheets, parts, is_1904)),
+            Event::End(name) if local_name(name) == b"workbook" => return Some((sheets, parts, is_1904)),
+            Event::Eof => return None,
             _ => {}
         }
     }

@@ -200,15 +200,25 @@ impl<R: Read> Reader<R> {
                     }
                 }
                 Event::Start(tag) if tag.local_name() == b"c" => {
-                    let (mut position, mut style, mut kind) = (None, None, None);
+                    // As calamine's `get_attrs!` reads them: the last value
+                    // of each, and no further once three of `r`, `s`, `t`
+                    // were seen (a repeat counts), so that a malformed
+                    // attribute after them is read past as calamine does.
+                    let (mut position, mut style, mut kind, mut found) = (None, None, None, 0);
                     for pair in tag.attributes() {
                         match pair? {
-                            (b"r", r) => position = Some(cell_reference(r)?),
-                            (b"s", s) => style = Some(style_index(s)),
+                            (b"r", r) => position = Some(r),
+                            (b"s", s) => style = Some(s),
                             (b"t", t) => kind = Some(t),
-                            _ => {}
+                            _ => continue,
+                        }
+                        found += 1;
+                        if found == 3 {
+                            break;
                         }
                     }
+                    let position = position.map(cell_reference).transpose()?;
+                    let style = style.map(style_index);
                     let (row, col) = position.unwrap_or((row_index, col_index));
                     self.at = Some((row, col));
                     col_index = col;

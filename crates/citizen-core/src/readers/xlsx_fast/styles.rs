@@ -13,15 +13,24 @@ pub(super) enum NumberKind {
 }
 
 /// The number kind of each cell style (`cellXfs`), from built-in format ids
-/// and the workbook's own format codes.
+/// and the workbook's own format codes. Read up to the end tag of
+/// `<styleSheet>`, as calamine reads it (None without it).
 pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
     let mut xml = Scanner::new(xml);
     let mut codes: HashMap<Vec<u8>, String> = HashMap::new();
     let mut kinds = Vec::new();
     let (mut in_codes, mut in_styles) = (false, false);
+    // The list calamine is reading to its end tag, if any: an end tag of
+    // `<styleSheet>` inside one does not end the part for calamine.
+    let mut inside: Option<&'static [u8]> = None;
     loop {
         match xml.next().ok()? {
             Event::Start(tag) => match tag.local_name() {
+                list @ (b"numFmts" | b"fonts" | b"fills" | b"borders" | b"cellXfs") if inside.is_none() => {
+                    inside = LISTS.iter().copied().find(|&l| l == list);
+                    in_codes |= list == b"numFmts";
+                    in_styles |= list == b"cellXfs";
+                }
                 b"numFmts" => in_codes = true,
                 b"cellXfs" => in_styles = true,
                 b"numFmt" if in_codes => {
@@ -36,16 +45,26 @@ pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
                 })),
                 _ => {}
             },
-            Event::End(name) => match local_name(name) {
-                b"numFmts" => in_codes = false,
-                b"cellXfs" => in_styles = false,
-                _ => {}
-            },
-            Event::Eof => return Some(kinds),
+            Event::End(name) => {
+                let local = local_name(name);
+                if inside == Some(local) {
+                    inside = None;
+                }
+                match local {
+                    b"numFmts" => in_codes = false,
+                    b"cellXfs" => in_styles = false,
+                    b"styleSheet" if inside.is_none() => return Some(kinds),
+                    _ => {}
+                }
+            }
+            Event::Eof => return None,
             _ => {}
         }
     }
 }
+
+/// The lists of `styles.xml` calamine reads each to its end tag.
+const LISTS: [&[u8]; 5] = [b"numFmts", b"fonts", b"fills", b"borders", b"cellXfs"];
 
 /// The built-in number formats that show dates, times or durations (ECMA-376 18.8.30).
 pub(super) fn builtin_format(id: &[u8]) -> NumberKind {
