@@ -345,6 +345,10 @@ impl<R: Read> Scanner<R> {
                         } else if b"<!--".starts_with(data) || b"<![CDATA[".starts_with(data) {
                             // Too little read yet to tell a comment or a CDATA section.
                             None
+                        } else if matches!(data.get(2), Some(b'D' | b'd')) {
+                            // Searched from its start again only when a new `>` was
+                            // read (it ends at one): a doctype is rare and short.
+                            find(data, b">", from).and_then(|_| doctype_end(data)).map(|gt| Found::Skip(at + gt + 1))
                         } else {
                             find(data, b">", from).map(|gt| Found::Skip(at + gt + 1))
                         }
@@ -435,6 +439,54 @@ enum Found {
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     let start = from.saturating_sub(needle.len() - 1).min(haystack.len());
     haystack[start..].windows(needle.len()).position(|w| w == needle).map(|i| start + i)
+}
+
+/// The index of the `>` that ends the doctype at the start of `data`, as
+/// quick-xml's `DtdParser` finds it: quoted literals skipped, and an internal
+/// subset (`[...]`) read to its `]`, its comments, processing instructions
+/// and declarations skipped (quotes respected in `<!ENTITY`, `<!ATTLIST` and
+/// `<!NOTATION`). None while the bytes read so far end inside it.
+fn doctype_end(data: &[u8]) -> Option<usize> {
+    let after = |from: usize, byte: u8| data.get(from..)?.iter().position(|&b| b == byte).map(|i| from + i);
+    let mut i = 2;
+    loop {
+        match *data.get(i)? {
+            quote @ (b'"' | b'\'') => i = after(i + 1, quote)?,
+            b'[' => break,
+            b'>' => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    i += 1;
+    loop {
+        match *data.get(i)? {
+            b']' => return after(i + 1, b'>'),
+            b'<' => {
+                let rest = &data[i + 1..];
+                let quoted = [&b"!ENTITY"[..], b"!ATTLIST", b"!NOTATION"];
+                i = if rest.starts_with(b"?") {
+                    i + 2 + find(&data[i + 2..], b"?>", 0)? + 2
+                } else if rest.starts_with(b"!--") {
+                    i + 4 + find(&data[i + 4..], b"-->", 0)? + 3
+                } else if let Some(keyword) = quoted.iter().find(|k| rest.starts_with(k)) {
+                    let start = i + 1 + keyword.len();
+                    let mut quote = 0;
+                    start + tag_end(&data[start - 1..], 1, &mut quote)?
+                } else if rest.len() < 9
+                    && [&b"?"[..], b"!--", b"!ENTITY", b"!ATTLIST", b"!NOTATION", b"!ELEMENT"]
+                        .iter()
+                        .any(|k| k.starts_with(rest))
+                {
+                    // Too little read yet to tell which markup this is.
+                    return None;
+                } else {
+                    after(i + 1, b'>')? + 1
+                };
+            }
+            _ => i += 1,
+        }
+    }
 }
 
 /// The index of the `>` that closes the start tag at the beginning of `data`,
@@ -732,6 +784,17 @@ mod tests {
         for (source, expected) in cases {
             assert_eq!(scan_error(source).as_deref(), expected, "{}", String::from_utf8_lossy(source));
         }
+    }
+
+    /// A doctype ends where quick-xml ends it: after its internal subset.
+    #[test]
+    fn a_doctype_is_skipped_with_its_internal_subset() {
+        let source =
+            &b"<a>21<!DOCTYPE x SYSTEM \"a>b\" [<!ENTITY e \"x>\"><!-- > --><?p > ?><!ELEMENT a ANY>]>56</a>"[..];
+        let expected = ["<a >", "text 21", "text 56", "</a>"];
+        assert_eq!(describe(Scanner::new(source)), expected);
+        assert_eq!(describe(Scanner::new(Trickle(source))), expected);
+        assert_eq!(describe(Scanner::new(&b"<a><!DOCTYPE a>1</a>"[..])), ["<a >", "text 1", "</a>"]);
     }
 
     #[test]
