@@ -206,6 +206,33 @@ async fn merge_with_deletes_writes_only_the_difference_and_rolls_back_exactly() 
 }
 
 #[tokio::test]
+async fn step_log_times_each_step_of_a_submit_as_it_ran() {
+    let db = TestDb::new().await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, _) = db.clerk_and_supervisor().await;
+    let file = db.write("welfare.csv", &welfare_csv(50, |_| "פעיל"));
+    let submitted = submit(&clerk, &contract, &file, "2026-11").await;
+    let (land_end, stage_start, stage_end, validate_rows): (
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT (SELECT finished_at FROM meta.step_log WHERE request_id = $1 AND step = 'land'),
+                (SELECT started_at FROM meta.step_log WHERE request_id = $1 AND step = 'stage'),
+                (SELECT finished_at FROM meta.step_log WHERE request_id = $1 AND step = 'stage'),
+                (SELECT rows FROM meta.step_log WHERE request_id = $1 AND step = 'validate')",
+    )
+    .bind(submitted.request_id)
+    .fetch_one(&db.admin.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stage_start >= land_end, "staging starts once the file is landed: {stage_start} < {land_end}");
+    assert!(stage_end >= stage_start);
+    assert_eq!(validate_rows, 50);
+}
+
+#[tokio::test]
 async fn append_adds_rows_as_versions() {
     let temporary = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = temporary.path().to_path_buf();
