@@ -516,7 +516,9 @@ fn datetime_by_reference(text: &str) -> Option<NaiveDateTime> {
     let parts: Vec<&str> = time.split(':').collect();
     let format = match parts[..] {
         [h, m] if digits(h, 1, 2) && digits(m, 2, 2) => "%H:%M",
-        [h, m, s] if digits(h, 1, 2) && digits(m, 2, 2) && digits(s, 2, 2) => "%H:%M:%S",
+        // chrono takes second 60 (a leap second); a time of SPEC §3 has
+        // seconds 00 to 59, as the hand parser reads it.
+        [h, m, s] if digits(h, 1, 2) && digits(m, 2, 2) && digits(s, 2, 2) && s < "60" => "%H:%M:%S",
         _ => return None,
     };
     let time = chrono::NaiveTime::parse_from_str(time, format).ok()?;
