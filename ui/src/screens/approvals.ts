@@ -248,7 +248,7 @@ export function approvalsScreen(ctx: AppContext): Screen {
 
     // the stored report when there is one, else the counts the request itself carries
     const validation = report
-      ? [stat(t("summary.rows"), report.rows), stat(t("summary.valid"), report.valid_rows, "ok"), stat(t("summary.invalid"), report.invalid_rows, "error"), stat(t("summary.warnings"), report.warnings, "warn")]
+      ? [stat(t("summary.rows"), report.rows), stat(t("summary.valid"), report.validRows, "ok"), stat(t("summary.invalid"), report.invalidRows, "error"), stat(t("summary.warnings"), report.warnings, "warn")]
       : [stat(t("summary.rows"), request.rows), stat(t("summary.invalid"), request.invalidRows, "error")];
 
     mount(

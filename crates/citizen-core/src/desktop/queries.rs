@@ -3,8 +3,8 @@
 //! shapes of `desktop::views`.
 
 use super::views::{
-    AuditFilter, AuditView, CalendarCell, CalendarDataset, ChangedRowView, PreviewView, RequestDetail, RequestView,
-    RowCountPoint, VersionView, VersionsCalendar,
+    AuditFilter, AuditView, CalendarCell, CalendarDataset, ChangedRowView, PreviewView, ReportView, RequestDetail,
+    RequestView, RowCountPoint, VersionView, VersionsCalendar,
 };
 use crate::contract::Catalog;
 use crate::db::Database;
@@ -12,6 +12,7 @@ use crate::error::{CoreError, Refusal};
 use crate::ops::users::LoginRole;
 use crate::pipeline::preview::{preview_changes, ChangePreview};
 use crate::pipeline::queries::{self, ActiveVersion, RequestStatus};
+use crate::report::Report;
 
 /// The Citizen DB roles (`citizen_*`) of the signed-in login.
 /// Only the roles a login is given (`citizen_clerk` ... `citizen_admin`); the
@@ -66,7 +67,7 @@ pub async fn request_detail(
         .collect();
     let roles = roles(database).await?;
     Ok(RequestDetail {
-        report: found.report.and_then(|r| serde_json::from_value(r).ok()),
+        report: found.report.and_then(|r| serde_json::from_value::<Report>(r).ok()).map(ReportView::from),
         request: RequestView::for_user(request, &database.user, &roles),
         preview: PreviewView {
             added: preview.added,

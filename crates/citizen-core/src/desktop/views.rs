@@ -5,8 +5,9 @@
 pub use crate::ops::users::LoginRole;
 pub use crate::pipeline::queries::{AuditAction, RequestStatus};
 use crate::pipeline::queries::{AuditRow, RequestRow, VersionRow};
-use crate::report::{Issue, Report};
+use crate::report::{Issue, IssueCode, Report, Status};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub use crate::pipeline::queries::AuditFilter;
 
@@ -158,12 +159,54 @@ pub struct RowCountPoint {
     pub rows: i64,
 }
 
+/// A stored report as the app shows it: the SPEC §4 report (snake_case, the
+/// format `validate --json`, the database and the sender reports share) in
+/// the camelCase of every other type the UI receives.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReportView {
+    pub dataset: Option<String>,
+    pub contract_sha256: Option<String>,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub status: Status,
+    pub rows: u64,
+    pub valid_rows: u64,
+    pub invalid_rows: u64,
+    pub warnings: u64,
+    /// Issue counts by code, including issues beyond the listing cap.
+    pub summary: BTreeMap<IssueCode, u64>,
+    pub issues: Vec<Issue>,
+    /// True when `issues` was capped and `summary` holds the full counts.
+    pub issues_truncated: bool,
+}
+
+impl From<Report> for ReportView {
+    fn from(report: Report) -> ReportView {
+        ReportView {
+            dataset: report.dataset,
+            contract_sha256: report.contract_sha256,
+            file: report.file,
+            sheet: report.sheet,
+            status: report.status,
+            rows: report.rows,
+            valid_rows: report.valid_rows,
+            invalid_rows: report.invalid_rows,
+            warnings: report.warnings,
+            summary: report.summary,
+            issues: report.issues,
+            issues_truncated: report.issues_truncated,
+        }
+    }
+}
+
 /// A request page.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequestDetail {
     pub request: RequestView,
-    pub report: Option<Report>,
+    pub report: Option<ReportView>,
     pub preview: PreviewView,
     pub history: Vec<RowCountPoint>,
 }
