@@ -38,7 +38,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     };
     use citizen_core::error::ErrorCode;
     use citizen_core::pipeline::Approved;
-    use citizen_core::report::{IssueCode, Report};
+    use citizen_core::report::IssueCode;
     use citizen_core::ErrorPayload;
 
     let config = Config::new().with_out_dir(dir).with_large_int("number");
@@ -65,7 +65,6 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     export::<SubmitResult>(&config)?;
     export::<RequestView>(&config)?;
     export::<RequestDetail>(&config)?;
-    export::<Report>(&config)?;
     export::<ApproveEvent>(&config)?;
     export::<Approved>(&config)?;
     export::<VersionsCalendar>(&config)?;
