@@ -26,11 +26,14 @@ impl Drop for SecretService {
 
 /// Starts dbus-daemon and gnome-keyring-daemon (unlocked with an empty
 /// password) and points this process at them; `None` when not installed.
+/// The bus's socket lives in the test's own directory (dbus-daemon's default
+/// would leave a `dbus-*` socket in /tmp when it is killed).
 fn secret_service() -> Option<SecretService> {
     use std::io::{BufRead, BufReader, Write};
     let home = tempfile::tempdir().ok()?;
+    let listen = format!("--address=unix:dir={}", home.path().display());
     let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
+        .args(["--session", "--nofork", "--print-address=1", listen.as_str()])
         .stdout(Stdio::piped())
         .spawn()
         .ok()?;
