@@ -362,6 +362,33 @@ mod replays {
         fuzzing::xlsx_differential(&[b"\x01", parts.as_bytes()].concat());
     }
 
+    /// xlsx_diff (issue 11; the strict target in make test's smoke, 2026-11-30):
+    /// a malformed attribute in a small part — `<xf ... xfId<si>` in styles
+    /// (an attribute key with no `=`), an unquoted value in the workbook, a
+    /// key with no value in the relationships. calamine's reader refuses
+    /// them; the fast path read only the attributes it wanted and went on.
+    /// Fixed: every start tag of those parts is checked whole, and a part
+    /// with a malformed one goes to calamine.
+    #[test]
+    fn xlsx_diff_a_malformed_attribute_in_a_small_part() {
+        let sep = std::str::from_utf8(fuzzing::PART_SEPARATOR).expect("ASCII");
+        let sheet = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>";
+        let strings = "<sst><si><t>a</t></si></sst>";
+        for parts in [
+            format!(
+                "{sheet}{sep}{strings}{sep}<styleSheet><cellXfs count=\"1\"><xf numFmtId=\"0\" xfId<si><t>=\"0\"/></cellXfs></styleSheet>"
+            ),
+            format!("{sheet}{sep}{strings}{sep}{sep}<workbook><sheets><sheet name=Data sheetId=\"1\"/></sheets></workbook>"),
+            format!(
+                "{sheet}{sep}{strings}{sep}{sep}{sep}<Relationships><Relationship Id=\"rId1\" Target/></Relationships>"
+            ),
+        ] {
+            for mode in [b"\x01", b"\x03"] {
+                fuzzing::xlsx_differential(&[&mode[..], parts.as_bytes()].concat());
+            }
+        }
+    }
+
     /// dates: a fourth time field was dropped. Issue 11, fixed.
     #[test]
     fn dates_extra_time_fields() {

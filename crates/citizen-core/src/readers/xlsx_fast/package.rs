@@ -3,7 +3,7 @@
 //! thread of its own while the parser reads it. Anything unusual gives `None`,
 //! which leaves the workbook to calamine.
 
-use super::xml_scan::{attribute_text, local_name, Event, Scanner};
+use super::xml_scan::{attribute_text, local_name, next_checked, Event, Scanner};
 use calamine::{Sheet, SheetType, SheetVisible};
 use std::collections::HashMap;
 use std::fs::File;
@@ -60,14 +60,14 @@ pub(super) fn office_document(archive: &mut Archive) -> Option<(String, String)>
     let mut target = None;
     // As calamine reads it: from `<Relationships>` to its end tag, which must come.
     loop {
-        match xml.next().ok()? {
+        match next_checked(&mut xml)? {
             Event::Start(tag) if tag.local_name() == b"Relationships" => break,
             Event::Eof => return None,
             _ => {}
         }
     }
     loop {
-        match xml.next().ok()? {
+        match next_checked(&mut xml)? {
             Event::Start(tag) if tag.local_name() == b"Relationship" => {
                 let kind = tag.attribute(b"Type").ok()?;
                 if kind.is_some_and(|k| k.ends_with(b"/relationships/officeDocument")) {
@@ -93,7 +93,7 @@ pub(super) fn relationships(xml: &[u8]) -> Option<HashMap<Vec<u8>, (String, Stri
     let mut xml = Scanner::new(xml);
     let mut found = HashMap::new();
     loop {
-        match xml.next().ok()? {
+        match next_checked(&mut xml)? {
             Event::Start(tag) if tag.local_name() == b"Relationship" => {
                 let text = |v: Option<&[u8]>| String::from_utf8(v.unwrap_or_default().to_vec()).ok();
                 if let Some(id) = tag.attribute(b"Id").ok()? {
@@ -120,7 +120,7 @@ pub(super) fn sheets(
     let mut xml = Scanner::new(xml);
     let (mut sheets, mut parts, mut is_1904) = (Vec::new(), Vec::new(), false);
     loop {
-        match xml.next().ok()? {
+        match next_checked(&mut xml)? {
             Event::Start(tag) if tag.local_name() == b"sheet" => {
                 let (mut name, mut visible, mut id) = (String::new(), SheetVisible::Visible, &b""[..]);
                 for pair in tag.attributes() {

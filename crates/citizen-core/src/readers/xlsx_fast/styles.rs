@@ -1,7 +1,7 @@
 //! The workbook's cell styles as the fast path needs them: which make a
 //! number a date or a duration, as calamine decides it.
 
-use super::xml_scan::{attribute_text, local_name, Event, Scanner};
+use super::xml_scan::{attribute_text, local_name, next_checked, Event, Scanner};
 use std::collections::HashMap;
 
 /// How a cell style shows a number; only dates and durations change the value.
@@ -24,7 +24,7 @@ pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
     // `<styleSheet>` inside one does not end the part for calamine.
     let mut inside: Option<&'static [u8]> = None;
     loop {
-        match xml.next().ok()? {
+        match next_checked(&mut xml)? {
             Event::Start(tag) => match tag.local_name() {
                 list @ (b"numFmts" | b"fonts" | b"fills" | b"borders" | b"cellXfs") if inside.is_none() => {
                     inside = LISTS.iter().copied().find(|&l| l == list);

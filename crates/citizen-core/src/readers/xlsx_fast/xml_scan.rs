@@ -55,6 +55,21 @@ impl<'a> Tag<'a> {
     }
 }
 
+/// The next event of a small part (relationships, workbook, styles), with
+/// every attribute of a start tag checked: calamine's reader refuses a
+/// malformed attribute anywhere in the elements it reads there, so a start
+/// tag with one ends the fast path's reading of the part (`None`), and the
+/// workbook goes to calamine whole.
+pub(crate) fn next_checked<'s, R: Read>(xml: &'s mut Scanner<R>) -> Option<Event<'s>> {
+    let event = xml.next().ok()?;
+    if let Event::Start(tag) = &event {
+        if tag.attributes().any(|pair| pair.is_err()) {
+            return None;
+        }
+    }
+    Some(event)
+}
+
 /// The name after the namespace prefix, if any.
 pub(crate) fn local_name(name: &[u8]) -> &[u8] {
     name.iter().rposition(|&b| b == b':').map_or(name, |colon| &name[colon + 1..])
