@@ -279,7 +279,12 @@ impl Env {
         }
         let _ = std::fs::remove_dir_all(&self.db_dir);
         if let Some(mut xvfb) = self.xvfb.take() {
-            let _ = xvfb.kill();
+            // SIGTERM first: Xvfb then removes its socket in /tmp/.X11-unix,
+            // which a SIGKILL leaves behind.
+            let _ = Command::new("kill").args(["-s", "TERM", &xvfb.id().to_string()]).stderr(Stdio::null()).status();
+            if !wait_child(&mut xvfb, Duration::from_secs(5)) {
+                let _ = xvfb.kill();
+            }
             let _ = xvfb.wait();
         }
         if std::env::var_os("CITIZEN_E2E_KEEP").is_none() {
