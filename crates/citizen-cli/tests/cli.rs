@@ -1,20 +1,11 @@
 //! The `citizen-db` binary end to end, offline: exit codes, JSON, reports,
 //! contract checking and sample files.
 
+mod common;
+
+use common::{citizen_db, citizen_db_on, text, Cluster};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn citizen_db(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_citizen-db"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"))
-}
+use std::process::Command;
 
 /// A scratch directory, removed with its contents when dropped.
 struct TempDir(PathBuf);
@@ -36,10 +27,6 @@ fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("citizen-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     TempDir(dir)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -144,26 +131,15 @@ fn contracts_are_checked_with_file_line_and_column() {
 
 /// `citizen-db` with a clean login environment (no DATABASE_URL, no
 /// CITIZEN_DB_USER/PASSWORD) and the embedded default in `data_dir`.
-fn citizen_db_on(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_citizen-db"))
-        .current_dir(repo())
-        .env("CITIZEN_DB_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("CITIZEN_DB_USER")
-        .env_remove("CITIZEN_DB_PASSWORD")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"))
-}
 
 #[test]
 fn nobody_acts_as_the_superuser_unless_asked() {
     let dir = std::env::temp_dir().join(format!("citizen-cli-{}-never-created", std::process::id()));
-    let run = citizen_db_on(&dir, &["requests"]);
+    let run = citizen_db_on(&dir, &["requests"], "");
     assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
     let stderr = text(&run.stderr);
     assert!(stderr.contains("--user NAME") && stderr.contains("--admin"), "{stderr}");
-    let run = citizen_db_on(&dir, &["--user", "clerk", "versions"]);
+    let run = citizen_db_on(&dir, &["--user", "clerk", "versions"], "");
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("CITIZEN_DB_PASSWORD"), "{}", text(&run.stderr));
     let run = Command::new(env!("CARGO_BIN_EXE_citizen-db"))
@@ -176,58 +152,38 @@ fn nobody_acts_as_the_superuser_unless_asked() {
     assert!(!dir.exists(), "refused before any cluster was made");
 }
 
-/// Stops the test's embedded cluster and removes its directory, even when the test fails.
-struct Cluster(PathBuf);
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = citizen_db_on(&self.0, &["db", "stop"]);
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn demo_logins_only_with_demo_and_the_superuser_needs_its_password() {
-    if Command::new("sh")
-        .arg("-c")
-        .arg("ls /usr/lib/postgresql/*/bin/initdb")
-        .output()
-        .map_or(true, |o| !o.status.success())
-    {
-        eprintln!("skipped: no PostgreSQL server programs");
-        return;
-    }
-    let cluster = Cluster(std::env::temp_dir().join(format!("citizen-cli-{}-db", std::process::id())));
-    let _ = std::fs::remove_dir_all(&cluster.0);
+    let cluster = Cluster::new("db");
     let dir = cluster.0.clone();
 
-    let started = citizen_db_on(&dir, &["db", "start"]);
+    let started = citizen_db_on(&dir, &["db", "start"], "");
     assert!(started.status.success(), "{}", text(&started.stderr));
     assert!(text(&started.stdout).contains("no demo logins"), "{}", text(&started.stdout));
-    let clerk = citizen_db_on(&dir, &["--user", "clerk", "--password", "clerk", "requests"]);
+    let clerk = citizen_db_on(&dir, &["--user", "clerk", "--password", "clerk", "requests"], "");
     assert_eq!(clerk.status.code(), Some(2), "no demo login without --demo");
     assert!(text(&clerk.stderr).contains("sign-in as 'clerk' failed"), "{}", text(&clerk.stderr));
 
-    let admin = citizen_db_on(&dir, &["--admin", "requests"]);
+    let admin = citizen_db_on(&dir, &["--admin", "requests"], "");
     assert!(admin.status.success(), "{}", text(&admin.stderr));
 
-    let started = citizen_db_on(&dir, &["db", "start", "--demo"]);
+    let started = citizen_db_on(&dir, &["db", "start", "--demo"], "");
     assert!(started.status.success(), "{}", text(&started.stderr));
     let stdout = text(&started.stdout);
     assert!(stdout.contains("clerk/clerk") && stdout.contains("admin/admin"), "{stdout}");
     for (login, password) in [("clerk", "clerk"), ("supervisor", "supervisor"), ("admin", "admin")] {
-        let run = citizen_db_on(&dir, &["--user", login, "--password", password, "requests"]);
+        let run = citizen_db_on(&dir, &["--user", login, "--password", password, "requests"], "");
         assert!(run.status.success(), "{login}: {}", text(&run.stderr));
     }
     // Without --demo, existing demo logins stay.
-    let again = citizen_db_on(&dir, &["db", "start"]);
+    let again = citizen_db_on(&dir, &["db", "start"], "");
     assert!(text(&again.stdout).contains("clerk/clerk"), "{}", text(&again.stdout));
 
-    let wrong = citizen_db_on(&dir, &["--user", "postgres", "--password", "not-it", "requests"]);
+    let wrong = citizen_db_on(&dir, &["--user", "postgres", "--password", "not-it", "requests"], "");
     assert_eq!(wrong.status.code(), Some(2));
     assert!(text(&wrong.stderr).contains("sign-in as 'postgres' failed"), "{}", text(&wrong.stderr));
     let password = std::fs::read_to_string(dir.join("superuser-password")).unwrap_or_else(|e| panic!("{e}"));
-    let right = citizen_db_on(&dir, &["--user", "postgres", "--password", password.trim(), "requests"]);
+    let right = citizen_db_on(&dir, &["--user", "postgres", "--password", password.trim(), "requests"], "");
     assert!(right.status.success(), "{}", text(&right.stderr));
 }
 

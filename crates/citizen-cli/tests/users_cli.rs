@@ -3,71 +3,23 @@
 //! the login signs in, the password is changed (the old one then fails), the
 //! login is disabled; other roles are refused with exit 1; `list --json`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// `citizen-db` on the embedded default in `data_dir`, with `stdin` piped in.
-fn citizen_db(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_citizen-db"))
-        .current_dir(repo())
-        .env("CITIZEN_DB_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("CITIZEN_DB_USER")
-        .env_remove("CITIZEN_DB_PASSWORD")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Stops the test's embedded cluster and removes its directory, even when the test fails.
-struct Cluster(PathBuf);
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = citizen_db(&self.0, &["db", "stop"], "");
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{citizen_db_on, text, Cluster};
 
 #[test]
 fn an_administrator_manages_logins_from_the_command_line() {
-    if Command::new("sh")
-        .arg("-c")
-        .arg("ls /usr/lib/postgresql/*/bin/initdb")
-        .output()
-        .map_or(true, |o| !o.status.success())
-    {
-        eprintln!("skipped: no PostgreSQL server programs");
-        return;
-    }
-    let cluster = Cluster(std::env::temp_dir().join(format!("citizen-cli-{}-users", std::process::id())));
-    let _ = std::fs::remove_dir_all(&cluster.0);
+    let cluster = Cluster::new("users");
     let dir = cluster.0.clone();
-    let started = citizen_db(&dir, &["db", "start", "--demo"], "");
+    let started = citizen_db_on(&dir, &["db", "start", "--demo"], "");
     assert!(started.status.success(), "{}", text(&started.stderr));
     let admin = ["--user", "admin", "--password", "admin"];
     let as_admin = |args: &[&str], stdin: &str| {
         let all: Vec<&str> = admin.iter().chain(args.iter()).copied().collect();
-        citizen_db(&dir, &all, stdin)
+        citizen_db_on(&dir, &all, stdin)
     };
     let signs_in = |login: &str, password: &str| {
-        citizen_db(&dir, &["--user", login, "--password", password, "requests"], "").status.success()
+        citizen_db_on(&dir, &["--user", login, "--password", password, "requests"], "").status.success()
     };
 
     let added = as_admin(&["users", "add", "dana", "--role", "clerk"], "first pass 1\nfirst pass 1\n");
@@ -94,7 +46,7 @@ fn an_administrator_manages_logins_from_the_command_line() {
     assert!(!signs_in("dana", "first pass 1"), "the old password no longer works");
 
     // Another role is refused by the database (exit 1).
-    let by_clerk = citizen_db(&dir, &["--user", "clerk", "--password", "clerk", "users", "disable", "dana"], "");
+    let by_clerk = citizen_db_on(&dir, &["--user", "clerk", "--password", "clerk", "users", "disable", "dana"], "");
     assert_eq!(by_clerk.status.code(), Some(1), "{}", text(&by_clerk.stderr));
     let self_disable = as_admin(&["users", "disable", "admin"], "");
     assert_eq!(self_disable.status.code(), Some(1), "{}", text(&self_disable.stderr));
