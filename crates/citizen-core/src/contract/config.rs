@@ -167,6 +167,7 @@ pub struct ColumnConfig {
 
 /// The column types of SPEC §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ColumnType"))]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnTypeConfig {
     Text,

@@ -2,6 +2,8 @@
 //! Codes are stable API; the UI translates by code. These are types only: the
 //! export of a report for its sender is an operation (`crate::ops::export`).
 
+pub mod profile;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

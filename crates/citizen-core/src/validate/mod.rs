@@ -4,6 +4,7 @@
 //! keys, never by the file size.
 
 pub mod header;
+pub mod profile;
 pub mod rules;
 pub mod types;
 
@@ -242,6 +243,8 @@ struct BatchOutcome {
     /// invalid. One flat vector, so a row costs no allocation.
     key_hashes: Vec<Option<u128>>,
     invalid_row_numbers: Vec<u64>,
+    /// The batch's profile figures.
+    profile: profile::BatchTally,
 }
 
 /// The uniqueness sets of a contract: the keys together, then each unique column.
@@ -279,6 +282,8 @@ pub struct Validation {
     pub rows: Option<crate::grid::RowStore>,
     /// True when `cancel` stopped the run; the report then covers part of the file.
     pub cancelled: bool,
+    /// The file's profile, computed as it was read (`None` when it could not be opened).
+    pub profile: Option<crate::report::profile::Profile>,
 }
 
 /// Validates an opened table.
@@ -308,15 +313,18 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
     };
     let keep_rows = store.is_some();
     let consumer = options.consumer.as_deref();
+    let profiler = profile::Profiler::new(contract);
+    let mut profiles = profile::ProfileMerger::new(contract);
     let read_error = process_in_order(
         batches,
         options.threads,
         |batch| {
             let encoded = keep_rows.then(|| crate::grid::encode_rows(batch));
             let consumed = consumer.map(|consumer| consumer.encode(&map, batch));
-            (check_batch(contract, &map, &sets, batch), encoded, consumed)
+            (check_batch(contract, &map, &sets, &profiler, batch), encoded, consumed)
         },
-        |(outcome, encoded, consumed)| {
+        |(mut outcome, encoded, consumed)| {
+            profiles.absorb(std::mem::take(&mut outcome.profile), &profiler);
             let set_aside_before = merger.invalid_row_numbers.len();
             merger.absorb(outcome);
             if let (Some(consumer), Some(consumed)) = (consumer, consumed) {
@@ -339,6 +347,8 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
         }
     }
     validation.cancelled = cancel.is_some_and(|flag| flag.load(Ordering::Relaxed));
+    let present: Vec<bool> = map.sources.iter().map(Option::is_some).collect();
+    validation.profile = Some(profiles.finish(contract, &present, validation.report.rows));
     validation.headers = headers;
     validation.header_row = header_row;
     validation.header_map = Some(map);
@@ -475,8 +485,14 @@ pub fn issue_severity(column: &Column, code: IssueCode) -> Severity {
 }
 
 /// Checks every row of a batch. Runs on a worker thread.
-fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch: &Batch) -> BatchOutcome {
-    let mut outcome = BatchOutcome { rows: batch.len() as u64, ..Default::default() };
+fn check_batch(
+    contract: &Contract,
+    map: &HeaderMap,
+    sets: &[Vec<usize>],
+    profiler: &profile::Profiler,
+    batch: &Batch,
+) -> BatchOutcome {
+    let mut outcome = BatchOutcome { rows: batch.len() as u64, profile: profiler.tally(), ..Default::default() };
     let mut breaches = Vec::new();
     let in_a_set: Vec<bool> = (0..contract.columns.len()).map(|i| sets.iter().any(|s| s.contains(&i))).collect();
     let needs: Vec<TextNeed> = contract
@@ -547,10 +563,12 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
                         },
                         index,
                     ));
+                    outcome.profile.invalid(index);
                     continue;
                 }
             }
             if cell.is_empty() {
+                outcome.profile.empty(index);
                 if column.required {
                     let message = format!("{} is required but empty", column.name);
                     report(IssueCode::Required, message, Params::new(), &mut outcome);
@@ -559,10 +577,12 @@ fn check_batch(contract: &Contract, map: &HeaderMap, sets: &[Vec<usize>], batch:
             }
             match types::check_cell(column.column_type, column.format.as_deref(), cell, needs[index]) {
                 Err(problem) => {
+                    outcome.profile.invalid(index);
                     let message = format!("{}: {}", column.name, problem.message);
                     report(problem.code, message, problem.params, &mut outcome)
                 }
                 Ok(parsed) => {
+                    outcome.profile.value(index, &parsed);
                     breaches.clear();
                     rules::check_rules(column, &parsed, &mut breaches);
                     for breach in breaches.drain(..) {
@@ -887,6 +907,7 @@ impl From<Report> for Validation {
             invalid_row_numbers: Vec::new(),
             rows: None,
             cancelled: false,
+            profile: None,
         }
     }
 }
@@ -934,7 +955,7 @@ strategy: rebuild
         let map = map_headers(contract, &headers);
         let row = cells.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect();
         let batch = Batch { row_numbers: vec![2], data: BatchData::Cells(vec![row]) };
-        check_batch(contract, &map, &unique_sets(contract), &batch)
+        check_batch(contract, &map, &unique_sets(contract), &profile::Profiler::new(contract), &batch)
     }
 
     fn found(outcome: &BatchOutcome) -> Vec<(String, IssueCode, Severity)> {
