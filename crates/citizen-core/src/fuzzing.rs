@@ -12,7 +12,7 @@ use crate::contract::{compile_contract, Catalog, ColumnType, SourceOptions};
 use crate::readers::calamine::{open_sheet, parse_sheet};
 use crate::readers::sheet_stream::{Row, RowStream};
 use crate::readers::xlsx_fast::xml_scan::{attribute_text, push_text, resolve_entity, unescape_excel, Event, Scanner};
-use crate::readers::{self, Batch, BatchData, Cell, CellRef, ReadError};
+use crate::readers::{self, limits, Batch, BatchData, Cell, CellRef, ReadError};
 use crate::sample::{write_sample, SampleFormat, SampleSpec};
 use crate::validate::types::{check_cell, dates, phone, TextNeed};
 use calamine::Sheets;
@@ -314,6 +314,114 @@ pub fn tolerated_refusal(
 }
 
 // ---------------------------------------------------------------------------
+// .xls and .ods: the guards with calamine behind them
+
+/// The .xls and .ods guards (`readers/xls_guard.rs`, `readers/ods_guard.rs`)
+/// with calamine behind them, on any bytes: opening and reading every row
+/// ends in a table or a refusal, never a panic, within the fuzzer's time and
+/// memory limits (`-timeout`, `-rss_limit_mb` in `scripts/fuzz.sh`: a guard
+/// that lets through what calamine would blow up is a finding), and what is
+/// read keeps Excel's limits (row numbers, row widths, text per cell). The
+/// first byte says what the rest is: even, the Workbook stream of an .xls
+/// (BIFF records) put in an OLE container; odd, the `content.xml` of an .ods
+/// put in an OpenDocument package.
+pub fn spreadsheet_guards(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let path = if mode % 2 == 0 {
+        let path = scratch("fuzz.xls");
+        readers::test_xls::write_xls(&path, rest);
+        path
+    } else {
+        let path = scratch("fuzz.ods");
+        std::fs::write(&path, ods_package(rest)).expect("scratch file written");
+        path
+    };
+    let none = |_: &[CellRef<'_>]| 0;
+    let Ok(table) = readers::open_table(&path, &SourceOptions::default(), &none) else { return };
+    let (max_row, max_columns) = if mode % 2 == 0 {
+        (limits::MAX_XLS_ROWS, limits::MAX_XLS_COLUMNS as usize)
+    } else {
+        (u64::from(limits::MAX_ROWS), limits::MAX_COLUMNS as usize)
+    };
+    assert!(table.headers.len() <= max_columns, "a header row of {} cells", table.headers.len());
+    for batch in table.batches {
+        let Ok(batch) = batch else { return };
+        assert!(batch.row_numbers.iter().all(|&row| row <= max_row), "a row past the last: {:?}", batch.row_numbers);
+        let BatchData::Cells(rows) = batch.data else { panic!("a workbook read as text rows") };
+        for row in rows {
+            assert!(row.len() <= max_columns, "a row of {} cells", row.len());
+            for cell in &row {
+                if let CellRef::Text(text) = cell.as_ref() {
+                    assert!(!limits::cell_too_long(text), "a cell of {} characters", text.chars().count());
+                }
+            }
+        }
+    }
+}
+
+/// An OpenDocument spreadsheet package (mimetype, manifest) around `content`.
+pub fn ods_package(content: &[u8]) -> Vec<u8> {
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut part = |name: &str, bytes: &[u8]| {
+        zip.start_file(name, stored).expect("zip entry");
+        zip.write_all(bytes).expect("in memory");
+    };
+    part("mimetype", b"application/vnd.oasis.opendocument.spreadsheet");
+    part(
+        "META-INF/manifest.xml",
+        b"<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">\
+          <manifest:file-entry manifest:full-path=\"/\" \
+          manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+          <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>\
+          </manifest:manifest>",
+    );
+    part("content.xml", content);
+    zip.finish().expect("in memory").into_inner()
+}
+
+/// A seed `content.xml`: a header and a few rows, a repeated cell and row.
+fn ods_seed_content() -> String {
+    let text =
+        |s: &str| format!("<table:table-cell office:value-type=\"string\"><text:p>{s}</text:p></table:table-cell>");
+    let number = |n: u32| {
+        format!("<table:table-cell office:value-type=\"float\" office:value=\"{n}\"><text:p>{n}</text:p></table:table-cell>")
+    };
+    let mut rows = format!("<table:table-row>{}</table:table-row>", ["id", "name", "phone"].map(text).concat());
+    for n in 1..6u32 {
+        rows.push_str(&format!(
+            "<table:table-row>{}{}{}</table:table-row>",
+            number(n),
+            text("דנה"),
+            text("050-1234567")
+        ));
+    }
+    rows.push_str("<table:table-row table:number-rows-repeated=\"3\"><table:table-cell table:number-columns-repeated=\"2\" office:value-type=\"string\"><text:p>x</text:p></table:table-cell></table:table-row>");
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content \
+         xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+         xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+         xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:body><office:spreadsheet>\
+         <table:table table:name=\"Data\">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+}
+
+/// A seed Workbook stream: shared strings and numbers on two sheets.
+fn xls_seed_stream() -> Vec<u8> {
+    use readers::test_xls::{workbook_stream, XlsCell, XlsSheet};
+    let strings: Vec<String> = ["id", "name", "phone", "דנה", "050-1234567"].map(str::to_owned).to_vec();
+    let mut cells = vec![(0, 0, XlsCell::Shared(0)), (0, 1, XlsCell::Shared(1)), (0, 2, XlsCell::Shared(2))];
+    for row in 1..6u16 {
+        cells.extend([
+            (row, 0, XlsCell::Number(f64::from(row))),
+            (row, 1, XlsCell::Shared(3)),
+            (row, 2, XlsCell::Shared(4)),
+        ]);
+    }
+    workbook_stream(&strings, &[XlsSheet::new("Data", cells), XlsSheet::new("Empty", Vec::new())])
+}
+
+// ---------------------------------------------------------------------------
 // CSV: the reader against the `csv` crate
 
 /// Records as the `csv` crate reads them: the non-blank ones before the first
@@ -552,7 +660,7 @@ pub fn dates(data: &[u8]) {
 // Seeds
 
 /// The fuzz targets, by name.
-pub const TARGETS: [&str; 6] = ["xml_scan", "xlsx_diff", "csv_diff", "contract", "phone", "dates"];
+pub const TARGETS: [&str; 7] = ["xml_scan", "xlsx_diff", "csv_diff", "contract", "phone", "dates", "guards"];
 
 /// Writes the seed corpora into `out/<target>/`: the samples generated for
 /// every contract in `contracts` (CSV and xlsx, with their deliberate errors),
@@ -610,6 +718,8 @@ pub fn write_seeds(contracts: &Path, out: &Path) -> Result<usize, String> {
             }
         }
     }
+    seed("guards", "workbook.xls", &[[0u8].as_slice(), &xls_seed_stream()].concat())?;
+    seed("guards", "content.ods", &[[1u8].as_slice(), ods_seed_content().as_bytes()].concat())?;
     for (index, text) in
         ["+972 50 234 5678", "(03) 123-4567", "00972-3-1234567", "*6050", "1-800-123-456"].iter().enumerate()
     {

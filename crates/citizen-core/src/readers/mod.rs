@@ -39,8 +39,8 @@ pub(crate) mod xlsx_fast;
 
 #[cfg(test)]
 mod test_workbooks;
-#[cfg(test)]
-mod test_xls;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod test_xls;
 #[cfg(test)]
 mod workbook_tests;
 

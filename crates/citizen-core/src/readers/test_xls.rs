@@ -1,4 +1,4 @@
-//! A minimal BIFF8 writer for tests: .xls workbooks of numbers and shared
+//! A minimal BIFF8 writer for tests and the `guards` fuzz target: .xls workbooks of numbers and shared
 //! strings (BOF, CODEPAGE, BOUNDSHEET, SST with its CONTINUE records, EOF,
 //! then per sheet BOF, DIMENSIONS, cells, EOF) in an OLE container written by
 //! the `cfb` crate, so the .xls guard can be held to calamine without binary
@@ -12,14 +12,14 @@ const MAX_RECORD: usize = 8224;
 
 /// A cell: a number, or an index into the shared strings.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum XlsCell {
+pub(crate) enum XlsCell {
     Number(f64),
     Shared(u32),
 }
 
 /// A sheet: its name, the DIMENSIONS record's fields (first row, last row +
 /// 1, first column, last column + 1) and its cells (row, column, value).
-pub(super) struct XlsSheet {
+pub(crate) struct XlsSheet {
     pub name: String,
     pub dimensions: (u32, u32, u16, u16),
     pub cells: Vec<(u16, u16, XlsCell)>,
@@ -78,7 +78,7 @@ fn shared_strings(out: &mut Vec<u8>, strings: &[String]) {
 }
 
 /// The Workbook stream of a workbook.
-pub(super) fn workbook_stream(strings: &[String], sheets: &[XlsSheet]) -> Vec<u8> {
+pub(crate) fn workbook_stream(strings: &[String], sheets: &[XlsSheet]) -> Vec<u8> {
     let bof = |kind: u16| [&0x0600u16.to_le_bytes()[..], &kind.to_le_bytes(), &[0; 12]].concat();
     let mut globals = Vec::new();
     record(&mut globals, 0x0809, &bof(0x0005));
@@ -120,7 +120,7 @@ pub(super) fn workbook_stream(strings: &[String], sheets: &[XlsSheet]) -> Vec<u8
 }
 
 /// Writes `stream` as the Workbook stream of an OLE container at `path`.
-pub(super) fn write_xls(path: &Path, stream: &[u8]) {
+pub(crate) fn write_xls(path: &Path, stream: &[u8]) {
     // Version 3 (512-byte sectors), as Excel writes .xls files.
     let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
     let mut container =
