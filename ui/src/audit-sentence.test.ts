@@ -83,6 +83,11 @@ const CASES: Record<AuditAction, { entry: AuditView; en: string; he: string }> =
     en: "dana set a new password for eli",
     he: "הסיסמה של eli הוחלפה על ידי dana",
   },
+  column_alias: {
+    entry: entry("column_alias", { dataset: "welfare_patients" }),
+    en: "dana remembered a column mapping for Welfare patients",
+    he: "מיפוי עמודה עבור מטופלי רווחה נשמר על ידי dana",
+  },
 };
 
 /** The sentence without the Unicode isolates around quoted values. */

@@ -27,6 +27,7 @@ const SENTENCES: Record<AuditAction, MessageKey> = {
   login_enable: "activity.sentence.login_enable",
   login_role: "activity.sentence.login_role",
   login_password: "activity.sentence.login_password",
+  column_alias: "activity.sentence.column_alias",
 };
 
 /** The name of each role a login may be given. */

@@ -29,6 +29,7 @@ const ERROR_CODES = members<ErrorCode>({
   invalid_request: true, login_invalid: true, login_protected: true, last_admin: true, login_exists: true, invalid_file: true, bad_period: true, unsafe_contract_change: true, file_not_open: true, cancelled: true, offline: true, settings: true,
   keyring_unavailable: true, sign_in_required: true, sign_in: true, unreadable: true, internal: true,
   password_too_short: true,
+  invalid_edit: true,
 });
 const SUBMIT_BLOCKS = members<SubmitBlock>({ no_file: true, validating: true, needs_dataset: true, unusable: true, invalid: true, period_required: true, offline: true });
 const APPROVE_BLOCKS = members<ApproveBlock>({ offline: true, missing_role: true, not_pending: true, four_eyes: true });

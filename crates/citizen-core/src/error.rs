@@ -95,6 +95,10 @@ pub enum CoreError {
     /// A new password shorter than `min` characters (checked before it is hashed).
     #[error("the password is too short: at least {min} characters")]
     PasswordTooShort { min: usize },
+    /// A mapping or correction of the clerk's review that cannot apply
+    /// (a column the contract does not have, a malformed `--map`).
+    #[error("{message}")]
+    InvalidEdit { message: String },
 }
 
 /// Every code an error can carry to the UI or the CLI's JSON: the closed set
@@ -155,11 +159,12 @@ pub enum ErrorCode {
     Unreadable,
     Internal,
     PasswordTooShort,
+    InvalidEdit,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 47] = [
+    pub const ALL: [ErrorCode; 48] = [
         ErrorCode::Io,
         ErrorCode::InvalidContract,
         ErrorCode::NoContracts,
@@ -207,6 +212,7 @@ impl ErrorCode {
         ErrorCode::Unreadable,
         ErrorCode::Internal,
         ErrorCode::PasswordTooShort,
+        ErrorCode::InvalidEdit,
     ];
 
     /// The code as written on the wire (the serde name).
@@ -259,6 +265,7 @@ impl ErrorCode {
             ErrorCode::Unreadable => "unreadable",
             ErrorCode::Internal => "internal",
             ErrorCode::PasswordTooShort => "password_too_short",
+            ErrorCode::InvalidEdit => "invalid_edit",
         }
     }
 }
@@ -563,6 +570,7 @@ impl CoreError {
             CoreError::Unreadable { .. } => ErrorCode::Unreadable,
             CoreError::Internal { .. } => ErrorCode::Internal,
             CoreError::PasswordTooShort { .. } => ErrorCode::PasswordTooShort,
+            CoreError::InvalidEdit { .. } => ErrorCode::InvalidEdit,
         }
     }
 
@@ -610,6 +618,7 @@ impl CoreError {
             CoreError::Unreadable { file, code, message } => json!({ "file": file, "issue": code, "reason": message }),
             CoreError::Internal { message } => json!({ "reason": message }),
             CoreError::PasswordTooShort { min } => json!({ "min": min }),
+            CoreError::InvalidEdit { message } => json!({ "reason": message }),
         };
         match value {
             serde_json::Value::Object(map) => map,

@@ -122,6 +122,8 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("meta.open_request", ["X", "", "", ""]),
     ("meta.seal_request", ["X", "", "", ""]),
     ("meta.record_failed_submit", ["X", "", "", ""]),
+    // A request's profile, recorded by its submit before the seal (0011).
+    ("meta.record_profile", ["X", "", "", ""]),
     ("meta.approve_request", ["", "X", "", ""]),
     ("meta.reject_request", ["", "X", "", ""]),
     ("meta.mark_failed", ["", "X", "", ""]),
@@ -135,6 +137,15 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("meta.enable_login", ["", "", "", "X"]),
     ("meta.set_login_role", ["", "", "", "X"]),
     ("meta.set_login_password", ["", "", "", "X"]),
+    // The clerk's review (0010): remembered mappings and what a request
+    // mapped and corrected, written only through their functions; readers do
+    // not see them (corrections quote cells, as the report does).
+    ("meta.column_alias", ["S", "S", "", "S"]),
+    ("meta.request_mapping", ["S", "S", "", "S"]),
+    ("meta.request_correction", ["S", "S", "", "S"]),
+    ("meta.is_dataset_column", ["", "", "", ""]),
+    ("meta.remember_alias", ["X", "", "", ""]),
+    ("meta.record_review", ["X", "", "", ""]),
 ];
 
 /// The matrix key of a relation or function name.

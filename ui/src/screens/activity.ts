@@ -24,6 +24,7 @@ const ACTION_ORDER: Record<AuditAction, number> = {
   login_enable: 9,
   login_role: 10,
   login_password: 11,
+  column_alias: 12,
 };
 export const AUDIT_ACTIONS = (Object.keys(ACTION_ORDER) as AuditAction[]).sort((a, b) => ACTION_ORDER[a] - ACTION_ORDER[b]);
 

@@ -6,6 +6,7 @@
 
 pub mod land;
 pub mod preview;
+pub mod profile;
 pub mod queries;
 pub mod snapshot;
 pub mod stage;
@@ -15,6 +16,7 @@ use crate::contract::Contract;
 use crate::db::{with_retry, Database};
 use crate::error::{CoreError, Refusal};
 use crate::report::{Issue, Report, Severity, Status};
+use crate::validate::edits::{HeaderMapping, ReviewEdits, ReviewLog};
 use crate::validate::{display_name, validate_file, ValidateOptions};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -30,6 +32,8 @@ pub struct Submitted {
     /// Warnings for the supervisor (row count jump and the like).
     pub warnings: Vec<Issue>,
     pub report: Report,
+    /// The mappings and corrections the request carries.
+    pub review: ReviewLog,
 }
 
 /// The result of an approval.
@@ -71,6 +75,12 @@ struct Submission<'a> {
     report: &'a Report,
     warnings: &'a [Issue],
     spooled: &'a stage::Spooled,
+    /// The profile validation computed, kept with the request.
+    profile: Option<&'a crate::report::profile::Profile>,
+    /// The mappings and corrections validation applied.
+    review: &'a ReviewLog,
+    /// Mappings to remember for the dataset (not yet aliases in the database).
+    to_remember: &'a [HeaderMapping],
     /// When validation started and ended (it runs beside the land).
     validated: (DateTime<Utc>, DateTime<Utc>),
 }
@@ -108,6 +118,10 @@ impl Submission<'_> {
             .map_err(|e| CoreError::db("opening the load request", e))?;
         log_step(&mut tx, request_id, "land", land_spent, Some(1)).await?;
         log_step(&mut tx, request_id, "validate", self.validated, Some(report.rows as i64)).await?;
+        if let Some(profile) = self.profile {
+            profile::record_profile(&mut tx, request_id, profile).await?;
+        }
+        record_review(&mut tx, &self.contract.dataset, request_id, self.review, self.to_remember).await?;
         let stage_started = Utc::now();
         let staged_rows =
             stage::stage_spooled(&mut tx, self.contract, self.spooled, request_id, self.snapshot.path()).await?;
@@ -118,8 +132,64 @@ impl Submission<'_> {
             .await
             .map_err(|e| CoreError::db("sealing the request", e))?;
         tx.commit().await.map_err(|e| CoreError::db("committing the submit", e))?;
-        Ok(Submitted { request_id, file_id, staged_rows, warnings: self.warnings.to_vec(), report: report.clone() })
+        Ok(Submitted {
+            request_id,
+            file_id,
+            staged_rows,
+            warnings: self.warnings.to_vec(),
+            report: report.clone(),
+            review: self.review.clone(),
+        })
     }
+}
+
+/// Records, in the submit's transaction and before the seal, the mappings
+/// the clerk asked to remember (`meta.remember_alias`) and the request's
+/// mappings and corrections (`meta.record_review`).
+async fn record_review(
+    conn: &mut sqlx::PgConnection,
+    dataset: &str,
+    request_id: i64,
+    review: &ReviewLog,
+    to_remember: &[HeaderMapping],
+) -> Result<(), CoreError> {
+    for mapping in to_remember {
+        sqlx::query("SELECT meta.remember_alias($1, $2, $3)")
+            .bind(dataset)
+            .bind(&mapping.header)
+            .bind(mapping.column.as_deref())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| CoreError::db("remembering a column mapping", e))?;
+    }
+    if review.is_empty() {
+        return Ok(());
+    }
+    let mappings = serde_json::to_value(&review.mappings).unwrap_or_default();
+    let corrections = serde_json::to_value(&review.corrections).unwrap_or_default();
+    sqlx::query("SELECT meta.record_review($1, $2, $3)")
+        .bind(request_id)
+        .bind(mappings)
+        .bind(corrections)
+        .execute(conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| CoreError::db("recording the mappings and corrections", e))
+}
+
+/// Remembers mappings for a dataset (`meta.remember_alias`, clerks), in one transaction.
+pub async fn remember_aliases(database: &Database, dataset: &str, mappings: &[HeaderMapping]) -> Result<(), CoreError> {
+    let mut tx = database.pool.begin().await.map_err(|e| CoreError::db("starting to remember mappings", e))?;
+    for mapping in mappings {
+        sqlx::query("SELECT meta.remember_alias($1, $2, $3)")
+            .bind(dataset)
+            .bind(&mapping.header)
+            .bind(mapping.column.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| CoreError::db("remembering a column mapping", e))?;
+    }
+    tx.commit().await.map_err(|e| CoreError::db("committing the remembered mappings", e))
 }
 
 /// Opens the submit's transaction and lands the snapshot's bytes in it.
@@ -146,7 +216,39 @@ pub async fn submit(
     path: &Path,
     period: &str,
 ) -> Result<Submitted, CoreError> {
+    submit_reviewed(database, contract, path, period, &ReviewEdits::default()).await
+}
+
+/// Submits a file as `submit` does, with the clerk's review: the header
+/// mappings (the dataset's remembered aliases in the database added for
+/// headers the review does not map) and corrections are applied by the
+/// validation that feeds the stage, so the staged rows carry the corrected
+/// values while the land keeps the snapshot's bytes. The mappings used and
+/// every correction are recorded with the request, and mappings marked
+/// `remember` become the dataset's aliases, in the submit's transaction.
+pub async fn submit_reviewed(
+    database: &Database,
+    contract: &Contract,
+    path: &Path,
+    period: &str,
+    edits: &ReviewEdits,
+) -> Result<Submitted, CoreError> {
     check_period(contract, period)?;
+    edits.check(contract)?;
+    let remembered = queries::column_aliases(database, &contract.dataset).await?;
+    let to_remember: Vec<HeaderMapping> = edits
+        .mappings
+        .iter()
+        .filter(|m| {
+            let key = crate::contract::normalise_header(&m.header);
+            m.remember
+                && !remembered
+                    .iter()
+                    .any(|r| crate::contract::normalise_header(&r.header) == key && r.column == m.column)
+        })
+        .cloned()
+        .collect();
+    let edits = std::sync::Arc::new(edits.clone().with_remembered(&remembered));
     let previous_rows = queries::active_row_count(database, &contract.dataset, period).await?;
     let file_name = display_name(path);
     let snapshot = {
@@ -166,8 +268,10 @@ pub async fn submit(
         let contract = contract.clone();
         let snapshot = snapshot.clone();
         let consumer: std::sync::Arc<dyn crate::validate::RowConsumer> = spool.clone();
+        let edits = (!edits.is_empty()).then(|| edits.clone());
         tokio::task::spawn_blocking(move || {
-            let options = ValidateOptions { previous_rows, consumer: Some(consumer), ..ValidateOptions::default() };
+            let options =
+                ValidateOptions { previous_rows, consumer: Some(consumer), edits, ..ValidateOptions::default() };
             let validation = validate_file(snapshot.path(), &contract, &options);
             (validation, Utc::now())
         })
@@ -175,6 +279,8 @@ pub async fn submit(
     let (validation, first_land) = tokio::join!(validating, land_in_new_transaction(database, &snapshot, &file_name));
     let (validation, validate_finished) = validation
         .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
+    let review = validation.review;
+    let profile = validation.profile;
     let mut report = validation.report;
     report.file = file_name.clone();
     if report.status != Status::Valid {
@@ -199,6 +305,9 @@ pub async fn submit(
                 report: &report,
                 warnings: &warnings,
                 spooled: &spooled,
+                profile: profile.as_ref(),
+                review: &review,
+                to_remember: &to_remember,
                 validated: (validate_started, validate_finished),
             };
             let first = match first_land {

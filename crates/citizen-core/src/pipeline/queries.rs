@@ -4,6 +4,7 @@
 
 use crate::db::Database;
 use crate::error::CoreError;
+use crate::validate::edits::HeaderMapping;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +86,7 @@ text_enum! {
         LoginEnable = "login_enable",
         LoginRole = "login_role",
         LoginPassword = "login_password",
+        ColumnAlias = "column_alias",
     }
 }
 
@@ -185,6 +187,72 @@ pub async fn active_row_count(database: &Database, dataset: &str, period: &str) 
     .await
     .map_err(|e| CoreError::db("reading the active version", e))?;
     Ok(count.map(|c| c.max(0) as u64))
+}
+
+/// The column mappings remembered for a dataset (`meta.column_alias`), each
+/// marked `remember`: what every later file of the dataset is mapped with.
+pub async fn column_aliases(database: &Database, dataset: &str) -> Result<Vec<HeaderMapping>, CoreError> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT header, column_name FROM meta.column_alias WHERE dataset = $1 ORDER BY header_key")
+            .bind(dataset)
+            .fetch_all(&database.pool)
+            .await
+            .map_err(|e| CoreError::db("reading the remembered column mappings", e))?;
+    Ok(rows.into_iter().map(|(header, column)| HeaderMapping { header, column, remember: true }).collect())
+}
+
+/// A mapping a request used, as recorded with it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RequestMappingRow {
+    pub header: String,
+    pub column_name: Option<String>,
+    pub remembered: bool,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A correction a request carries, as recorded with it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RequestCorrectionRow {
+    pub source_row: i64,
+    pub column_name: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub kind: String,
+    pub made_by: String,
+    pub made_at: DateTime<Utc>,
+}
+
+/// The mappings a request used and its corrections (at most `limit`, by
+/// row), with the number of corrections in all.
+pub async fn request_review(
+    database: &Database,
+    request_id: i64,
+    limit: i64,
+) -> Result<(Vec<RequestMappingRow>, Vec<RequestCorrectionRow>, i64), CoreError> {
+    let mappings = sqlx::query_as(
+        "SELECT header, column_name, remembered, recorded_by, recorded_at FROM meta.request_mapping
+         WHERE request_id = $1 ORDER BY header",
+    )
+    .bind(request_id)
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the request's mappings", e))?;
+    let corrections = sqlx::query_as(
+        "SELECT source_row, column_name, old_value, new_value, kind, made_by, made_at FROM meta.request_correction
+         WHERE request_id = $1 ORDER BY source_row, column_name LIMIT $2",
+    )
+    .bind(request_id)
+    .bind(limit)
+    .fetch_all(&database.pool)
+    .await
+    .map_err(|e| CoreError::db("reading the request's corrections", e))?;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM meta.request_correction WHERE request_id = $1")
+        .bind(request_id)
+        .fetch_one(&database.pool)
+        .await
+        .map_err(|e| CoreError::db("counting the request's corrections", e))?;
+    Ok((mappings, corrections, total))
 }
 
 /// Load requests, newest first, optionally by status.

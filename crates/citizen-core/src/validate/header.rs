@@ -5,6 +5,7 @@
 use crate::contract::{normalise_header, Contract};
 use crate::readers::CellRef;
 use crate::report::{params, Issue, IssueCode, Severity};
+use std::collections::HashMap;
 
 /// Where each contract column comes from in the file.
 #[derive(Debug, Clone)]
@@ -14,15 +15,27 @@ pub struct HeaderMap {
     /// The header text as written, per contract column (when present).
     pub written: Vec<Option<String>>,
     pub issues: Vec<Issue>,
+    /// The clerk's mappings that matched a header of the file: the header as
+    /// written and the contract column it feeds (`None`: ignored).
+    pub mapped: Vec<(String, Option<usize>)>,
 }
 
 /// How many contract columns a row of candidate headers names (header detection).
 pub fn header_score(contract: &Contract, row: &[CellRef<'_>]) -> usize {
+    header_score_with(contract, row, &HashMap::new())
+}
+
+/// `header_score` counting the clerk's mapped headers too.
+pub fn header_score_with(contract: &Contract, row: &[CellRef<'_>], targets: &HashMap<String, Option<usize>>) -> usize {
     let mut named = vec![false; contract.columns.len()];
     for cell in row {
         if let CellRef::Text(text) = cell {
             let normalised = normalise_header(text);
-            if let Some(index) = contract.columns.iter().position(|c| c.headers.contains(&normalised)) {
+            let target = match targets.get(&normalised) {
+                Some(target) => *target,
+                None => contract.columns.iter().position(|c| c.headers.contains(&normalised)),
+            };
+            if let Some(index) = target {
                 named[index] = true;
             }
         }
@@ -34,6 +47,18 @@ pub fn header_score(contract: &Contract, row: &[CellRef<'_>]) -> usize {
 /// A missing column is an error when the contract needs it (required, unique
 /// or a key) and a warning otherwise.
 pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
+    map_headers_with(contract, headers, &HashMap::new())
+}
+
+/// Maps headers as `map_headers` does, the clerk's mappings first: `targets`
+/// holds, by normalised header, the contract column a header feeds, or
+/// `None` for a header to ignore (no `unknown_column` warning).
+pub fn map_headers_with(
+    contract: &Contract,
+    headers: &[String],
+    targets: &HashMap<String, Option<usize>>,
+) -> HeaderMap {
+    let mut mapped = Vec::new();
     let mut sources = vec![None; contract.columns.len()];
     let mut written = vec![None; contract.columns.len()];
     let mut issues = Vec::new();
@@ -42,7 +67,17 @@ pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
         if normalised.is_empty() {
             continue;
         }
-        match contract.columns.iter().position(|c| c.headers.contains(&normalised)) {
+        let target = match targets.get(&normalised) {
+            Some(target) => {
+                mapped.push((header.clone(), *target));
+                match target {
+                    Some(column) => Some(*column),
+                    None => continue,
+                }
+            }
+            None => contract.columns.iter().position(|c| c.headers.contains(&normalised)),
+        };
+        match target {
             Some(column) if sources[column].is_some() => issues.push(Issue {
                 row: None,
                 column: Some(contract.columns[column].name.clone()),
@@ -94,5 +129,5 @@ pub fn map_headers(contract: &Contract, headers: &[String]) -> HeaderMap {
             params: params([("accepted", column.headers.join(", "))]),
         });
     }
-    HeaderMap { sources, written, issues }
+    HeaderMap { sources, written, issues, mapped }
 }

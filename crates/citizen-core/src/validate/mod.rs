@@ -3,6 +3,7 @@
 //! merged back in file order; memory stays bounded by the number of distinct
 //! keys, never by the file size.
 
+pub mod edits;
 pub mod header;
 pub mod profile;
 pub mod rules;
@@ -12,7 +13,8 @@ use crate::contract::{Catalog, Column, Contract, SourceOptions};
 use crate::error::CoreError;
 use crate::readers::{open_table, Batch, CellRef, ReadError, Table};
 use crate::report::{params, Issue, IssueCode, Report, Severity, Status};
-use header::{header_score, map_headers, HeaderMap};
+use edits::{ReviewEdits, ReviewLog};
+use header::{header_score, header_score_with, map_headers_with, HeaderMap};
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -57,6 +59,9 @@ pub struct ValidateOptions {
     /// Takes every row as it is read, so that whoever needs the rows
     /// (staging, at submit) does not read the file again.
     pub consumer: Option<Arc<dyn RowConsumer>>,
+    /// The clerk's review (mapped headers, corrected cells), applied to the
+    /// rows as they are read: what is checked, kept and consumed is corrected.
+    pub edits: Option<Arc<ReviewEdits>>,
 }
 
 /// One batch's rows encoded by a [`RowConsumer`] on a validating thread:
@@ -108,6 +113,7 @@ impl Default for ValidateOptions {
             cancel: None,
             preview: None,
             consumer: None,
+            edits: None,
         }
     }
 }
@@ -284,12 +290,29 @@ pub struct Validation {
     pub cancelled: bool,
     /// The file's profile, computed as it was read (`None` when it could not be opened).
     pub profile: Option<crate::report::profile::Profile>,
+    /// The mappings and corrections of `ValidateOptions::edits` that applied.
+    pub review: ReviewLog,
 }
 
 /// Validates an opened table.
 fn validate_opened(file: &str, table: Table, contract: &Contract, options: &ValidateOptions) -> Validation {
     let Table { sheet, header_row, headers, batches, .. } = table;
-    let map = map_headers(contract, &headers);
+    let targets = options.edits.as_deref().map(|edits| edits.header_targets(contract)).unwrap_or_default();
+    let map = map_headers_with(contract, &headers, &targets);
+    let placed = options.edits.as_deref().map(|edits| edits.place(contract, &map.sources)).filter(|p| !p.is_empty());
+    let corrections = Arc::new(Mutex::new(Vec::new()));
+    let batches: Box<dyn Iterator<Item = Result<Batch, ReadError>> + Send> = match placed {
+        Some(placed) => {
+            let log = corrections.clone();
+            Box::new(batches.map(move |batch| {
+                batch.map(|batch| match log.lock() {
+                    Ok(mut log) => placed.apply(batch, &mut log),
+                    Err(mut poisoned) => placed.apply(batch, poisoned.get_mut()),
+                })
+            }))
+        }
+        None => batches,
+    };
     let sets = unique_sets(contract);
     let mut merger = Merger::new(contract, &map, &sets, options.max_issues);
     let mut store = if options.keep_rows { crate::grid::RowStore::create().ok() } else { None };
@@ -351,6 +374,27 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
     validation.profile = Some(profiles.finish(contract, &present, validation.report.rows));
     validation.headers = headers;
     validation.header_row = header_row;
+    validation.review = ReviewLog {
+        mappings: map
+            .mapped
+            .iter()
+            .map(|(header, column)| {
+                let remember = options.edits.as_deref().is_some_and(|edits| {
+                    let key = crate::contract::normalise_header(header);
+                    edits.mappings.iter().any(|m| m.remember && crate::contract::normalise_header(&m.header) == key)
+                });
+                edits::HeaderMapping {
+                    header: header.clone(),
+                    column: column.map(|index| contract.columns[index].name.clone()),
+                    remember,
+                }
+            })
+            .collect(),
+        corrections: match corrections.lock() {
+            Ok(mut log) => std::mem::take(&mut *log),
+            Err(mut poisoned) => std::mem::take(poisoned.get_mut()),
+        },
+    };
     validation.header_map = Some(map);
     validation
 }
@@ -870,7 +914,8 @@ pub fn validate_file<'c>(path: &Path, file: impl Into<Recognised<'c>>, options: 
     let table = match opened {
         Some(opened) if opened.dataset == contract.dataset => Ok(opened.table),
         _ => {
-            let score = |row: &[CellRef<'_>]| header_score(contract, row);
+            let targets = options.edits.as_deref().map(|edits| edits.header_targets(contract)).unwrap_or_default();
+            let score = |row: &[CellRef<'_>]| header_score_with(contract, row, &targets);
             open_table(path, &contract.source, &score)
         }
     };
@@ -908,6 +953,7 @@ impl From<Report> for Validation {
             rows: None,
             cancelled: false,
             profile: None,
+            review: ReviewLog::default(),
         }
     }
 }
@@ -952,7 +998,7 @@ strategy: rebuild
     /// Checks one row given as text cells, in contract column order.
     fn check_row(contract: &Contract, cells: &[&str]) -> BatchOutcome {
         let headers: Vec<String> = contract.columns.iter().map(|c| c.name.clone()).collect();
-        let map = map_headers(contract, &headers);
+        let map = header::map_headers(contract, &headers);
         let row = cells.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect();
         let batch = Batch { row_numbers: vec![2], data: BatchData::Cells(vec![row]) };
         check_batch(contract, &map, &unique_sets(contract), &profile::Profiler::new(contract), &batch)
