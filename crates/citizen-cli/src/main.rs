@@ -13,6 +13,7 @@ use citizen_core::ops::apply::apply_contracts;
 use citizen_core::ops::export::ExportFormat;
 use citizen_core::pipeline::{self, queries};
 use citizen_core::report::Status;
+use citizen_core::validate::edits::{parse_mapping, ReviewEdits};
 use citizen_core::validate::{recognise_named, validate_file, Recognition, ValidateOptions, Validation};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -58,6 +59,9 @@ enum Command {
         /// Write an error report for the sender: .xlsx (highlighted cells) or .csv.
         #[arg(long, value_name = "OUT")]
         report: Option<PathBuf>,
+        /// Map a source header to a contract column: "HEADER=column"; "HEADER=" ignores the header. Repeatable.
+        #[arg(long = "map", value_name = "HEADER=COLUMN")]
+        mappings: Vec<String>,
     },
     /// Check or list the contracts.
     Contracts {
@@ -93,6 +97,13 @@ enum Command {
         /// The period the file covers: 2026-11, 2026-Q4, 2026 or none.
         #[arg(long)]
         period: String,
+        /// Map a source header to a contract column: "HEADER=column"; "HEADER=" ignores the header. Repeatable;
+        /// the dataset's remembered mappings in the database apply to the headers not given here.
+        #[arg(long = "map", value_name = "HEADER=COLUMN")]
+        mappings: Vec<String>,
+        /// Remember the --map mappings for every later file of the dataset (on every desktop).
+        #[arg(long, requires = "mappings")]
+        remember: bool,
     },
     /// List load requests.
     Requests {
@@ -250,6 +261,15 @@ fn connect(login: &Login) -> anyhow::Result<(tokio::runtime::Runtime, Database)>
     Ok((runtime, database))
 }
 
+/// The review of `--map` arguments (nothing corrected: cells are corrected in the app).
+fn review_edits(mappings: &[String]) -> Result<ReviewEdits, CoreError> {
+    let mut edits = ReviewEdits::default();
+    for text in mappings {
+        edits.set_mapping(parse_mapping(text)?);
+    }
+    Ok(edits)
+}
+
 /// Exit code for an error: refusals and invalid data are 1, the rest 2.
 fn exit_for(error: &CoreError) -> ExitCode {
     match error {
@@ -340,20 +360,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Submit { file, dataset, period } => {
+        Command::Submit { file, dataset, period, mappings, remember } => {
             let catalog = load_catalog(cli.contracts)?;
             let contract = match recognise_named(&catalog, &file, dataset.as_deref()) {
                 Ok(recognised) => recognised.contract,
                 Err(Recognition::Unreadable(e)) => anyhow::bail!("{}: {e}", file.display()),
                 Err(Recognition::Unknown(e)) => return Err(e.into()),
             };
+            let mut edits = match review_edits(&mappings) {
+                Ok(edits) => edits,
+                Err(error) => return Ok(report_failure(error)),
+            };
+            for mapping in &mut edits.mappings {
+                mapping.remember = remember;
+            }
             let (runtime, database) = connect(&login)?;
-            match runtime.block_on(pipeline::submit(&database, contract, &file, &period)) {
+            match runtime.block_on(pipeline::submit_reviewed(&database, contract, &file, &period, &edits)) {
                 Ok(submitted) => {
                     println!(
                         "request {} pending approval: {} rows staged for {} {period}",
                         submitted.request_id, submitted.staged_rows, contract.dataset
                     );
+                    output::print_review(&submitted.review);
                     for warning in &submitted.warnings {
                         println!("  warning: {}", output::shown(&warning.message));
                     }
@@ -404,8 +432,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(error) => Ok(report_failure(error)),
             }
         }
-        Command::Validate { files, dataset, json, report } => {
+        Command::Validate { files, dataset, json, report, mappings } => {
             let catalog = load_catalog(cli.contracts)?;
+            let edits = match review_edits(&mappings) {
+                Ok(edits) => edits,
+                Err(error) => return Ok(report_failure(error)),
+            };
             if report.is_some() && files.len() > 1 {
                 anyhow::bail!("--report takes one input file; run validate once per file");
             }
@@ -413,11 +445,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // the file is read once.
             let keep_rows =
                 report.as_deref().is_some_and(|out| ExportFormat::from_path(out).ok() == Some(ExportFormat::Xlsx));
-            let options = ValidateOptions { keep_rows, ..ValidateOptions::default() };
+            let edits = (!edits.is_empty()).then(|| std::sync::Arc::new(edits));
+            let options = ValidateOptions { keep_rows, edits: edits.clone(), ..ValidateOptions::default() };
             let mut validations = Vec::with_capacity(files.len());
             for file in &files {
                 let validation = match recognise_named(&catalog, file, dataset.as_deref()) {
-                    Ok(recognised) => validate_file(file, recognised, &options),
+                    Ok(recognised) => {
+                        if let Some(edits) = &edits {
+                            if let Err(error) = edits.check(recognised.contract) {
+                                return Ok(report_failure(error));
+                            }
+                        }
+                        validate_file(file, recognised, &options)
+                    }
                     Err(Recognition::Unreadable(error)) => Validation::unreadable(file, &error),
                     Err(Recognition::Unknown(error)) => {
                         return Err(anyhow::Error::new(error).context(format!("validating {}", file.display())))
@@ -436,7 +476,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("error report written to {}", out.display());
                 }
             }
-            let reports: Vec<_> = validations.into_iter().map(|v| v.report).collect();
+            let (reports, reviews): (Vec<_>, Vec<_>) = validations.into_iter().map(|v| (v.report, v.review)).unzip();
             if json {
                 let text = if reports.len() == 1 {
                     serde_json::to_string_pretty(&reports[0])?
@@ -445,8 +485,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 println!("{text}");
             } else {
-                for report in &reports {
+                for (report, review) in reports.iter().zip(&reviews) {
                     output::print_report(report);
+                    output::print_review(review);
                 }
             }
             let worst = reports.iter().map(|r| r.status).fold(Status::Valid, |acc, s| match (acc, s) {

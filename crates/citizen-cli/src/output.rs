@@ -6,6 +6,7 @@ use citizen_core::contract::ContractSummary;
 use citizen_core::ops::apply::Applied;
 use citizen_core::pipeline::queries::{RequestRow, VersionRow};
 use citizen_core::report::{Report, Status};
+use citizen_core::validate::edits::ReviewLog;
 
 /// How many issues the human output shows before pointing at --json/--report.
 const SHOWN_ISSUES: usize = 20;
@@ -66,6 +67,27 @@ pub fn print_report(report: &Report) {
     let total: u64 = report.summary.values().sum();
     if total as usize > SHOWN_ISSUES {
         println!("  ... {} more; use --json or --report OUT.xlsx for all", total as usize - SHOWN_ISSUES);
+    }
+}
+
+/// The mappings a validation or submit applied (and corrections, from the app).
+pub fn print_review(review: &ReviewLog) {
+    for mapping in &review.mappings {
+        let target = mapping.column.as_deref().map(shown).unwrap_or(std::borrow::Cow::Borrowed("(ignored)"));
+        let remembered = if mapping.remember { " (remembered)" } else { "" };
+        println!("  mapped: '{}' -> {target}{remembered}", shown(&mapping.header));
+    }
+    for c in review.corrections.iter().take(SHOWN_ISSUES) {
+        println!(
+            "  corrected: row {} [{}] '{}' -> '{}'",
+            c.row,
+            shown(&c.column),
+            shown(&c.old_value),
+            shown(&c.new_value)
+        );
+    }
+    if review.corrections.len() > SHOWN_ISSUES {
+        println!("  ... {} more corrections", review.corrections.len() - SHOWN_ISSUES);
     }
 }
 
