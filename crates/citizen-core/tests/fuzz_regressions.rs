@@ -406,6 +406,14 @@ mod replays {
         fuzzing::csv_differential(b"\x04\rcccccccchccmccccc\rc\r\xef\xbb\xbf486\"$\r\n");
     }
 
+    /// guards: an .xls Workbook stream (first byte 0) whose sheet holds a
+    /// cell far past column IV; the guard let it through and calamine read a
+    /// row of 12,093 cells. Issue 11, fixed: a cell past IV is refused.
+    #[test]
+    fn guards_an_xls_cell_past_column_iv() {
+        fuzzing::spreadsheet_guards(include_bytes!("fuzz_inputs/guards-xls-row-past-iv"));
+    }
+
     /// Inputs that once failed and pass now.
     #[test]
     fn fixed_findings_stay_fixed() {

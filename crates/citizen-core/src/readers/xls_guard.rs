@@ -419,7 +419,7 @@ fn check_sheet(
         }
         let position = || -> Result<(u32, u32), ReadError> {
             match (u16_at(data, 0), u16_at(data, 2)) {
-                (Some(row), Some(col)) => Ok((row.into(), col.into())),
+                (Some(row), Some(col)) => within_sheet(&place, row.into(), col.into()),
                 _ => Err(short("cell", at)),
             }
         };
@@ -457,6 +457,7 @@ fn check_sheet(
                 if last < first || (last - first + 1) as usize != count || data.len() != 6 + 6 * count {
                     return Err(short("MulRk", at));
                 }
+                within_sheet(&place, row, last)?;
                 for col in first..=last {
                     values.add(row, col);
                 }
@@ -500,6 +501,23 @@ fn check_sheet(
         }
     }
     Ok(records.pos - pos)
+}
+
+/// A cell position held to Excel 97-2003's sheet (column IV at most; a
+/// BIFF8 row number cannot pass row 65,536): calamine would read a cell
+/// past it, and a row of tens of thousands of cells that no Excel wrote.
+fn within_sheet(place: &str, row: u32, col: u32) -> Result<(u32, u32), ReadError> {
+    if u64::from(col) >= MAX_XLS_COLUMNS {
+        return Err(too_large(
+            None,
+            format!(
+                "{place} has a cell at {}, past Excel 97-2003's last column (IV, {MAX_XLS_COLUMNS} columns) \
+                 for an .xls sheet",
+                cell_name(row.into(), col.into())
+            ),
+        ));
+    }
+    Ok((row, col))
 }
 
 /// A DIMENSIONS record read as calamine reads it (first row, last row + 1,
@@ -653,7 +671,14 @@ mod tests {
         sheets[1].cells.push((65_535, 65_535, XlsCell::Number(1.0)));
         let (code, text) = message(guard(&strings(), &sheets).2);
         assert_eq!(code, "too_large");
-        assert!(text.contains("sheet 'Other'") && text.contains("C4:CRXP65536"), "{text}");
+        assert!(text.contains("sheet 'Other'") && text.contains("CRXP65536"), "{text}");
+        // One column past IV (the fuzz target `guards` found a 12,093-cell
+        // row that calamine read): refused with the cell named.
+        let mut sheets = normal_sheets();
+        sheets[0].cells.push((7, 256, XlsCell::Shared(1)));
+        let (code, text) = message(guard(&strings(), &sheets).2);
+        assert_eq!(code, "too_large");
+        assert!(text.contains("sheet 'Data'") && text.contains("IW8") && text.contains("(IV, 256 columns)"), "{text}");
         // A cell within the limit passes.
         let mut sheets = normal_sheets();
         sheets[1].cells.push((4_000, 255, XlsCell::Number(1.0)));
