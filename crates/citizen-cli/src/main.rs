@@ -2,6 +2,7 @@
 //! printing only; every behaviour lives in the library.
 
 mod output;
+mod profile;
 mod users;
 
 use anyhow::Context;
@@ -62,6 +63,16 @@ enum Command {
         /// Map a source header to a contract column: "HEADER=column"; "HEADER=" ignores the header. Repeatable.
         #[arg(long = "map", value_name = "HEADER=COLUMN")]
         mappings: Vec<String>,
+    },
+    /// Print the per-column profile of a file (filled, empty, distinct, ranges, most frequent values).
+    Profile {
+        file: PathBuf,
+        /// Dataset to profile against (default: recognised from file name and headers).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Print the profile as JSON (camelCase fields; README "Profiles and drift").
+        #[arg(long)]
+        json: bool,
     },
     /// Check or list the contracts.
     Contracts {
@@ -500,6 +511,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Status::Invalid => ExitCode::from(EXIT_INVALID),
                 Status::Unusable => ExitCode::from(EXIT_UNUSABLE),
             })
+        }
+        Command::Profile { file, dataset, json } => {
+            let catalog = load_catalog(cli.contracts)?;
+            profile::run(&catalog, &file, dataset.as_deref(), json)
         }
         Command::Sample { dataset, rows, errors, format, seed, out } => {
             let catalog = load_catalog(cli.contracts)?;
