@@ -4,10 +4,11 @@
 //! from issue to issue without the webview ever holding the file.
 
 use crate::contract::period::{check_period, guess_period};
-use crate::contract::{Catalog, Contract};
+use crate::contract::{normalise_header, Catalog, Contract};
 use crate::error::{CoreError, ErrorPayload};
 use crate::grid::GridRow;
 use crate::report::{Issue, IssueCode, Report, Severity, Status};
+use crate::validate::edits::{AppliedCorrection, ColumnReplacement, HeaderMapping, ReviewEdits};
 use crate::validate::{
     display_name, recognise_opened, validate_file, Opened, Recognised, Recognition, ValidateOptions, Validation,
 };
@@ -96,6 +97,11 @@ pub struct ColumnMapping {
     pub header: String,
     pub column: Option<String>,
     pub index: usize,
+    /// Mapped by the clerk or a remembered mapping, not by the contract's
+    /// headers (`column` null: the header is ignored).
+    pub mapped: bool,
+    /// The mapping is remembered for the dataset.
+    pub remembered: bool,
 }
 
 /// The summary cards, chart and column mapping of one file.
@@ -121,7 +127,18 @@ pub struct FileSummary {
     pub file_issues: Vec<Issue>,
     /// Why the file cannot be submitted, if so.
     pub submit_block: Option<SubmitBlock>,
+    /// The contract's columns, for mapping a header by hand.
+    pub contract_columns: Vec<String>,
+    /// The first corrections validation applied (row, column, old, new), by row.
+    pub corrections: Vec<AppliedCorrection>,
+    /// Corrections applied in all (a whole-column replacement counts each cell).
+    pub corrections_total: u64,
+    /// The clerk's whole-column replacements.
+    pub replacements: Vec<ColumnReplacement>,
 }
+
+/// Corrections listed in a file's summary.
+pub const SUMMARY_CORRECTIONS: usize = 500;
 
 /// What the validation of an opened file reports as it goes.
 #[derive(Debug, Clone, Serialize)]
@@ -188,6 +205,8 @@ pub struct GridRowView {
     pub row: u64,
     pub cells: Vec<String>,
     pub issues: Vec<CellIssue>,
+    /// File columns of this row whose value the clerk corrected.
+    pub corrected: Vec<usize>,
 }
 
 /// The rows the grid asked for.
@@ -236,6 +255,11 @@ struct Entry {
     /// The table recognition opened, until validation reads on from it.
     opened: Option<Opened>,
     checked: Option<Checked>,
+    /// The clerk's mappings and corrections of this file.
+    edits: ReviewEdits,
+    /// Counts the clerk's edits: a validation started before the last one
+    /// drops its result.
+    generation: u64,
 }
 
 /// A finished validation and its indexes.
@@ -245,12 +269,19 @@ struct Checked {
     sources: HashMap<String, usize>,
     /// Row number -> indexes into `validation.report.issues`.
     issues_by_row: BTreeMap<u64, Vec<usize>>,
+    /// Row number -> file columns corrected.
+    corrected: HashMap<u64, Vec<usize>>,
+    /// The contract's column names.
+    contract_columns: Vec<String>,
 }
 
 /// The opened files of one app session.
 #[derive(Default)]
 pub struct OpenedFiles {
     entries: RwLock<BTreeMap<u64, Arc<Mutex<Entry>>>>,
+    /// The mappings remembered for each dataset that this desktop knows
+    /// (the database's aliases and its own not yet sent).
+    remembered: RwLock<HashMap<String, Vec<HeaderMapping>>>,
     next_id: std::sync::atomic::AtomicU64,
 }
 
@@ -296,6 +327,8 @@ impl OpenedFiles {
                 cancel: Arc::new(AtomicBool::new(false)),
                 opened: opened_table,
                 checked: None,
+                edits: ReviewEdits::default(),
+                generation: 0,
             };
             if let Ok(mut entries) = self.entries.write() {
                 entries.insert(id, Arc::new(Mutex::new(entry)));
@@ -362,34 +395,45 @@ impl OpenedFiles {
         on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
     ) -> Result<Option<FileSummary>, CoreError> {
         let entry = self.entry(file_id)?;
-        let (path, dataset, cancel, opened) = {
+        let (path, dataset, cancel, opened, edits, generation) = {
             let mut e = locked(&entry);
             e.status = FileStatus::Validating;
             e.checked = None;
-            (e.path.clone(), e.dataset.clone(), e.cancel.clone(), e.opened.take())
+            (e.path.clone(), e.dataset.clone(), e.cancel.clone(), e.opened.take(), e.edits.clone(), e.generation)
         };
         let Some(dataset) = dataset else { return Ok(None) };
         let contract = catalog.get(&dataset)?;
+        let edits = edits.with_remembered(&self.remembered_for(&dataset));
         let progress_event = on_event.clone();
         let preview_event = on_event.clone();
         let options = ValidateOptions {
             keep_rows: true,
             progress: Some(Arc::new(move |rows_done| progress_event(FileEvent::Progress { file_id, rows_done }))),
             preview: Some(Arc::new(move |headers: &[String], rows: Vec<(u64, Vec<String>)>| {
-                let rows =
-                    rows.into_iter().map(|(row, cells)| GridRowView { row, cells, issues: Vec::new() }).collect();
+                let rows = rows
+                    .into_iter()
+                    .map(|(row, cells)| GridRowView { row, cells, issues: Vec::new(), corrected: Vec::new() })
+                    .collect();
                 preview_event(FileEvent::Preview { file_id, headers: headers.to_vec(), rows })
             })),
             cancel: Some(cancel.clone()),
+            edits: (!edits.is_empty()).then(|| Arc::new(edits)),
             ..ValidateOptions::default()
         };
         let validation = validate_file(&path, Recognised { contract, opened }, &options);
+        if locked(&entry).generation != generation {
+            // The clerk changed the review meanwhile: a newer validation runs.
+            return Ok(None);
+        }
         if validation.cancelled {
             locked(&entry).status = FileStatus::Unusable;
             return Err(CoreError::Cancelled { file: display_name(&path) });
         }
         let checked = index(contract, validation);
         let mut e = locked(&entry);
+        if e.generation != generation {
+            return Ok(None);
+        }
         e.status = match checked.validation.report.status {
             Status::Valid => FileStatus::Valid,
             Status::Invalid => FileStatus::Invalid,
@@ -421,6 +465,59 @@ impl OpenedFiles {
         };
         self.start_validation(catalog, file_id, on_event);
         Ok(opened)
+    }
+
+    /// Changes the clerk's review of a file (a mapping, a correction) and
+    /// validates the file again with it; `on_event` hears the new summary.
+    /// An edit naming a column the file's contract lacks is refused and
+    /// changes nothing.
+    pub fn edit(
+        self: &Arc<Self>,
+        catalog: &Arc<Catalog>,
+        file_id: u64,
+        change: impl FnOnce(&mut ReviewEdits),
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let entry = self.entry(file_id)?;
+        let opened = {
+            let mut e = locked(&entry);
+            let Some(dataset) = e.dataset.clone() else {
+                return Err(CoreError::InvalidEdit { message: format!("{}: choose its dataset first", e.name) });
+            };
+            let mut edits = e.edits.clone();
+            change(&mut edits);
+            edits.check(catalog.get(&dataset)?)?;
+            e.edits = edits;
+            e.generation += 1;
+            e.cancel.store(true, Ordering::SeqCst);
+            e.cancel = Arc::new(AtomicBool::new(false));
+            e.status = FileStatus::Validating;
+            e.opened = None;
+            e.checked = None;
+            opened_of(file_id, &e)
+        };
+        self.start_validation(catalog, file_id, on_event);
+        Ok(opened)
+    }
+
+    /// The clerk's review of a file (without the remembered mappings).
+    pub fn edits(&self, file_id: u64) -> Result<ReviewEdits, CoreError> {
+        let entry = self.entry(file_id)?;
+        let edits = locked(&entry).edits.clone();
+        Ok(edits)
+    }
+
+    /// Sets the mappings remembered for `dataset`; the next validation of
+    /// any file of it uses them.
+    pub fn set_remembered(&self, dataset: &str, mappings: Vec<HeaderMapping>) {
+        if let Ok(mut remembered) = self.remembered.write() {
+            remembered.insert(dataset.to_owned(), mappings);
+        }
+    }
+
+    /// The mappings remembered for `dataset`.
+    pub fn remembered_for(&self, dataset: &str) -> Vec<HeaderMapping> {
+        self.remembered.read().ok().and_then(|r| r.get(dataset).cloned()).unwrap_or_default()
     }
 
     /// Sets the period a file is for, checked against its dataset's cadence.
@@ -521,7 +618,8 @@ impl OpenedFiles {
                             .collect()
                     })
                     .unwrap_or_default();
-                GridRowView { row: row.row, cells: row.cells, issues }
+                let corrected = checked.corrected.get(&row.row).cloned().unwrap_or_default();
+                GridRowView { row: row.row, cells: row.cells, issues, corrected }
             })
             .collect();
         Ok(GridPage { total, start, rows })
@@ -603,7 +701,14 @@ fn index(contract: &Contract, validation: Validation) -> Checked {
             issues_by_row.entry(row).or_default().push(i);
         }
     }
-    Checked { validation: Arc::new(validation), sources, issues_by_row }
+    let mut corrected: HashMap<u64, Vec<usize>> = HashMap::new();
+    for correction in &validation.review.corrections {
+        if let Some(&source) = sources.get(&correction.column) {
+            corrected.entry(correction.row).or_default().push(source);
+        }
+    }
+    let contract_columns = contract.columns.iter().map(|c| c.name.clone()).collect();
+    Checked { validation: Arc::new(validation), sources, issues_by_row, corrected, contract_columns }
 }
 
 fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
@@ -616,10 +721,16 @@ fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
                 .headers
                 .iter()
                 .enumerate()
-                .map(|(index, header)| ColumnMapping {
-                    header: header.clone(),
-                    column: c.sources.iter().find(|(_, &s)| s == index).map(|(name, _)| name.clone()),
-                    index,
+                .map(|(index, header)| {
+                    let key = normalise_header(header);
+                    let mapping = c.validation.review.mappings.iter().find(|m| normalise_header(&m.header) == key);
+                    ColumnMapping {
+                        header: header.clone(),
+                        column: c.sources.iter().find(|(_, &s)| s == index).map(|(name, _)| name.clone()),
+                        index,
+                        mapped: mapping.is_some(),
+                        remembered: mapping.is_some_and(|m| m.remember),
+                    }
                 })
                 .collect()
         })
@@ -642,6 +753,14 @@ fn summary_of(file_id: u64, e: &Entry) -> FileSummary {
         columns,
         file_issues: report.map(|r| r.issues.iter().filter(|i| i.row.is_none()).cloned().collect()).unwrap_or_default(),
         submit_block: SubmitBlock::for_file(e.status, e.period.as_deref()),
+        contract_columns: e.checked.as_ref().map(|c| c.contract_columns.clone()).unwrap_or_default(),
+        corrections: e
+            .checked
+            .as_ref()
+            .map(|c| c.validation.review.corrections.iter().take(SUMMARY_CORRECTIONS).cloned().collect())
+            .unwrap_or_default(),
+        corrections_total: e.checked.as_ref().map_or(0, |c| c.validation.review.corrections.len() as u64),
+        replacements: e.edits.replacements.clone(),
     }
 }
 

@@ -3,10 +3,12 @@
 //! signed-in database connection (`session`), the shapes sent to the UI
 //! (`views`), the screens' reads (`queries`), the opened files (`files`), the
 //! settings file (`settings`), the remembered password in the OS keyring
-//! (`secrets`), the administrator's logins and contracts (`admin`). The
+//! (`secrets`), the administrator's logins and contracts (`admin`), the
+//! column mappings remembered on this desktop (`aliases`). The
 //! app's commands adapt `session::Session`.
 
 pub mod admin;
+pub mod aliases;
 pub mod files;
 pub mod queries;
 pub mod secrets;

@@ -4,7 +4,7 @@
 
 use super::views::{
     AuditFilter, AuditView, CalendarCell, CalendarDataset, ChangedRowView, PreviewView, ReportView, RequestDetail,
-    RequestView, RowCountPoint, VersionView, VersionsCalendar,
+    RequestReviewView, RequestView, RowCountPoint, VersionView, VersionsCalendar,
 };
 use crate::contract::Catalog;
 use crate::db::Database;
@@ -66,7 +66,10 @@ pub async fn request_detail(
         })
         .collect();
     let roles = roles(database).await?;
+    let (mappings, corrections, corrections_total) =
+        queries::request_review(database, request_id, REVIEW_CORRECTIONS_SHOWN).await?;
     Ok(RequestDetail {
+        review: RequestReviewView::from_rows(mappings, corrections, corrections_total),
         report: found.report.and_then(|r| serde_json::from_value::<Report>(r).ok()).map(ReportView::from),
         request: RequestView::for_user(request, &database.user, &roles),
         preview: PreviewView {
@@ -80,6 +83,9 @@ pub async fn request_detail(
         history,
     })
 }
+
+/// Corrections listed on a request page (the count says how many in all).
+pub const REVIEW_CORRECTIONS_SHOWN: i64 = 500;
 
 /// Active row counts per period of a dataset, oldest first.
 pub async fn row_count_history(database: &Database, dataset: &str) -> Result<Vec<RowCountPoint>, CoreError> {

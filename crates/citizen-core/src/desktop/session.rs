@@ -4,19 +4,21 @@
 //! than a single call (sign-in, settings, submit, approve, export). The app's
 //! commands are adapters of a line or two over this.
 
-use super::files::OpenedFiles;
+use super::aliases::LocalAliases;
+use super::files::{FileEvent, OpenedFile, OpenedFiles};
 use super::queries;
 use super::secrets;
-use super::settings::{load_settings, save_settings, split_url_password, Settings};
+use super::settings::{load_settings, save_settings, settings_path, split_url_password, Settings};
 use super::views::{ConnectionStatus, DatabaseMode, RequestDetail};
 use crate::contract::{default_contracts_dir, Catalog};
 use crate::db::{Database, DbTarget};
 use crate::error::CoreError;
 use crate::pipeline::{self, Approved};
 use crate::report::Issue;
+use crate::validate::edits::{CellCorrection, ColumnReplacement, HeaderMapping};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// What a submit returns to the Load screen.
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +76,8 @@ pub struct Session {
     pub files: Arc<OpenedFiles>,
     pub db: DbSession,
     settings: RwLock<Settings>,
+    /// The column mappings remembered on this desktop (beside the settings).
+    aliases: Mutex<LocalAliases>,
 }
 
 impl Session {
@@ -86,13 +90,124 @@ impl Session {
     /// on the next command while they fail to load) with `settings`.
     pub fn new(contracts_dir: PathBuf, settings: Settings) -> Session {
         let catalog = Catalog::load(&contracts_dir).ok().map(Arc::new);
+        let settings_dir = settings_path().parent().map(Path::to_path_buf).unwrap_or_default();
+        let aliases = LocalAliases::load(&settings_dir);
+        let files = Arc::new(OpenedFiles::default());
+        for dataset in aliases.datasets.keys() {
+            files.set_remembered(dataset, aliases.effective(dataset));
+        }
         Session {
             contracts_dir,
             catalog: RwLock::new(catalog),
-            files: Arc::new(OpenedFiles::default()),
+            files,
             db: DbSession::default(),
             settings: RwLock::new(settings),
+            aliases: Mutex::new(aliases),
         }
+    }
+
+    fn aliases(&self) -> std::sync::MutexGuard<'_, LocalAliases> {
+        self.aliases.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads the database's remembered mappings into this desktop's (kept for
+    /// offline use); the next validation of a file uses them.
+    async fn refresh_aliases(&self, database: &Database) {
+        let Ok(by_dataset) = pipeline::queries::all_column_aliases(database).await else { return };
+        let mut aliases = self.aliases();
+        let mut datasets: Vec<String> = aliases.datasets.keys().cloned().collect();
+        datasets.extend(by_dataset.keys().cloned());
+        datasets.sort();
+        datasets.dedup();
+        for dataset in datasets {
+            let known = by_dataset.get(&dataset).cloned().unwrap_or_default();
+            // A desktop that cannot write its folder still maps with what it read.
+            let _ = aliases.set_known(&dataset, known);
+            self.files.set_remembered(&dataset, aliases.effective(&dataset));
+        }
+    }
+
+    /// Maps a header of an opened file to a contract column (`None`:
+    /// ignored) and validates it again; with `remember`, the mapping is kept
+    /// on this desktop for every file of the dataset and sent to the database
+    /// (an alias) with the next submit.
+    pub fn set_mapping(
+        &self,
+        file_id: u64,
+        header: &str,
+        column: Option<String>,
+        remember: bool,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let catalog = self.catalog()?;
+        let mapping = HeaderMapping { header: header.to_owned(), column, remember };
+        let opened = self.files.edit(&catalog, file_id, |edits| edits.set_mapping(mapping.clone()), on_event)?;
+        if remember {
+            if let Some(dataset) = opened.dataset.as_deref() {
+                let mut aliases = self.aliases();
+                aliases.remember(dataset, mapping)?;
+                self.files.set_remembered(dataset, aliases.effective(dataset));
+            }
+        }
+        Ok(opened)
+    }
+
+    /// Gives one cell of an opened file a new value and validates it again.
+    pub fn correct_cell(
+        &self,
+        file_id: u64,
+        row: u64,
+        column: &str,
+        value: &str,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let catalog = self.catalog()?;
+        let correction = CellCorrection {
+            row,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            made_at: chrono::Utc::now().to_rfc3339(),
+        };
+        self.files.edit(&catalog, file_id, |edits| edits.set_correction(correction), on_event)
+    }
+
+    /// Replaces `from` by `to` in every cell of a column of an opened file
+    /// and validates it again.
+    pub fn replace_in_column(
+        &self,
+        file_id: u64,
+        column: &str,
+        from: &str,
+        to: &str,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let catalog = self.catalog()?;
+        let replacement = ColumnReplacement {
+            column: column.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            made_at: chrono::Utc::now().to_rfc3339(),
+        };
+        self.files.edit(&catalog, file_id, |edits| edits.replacements.push(replacement), on_event)
+    }
+
+    /// Drops every correction and replacement of an opened file (its
+    /// mappings stay) and validates it again.
+    pub fn clear_corrections(
+        &self,
+        file_id: u64,
+        on_event: Arc<dyn Fn(FileEvent) + Send + Sync>,
+    ) -> Result<OpenedFile, CoreError> {
+        let catalog = self.catalog()?;
+        self.files.edit(
+            &catalog,
+            file_id,
+            |edits| {
+                edits.corrections.clear();
+                edits.replacements.clear();
+            },
+            on_event,
+        )
     }
 
     /// The contracts, or why they cannot be loaded.
@@ -135,7 +250,13 @@ impl Session {
 
     /// Whether the database answers, as whom, with which roles.
     pub async fn status(&self) -> ConnectionStatus {
-        self.db.status(&self.settings()).await
+        let status = self.db.status(&self.settings()).await;
+        if status.connected {
+            if let Ok(database) = self.database().await {
+                self.refresh_aliases(&database).await;
+            }
+        }
+        status
     }
 
     /// Signs in with a login and password; with `remember` the login is saved
@@ -203,7 +324,33 @@ impl Session {
         let dataset = file.dataset.ok_or(CoreError::FileNotOpen { file_id })?;
         let period = period.or(file.period).unwrap_or_default();
         let database = self.database().await?;
-        let submitted = pipeline::submit(&database, catalog.get(&dataset)?, &file.path, &period).await?;
+        // The file's review, with the mappings remembered on this desktop and
+        // not yet sent: they go to the database in the submit's transaction.
+        let pending = self.aliases().datasets.get(&dataset).map(|d| d.pending.clone()).unwrap_or_default();
+        let edits = self.files.edits(file_id)?.with_remembered(&pending);
+        let submitted =
+            pipeline::submit_reviewed(&database, catalog.get(&dataset)?, &file.path, &period, &edits).await?;
+        let sent: Vec<HeaderMapping> = edits.mappings.iter().filter(|m| m.remember).cloned().collect();
+        {
+            let mut aliases = self.aliases();
+            let _ = aliases.sent(&dataset, &sent);
+            self.files.set_remembered(&dataset, aliases.effective(&dataset));
+        }
+        // Mappings remembered offline for other datasets go with this submit too.
+        let others: Vec<(String, Vec<HeaderMapping>)> = self
+            .aliases()
+            .datasets
+            .iter()
+            .filter(|(name, entry)| **name != dataset && !entry.pending.is_empty())
+            .map(|(name, entry)| (name.clone(), entry.pending.clone()))
+            .collect();
+        for (other, pending) in others {
+            if pipeline::remember_aliases(&database, &other, &pending).await.is_ok() {
+                let mut aliases = self.aliases();
+                let _ = aliases.sent(&other, &pending);
+                self.files.set_remembered(&other, aliases.effective(&other));
+            }
+        }
         Ok(SubmitResult {
             request_id: submitted.request_id,
             staged_rows: submitted.staged_rows,

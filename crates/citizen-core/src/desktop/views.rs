@@ -209,6 +209,83 @@ pub struct RequestDetail {
     pub report: Option<ReportView>,
     pub preview: PreviewView,
     pub history: Vec<RowCountPoint>,
+    /// The mappings the request used and the corrections it carries.
+    pub review: RequestReviewView,
+}
+
+/// What the clerk mapped and corrected in a request (Approvals).
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestReviewView {
+    pub mappings: Vec<RequestMappingView>,
+    /// The first corrections, by row (`correctionsTotal` in all).
+    pub corrections: Vec<CorrectionView>,
+    pub corrections_total: i64,
+}
+
+/// A header mapping a request used.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestMappingView {
+    pub header: String,
+    /// `null`: the header was ignored.
+    pub column: Option<String>,
+    /// A remembered mapping of the dataset (an alias), not this file's alone.
+    pub remembered: bool,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// A corrected cell of a request.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CorrectionView {
+    pub row: i64,
+    pub column: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub kind: crate::validate::edits::CorrectionKind,
+    pub made_by: String,
+    pub made_at: String,
+}
+
+impl RequestReviewView {
+    /// The view of a request's recorded review (`pipeline::queries::request_review`).
+    pub fn from_rows(
+        mappings: Vec<crate::pipeline::queries::RequestMappingRow>,
+        corrections: Vec<crate::pipeline::queries::RequestCorrectionRow>,
+        corrections_total: i64,
+    ) -> RequestReviewView {
+        use crate::validate::edits::CorrectionKind;
+        RequestReviewView {
+            mappings: mappings
+                .into_iter()
+                .map(|m| RequestMappingView {
+                    header: m.header,
+                    column: m.column_name,
+                    remembered: m.remembered,
+                    recorded_by: m.recorded_by,
+                    recorded_at: m.recorded_at.to_rfc3339(),
+                })
+                .collect(),
+            corrections: corrections
+                .into_iter()
+                .map(|c| CorrectionView {
+                    row: c.source_row,
+                    column: c.column_name,
+                    old_value: c.old_value,
+                    new_value: c.new_value,
+                    kind: if c.kind == "replace" { CorrectionKind::Replace } else { CorrectionKind::Cell },
+                    made_by: c.made_by,
+                    made_at: c.made_at.to_rfc3339(),
+                })
+                .collect(),
+            corrections_total,
+        }
+    }
 }
 
 /// A version in the list.

@@ -28,6 +28,8 @@ pub const ERRORS_SHEET: &str = "Errors";
 
 /// Name of the data sheet when the source has no sheet name (CSV) or an unusable one.
 pub const DATA_SHEET: &str = "Data";
+/// The sheet listing the clerk's corrections (row, column, old, new), when there are any.
+pub const CORRECTIONS_SHEET: &str = "Corrections";
 
 /// Fields of the CSV report, in order (the names of `Issue`'s fields).
 pub const CSV_FIELDS: [&str; 7] = ["row", "column", "header", "code", "severity", "value", "message"];
@@ -368,6 +370,11 @@ fn write_xlsx(path: &Path, contract: &Contract, validation: &Validation) -> Resu
     let sheet = workbook.add_worksheet();
     write_errors_sheet(sheet, report, &formats, &notices, hebrew)
         .map_err(|e| format!("writing the {ERRORS_SHEET} sheet: {e}"))?;
+    if !validation.review.corrections.is_empty() {
+        let sheet = workbook.add_worksheet();
+        write_corrections_sheet(sheet, &validation.review.corrections, &formats, hebrew)
+            .map_err(|e| format!("writing the {CORRECTIONS_SHEET} sheet: {e}"))?;
+    }
     let mut file = File::create(path).map_err(|e| e.to_string())?;
     workbook.save_to_writer(&mut file).map_err(|e| e.to_string())?;
     file.sync_all().map_err(|e| e.to_string())
@@ -397,7 +404,11 @@ fn data_sheet_name(sheet: Option<&str>) -> String {
         .take(31)
         .collect();
     let cleaned = cleaned.trim_matches('\'').trim();
-    if cleaned.is_empty() || cleaned.eq_ignore_ascii_case(ERRORS_SHEET) || cleaned.eq_ignore_ascii_case("History") {
+    if cleaned.is_empty()
+        || cleaned.eq_ignore_ascii_case(ERRORS_SHEET)
+        || cleaned.eq_ignore_ascii_case(CORRECTIONS_SHEET)
+        || cleaned.eq_ignore_ascii_case("History")
+    {
         DATA_SHEET.to_owned()
     } else {
         cleaned.to_owned()
@@ -694,6 +705,47 @@ fn write_errors_sheet(
     Ok(())
 }
 
+/// The corrections made before submit: the data sheet shows the corrected
+/// values, this sheet what the file held (at most Excel's rows).
+fn write_corrections_sheet(
+    sheet: &mut Worksheet,
+    corrections: &[crate::validate::edits::AppliedCorrection],
+    formats: &Formats,
+    hebrew: bool,
+) -> Result<(), XlsxError> {
+    sheet.set_name(CORRECTIONS_SHEET)?;
+    if hebrew {
+        sheet.set_right_to_left(true);
+    }
+    let headers = ["Row", "Column", "Value in the file", "Corrected value", "How", "When"];
+    let widths = [10.0, 20.0, 24.0, 24.0, 10.0, 26.0];
+    for (col, (title, width)) in (0u16..).zip(headers.iter().zip(widths)) {
+        sheet.write_string_with_format(0, col, *title, formats.header(None))?;
+        sheet.set_column_width(col, width)?;
+    }
+    let room = usize::try_from(EXCEL_MAX_ROWS).unwrap_or(usize::MAX) - 1;
+    let mut row: u32 = 0;
+    for correction in corrections.iter().take(room) {
+        row += 1;
+        let general = formats.cell(None, Kind::General);
+        sheet.write_number_with_format(row, 0, correction.row as f64, general)?;
+        let how = match correction.kind {
+            crate::validate::edits::CorrectionKind::Cell => "cell",
+            crate::validate::edits::CorrectionKind::Replace => "replace",
+        };
+        let fields =
+            [correction.column.as_str(), &correction.old_value, &correction.new_value, how, &correction.made_at];
+        for (col, field) in (1u16..).zip(fields) {
+            if !field.is_empty() {
+                sheet.write_string_with_format(row, col, excel_text(field, EXCEL_MAX_TEXT), general)?;
+            }
+        }
+    }
+    sheet.autofilter(0, 0, row, 5)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -799,6 +851,42 @@ strategy: rebuild
 
     fn has_issue(report: &Report, row: u64, code: IssueCode) -> bool {
         report.issues.iter().any(|i| i.row == Some(row) && i.code == code)
+    }
+
+    #[test]
+    fn xlsx_report_lists_the_corrections_and_its_data_sheet_holds_the_corrected_values() {
+        use crate::validate::edits::{CellCorrection, ReviewEdits};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let contract = contract("people.yaml", PEOPLE);
+        let source = dir.path().join("people.csv");
+        std::fs::write(&source, PEOPLE_CSV).expect("write source");
+        let edits = ReviewEdits {
+            corrections: vec![CellCorrection {
+                row: 8,
+                column: "name".to_owned(),
+                value: "Carol".to_owned(),
+                made_at: "2026-11-30T08:00:00+00:00".to_owned(),
+            }],
+            ..ReviewEdits::default()
+        };
+        let options =
+            ValidateOptions { keep_rows: true, edits: Some(std::sync::Arc::new(edits)), ..ValidateOptions::default() };
+        let validation = validate_file(&source, &contract, &options);
+        assert!(!has_issue(&validation.report, 8, IssueCode::Required), "the corrected cell is no longer empty");
+        let out = dir.path().join("people-errors.xlsx");
+        write_report(&out, &source, &contract, &validation).expect("report written");
+        let mut workbook: Xlsx<_> = open_workbook(&out).expect("report opens");
+        assert_eq!(
+            workbook.sheet_names(),
+            vec![DATA_SHEET.to_owned(), ERRORS_SHEET.to_owned(), CORRECTIONS_SHEET.to_owned()]
+        );
+        let corrections = workbook.worksheet_range(CORRECTIONS_SHEET).expect("corrections sheet");
+        assert_eq!(cell(&corrections, 1, 0), Data::Float(8.0));
+        assert_eq!((text(&corrections, 1, 1), text(&corrections, 1, 2)), ("name".to_owned(), String::new()));
+        assert_eq!((text(&corrections, 1, 3), text(&corrections, 1, 4)), ("Carol".to_owned(), "cell".to_owned()));
+        let data = workbook.worksheet_range(DATA_SHEET).expect("data sheet");
+        let carol = data.rows().any(|row| row.iter().any(|c| *c == Data::String("Carol".to_owned())));
+        assert!(carol, "the data sheet shows the corrected value");
     }
 
     #[test]

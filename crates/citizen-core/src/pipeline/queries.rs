@@ -201,6 +201,22 @@ pub async fn column_aliases(database: &Database, dataset: &str) -> Result<Vec<He
     Ok(rows.into_iter().map(|(header, column)| HeaderMapping { header, column, remember: true }).collect())
 }
 
+/// Every dataset's remembered column mappings, by dataset.
+pub async fn all_column_aliases(
+    database: &Database,
+) -> Result<std::collections::BTreeMap<String, Vec<HeaderMapping>>, CoreError> {
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT dataset, header, column_name FROM meta.column_alias ORDER BY dataset, header_key")
+            .fetch_all(&database.pool)
+            .await
+            .map_err(|e| CoreError::db("reading the remembered column mappings", e))?;
+    let mut by_dataset: std::collections::BTreeMap<String, Vec<HeaderMapping>> = Default::default();
+    for (dataset, header, column) in rows {
+        by_dataset.entry(dataset).or_default().push(HeaderMapping { header, column, remember: true });
+    }
+    Ok(by_dataset)
+}
+
 /// A mapping a request used, as recorded with it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct RequestMappingRow {
