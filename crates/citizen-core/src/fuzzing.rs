@@ -163,7 +163,8 @@ const PARTS: [&str; 5] = [
     "xl/_rels/workbook.xml.rels",
 ];
 
-fn default_part(index: usize) -> String {
+/// The part [`xlsx_package`] puts where the input gives none (index in [`PARTS`] order).
+pub fn default_part(index: usize) -> String {
     match index {
         0 => format!("<worksheet xmlns=\"{MAIN}\"><sheetData/></worksheet>"),
         1 => format!("<sst xmlns=\"{MAIN}\" count=\"1\" uniqueCount=\"1\"><si><t>a</t></si></sst>"),

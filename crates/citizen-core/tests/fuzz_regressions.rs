@@ -281,45 +281,77 @@ mod replays {
     /// sheet, shared strings, styles, workbook, relationships.
     #[test]
     fn xlsx_diff_damaged_xml_both_refuse() {
-        let sep = std::str::from_utf8(fuzzing::PART_SEPARATOR).expect("ASCII");
         let sheet = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>";
-        let cases: Vec<Vec<u8>> = vec![
+        // The cases, each with the part it damages; the other parts are the
+        // target's defaults, which both read (checked first), so that a case
+        // cannot pass because both refuse another, broken part.
+        let sheet_case = |mode: u8, text: &[u8]| (mode, 0usize, text.to_vec());
+        let cases: Vec<(u8, usize, Vec<u8>)> = vec![
             // Invalid UTF-8 in markup the fast path skips (sheet, shared strings).
-            b"\x01<worksheet><x a=\"\xff\"/><sheetData></sheetData></worksheet>".to_vec(),
-            b"\x03<worksheet><sheetData><!--\xc3--></sheetData></worksheet>".to_vec(),
-            format!("\x01{sheet}{sep}<sst><si><t>a</t><rPh>\u{1}</rPh></si></sst>")
-                .replace('\u{1}', "\u{5d0}")
-                .into_bytes(),
+            sheet_case(1, b"<worksheet><x a=\"\xff\"/><sheetData></sheetData></worksheet>"),
+            sheet_case(3, b"<worksheet><sheetData><!--\xc3--></sheetData></worksheet>"),
+            (1, 1, b"<sst><si><t>a</t><rPh>\xd7</rPh></si></sst>".to_vec()),
             // An end tag with no element open (sheet, shared strings, styles, relationships).
-            b"\x01<worksheet></worksheet></worksheet><sheetData></sheetData>".to_vec(),
-            format!("\x01{sheet}{sep}<sst><si><t>a</t></si></si></si></sst>").into_bytes(),
-            format!("\x03{sheet}{sep}{sep}<styleSheet></styleSheet></styleSheet>").into_bytes(),
-            format!("\x01{sheet}{sep}{sep}{sep}{sep}</Relationships>").into_bytes(),
+            sheet_case(1, b"<worksheet></worksheet></worksheet><sheetData></sheetData>"),
+            (1, 1, b"<sst><si><t>a</t></si></si></si></sst>".to_vec()),
+            (3, 2, b"<styleSheet></styleSheet></styleSheet>".to_vec()),
+            (1, 4, b"</Relationships>".to_vec()),
             // A part cut short (styles, workbook, sheet).
-            format!("\x01{sheet}{sep}{sep}<styleSheet><cellXfs><xf numFmtId=\"0\"/>").into_bytes(),
-            format!("\x03{sheet}{sep}{sep}{sep}<workbook><sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/>")
-                .into_bytes(),
-            b"\x01<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row>".to_vec(),
+            (1, 2, b"<styleSheet><cellXfs><xf numFmtId=\"0\"/>".to_vec()),
+            (3, 3, b"<workbook><sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/>".to_vec()),
+            sheet_case(1, b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"),
             // Found by the strict target (2026-11-30): a styles part whose root
             // end tag is misspelt, a workbook part without `<workbook>`
             // (calamine reads each up to the root's end tag, and refuses the
             // part without it), and a cell whose attributes go wrong after
             // three of `r`, `s`, `t` (calamine stops there; a repeat counts).
-            format!("\x01{sheet}{sep}{sep}<styleSheet><cellXfs><xf numFmtId=\"0\"/></cellXfs></spyleSheet>").into_bytes(),
-            format!("\x01{sheet}{sep}{sep}{sep}<sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/></sheets>")
-                .into_bytes(),
-            b"\x01<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\" t=\"n\" x\"><v>1</v></c><c r=\"B1\" y><v>2</v></c></row></sheetData>"
-                .to_vec(),
+            (1, 2, b"<styleSheet><cellXfs><xf numFmtId=\"0\"/></cellXfs></spyleSheet>".to_vec()),
+            (1, 3, b"<sheets><sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/></sheets>".to_vec()),
+            sheet_case(
+                1,
+                b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\" t=\"n\" x\"><v>1</v></c><c r=\"B1\" y><v>2</v></c></row></sheetData>",
+            ),
+            // Found by the strict target (2026-11-30, second run): in styles,
+            // calamine reads each font, fill, border, border side and xf to its
+            // own end tag, so a misspelt one makes it read on to the part's end
+            // and refuse; it also refuses a font name with an unknown entity.
+            (
+                1,
+                2,
+                b"<styleSheet><fills count=\"1\"><fill><patternFill/></fil>l</fills><cellXfs><xf numFmtId=\"0\"/></cellXfs></styleSheet>"
+                    .to_vec(),
+            ),
+            (3, 2, b"<styleSheet><fonts><font><name val=\"a&bogus;\"/></font></fonts></styleSheet>".to_vec()),
+            (1, 2, b"<styleSheet><borders><border><left></lefty></border></borders></styleSheet>".to_vec()),
+            (1, 2, b"<styleSheet><cellXfs><xf numFmtId=\"0\"></cellXfs></styleSheet>".to_vec()),
+            // A format code inside another list is not read by calamine: the
+            // style's number stays a number for both.
+            (
+                1,
+                2,
+                b"<styleSheet><fills><numFmts><numFmt numFmtId=\"164\" formatCode=\"yyyy-mm-dd\"/></numFmts></fills>\
+                  <cellXfs><xf numFmtId=\"164\"/></cellXfs></styleSheet>"
+                    .to_vec(),
+            ),
             // An end tag naming another element than the innermost: both read it.
-            b"\x01<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>".to_vec(),
+            sheet_case(1, b"<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>"),
         ];
-        for case in cases {
-            let mut case = case;
-            // U+05D0's second byte alone: not UTF-8.
-            if let Some(at) = case.windows(2).position(|w| w == "\u{5d0}".as_bytes()) {
-                case.remove(at);
-            }
-            fuzzing::xlsx_differential(&case);
+        let input = |mode: u8, damaged: usize, text: &[u8]| {
+            let mut parts: Vec<Vec<u8>> = (0..5).map(|i| fuzzing::default_part(i).into_bytes()).collect();
+            parts[0] = sheet.as_bytes().to_vec();
+            parts[damaged] = text.to_vec();
+            [&[mode][..], &parts.join(fuzzing::PART_SEPARATOR)].concat()
+        };
+        // The undamaged package reads in both, with its one cell.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("control.xlsx");
+        let control = input(1, 0, sheet.as_bytes());
+        std::fs::write(&path, fuzzing::xlsx_package(&control[1..], false)).unwrap_or_else(|e| panic!("{e}"));
+        let slow = fuzzing::xlsx_calamine_rows(&path).unwrap_or_else(|e| panic!("calamine: {e}"));
+        assert_eq!(slow.len(), 1, "{slow:?}");
+        assert!(matches!(fuzzing::xlsx_fast_rows(&path), Some(Ok(rows)) if rows.len() == 1));
+        for (mode, damaged, text) in cases {
+            fuzzing::xlsx_differential(&input(mode, damaged, &text));
         }
     }
 

@@ -13,48 +13,64 @@ pub(super) enum NumberKind {
 }
 
 /// The number kind of each cell style (`cellXfs`), from built-in format ids
-/// and the workbook's own format codes. Read up to the end tag of
-/// `<styleSheet>`, as calamine reads it (None without it).
+/// and the workbook's own format codes. Read as calamine reads the part, so
+/// that a part calamine refuses sends the workbook to it (None): up to the
+/// end tag of `<styleSheet>`, each list (`numFmts`, `fonts`, `fills`,
+/// `borders`, `cellXfs`) read to its own end tag, and inside them each
+/// `font`, `fill`, `border` (and its sides) and `xf` read to its own end tag,
+/// so that an end tag of another name ends nothing, and the part ending
+/// inside any of them is refused.
 pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
     let mut xml = Scanner::new(xml);
     let mut codes: HashMap<Vec<u8>, String> = HashMap::new();
     let mut kinds = Vec::new();
-    let (mut in_codes, mut in_styles) = (false, false);
-    // The list calamine is reading to its end tag, if any: an end tag of
-    // `<styleSheet>` inside one does not end the part for calamine.
-    let mut inside: Option<&'static [u8]> = None;
+    // The end tags calamine's nested loops wait for, innermost last.
+    let mut awaiting: Vec<&'static [u8]> = Vec::new();
     loop {
         match next_checked(&mut xml)? {
-            Event::Start(tag) => match tag.local_name() {
-                list @ (b"numFmts" | b"fonts" | b"fills" | b"borders" | b"cellXfs") if inside.is_none() => {
-                    inside = LISTS.iter().copied().find(|&l| l == list);
-                    in_codes |= list == b"numFmts";
-                    in_styles |= list == b"cellXfs";
-                }
-                b"numFmts" => in_codes = true,
-                b"cellXfs" => in_styles = true,
-                b"numFmt" if in_codes => {
-                    if let (Some(id), Some(code)) =
-                        (tag.attribute(b"numFmtId").ok()?, tag.attribute(b"formatCode").ok()?)
-                    {
-                        codes.insert(id.to_vec(), attribute_text(code).ok()?);
+            Event::Start(tag) => {
+                let local = tag.local_name();
+                let opens = match awaiting.last().copied() {
+                    None => LISTS.iter().copied().find(|&list| list == local),
+                    Some(b"numFmts") => {
+                        if local == b"numFmt" {
+                            if let (Some(id), Some(code)) =
+                                (tag.attribute(b"numFmtId").ok()?, tag.attribute(b"formatCode").ok()?)
+                            {
+                                codes.insert(id.to_vec(), attribute_text(code).ok()?);
+                            }
+                        }
+                        None
                     }
-                }
-                b"xf" if in_styles => kinds.push(tag.attribute(b"numFmtId").ok()?.map_or(NumberKind::Plain, |id| {
-                    codes.get(id).map_or_else(|| builtin_format(id), |code| custom_format(code))
-                })),
-                _ => {}
-            },
+                    Some(b"fonts") => (local == b"font").then_some(b"font".as_slice()),
+                    Some(b"font") => {
+                        // calamine decodes a font's name, refusing a bad entity.
+                        if local == b"name" {
+                            if let Some(name) = tag.attribute(b"val").ok()? {
+                                attribute_text(name).ok()?;
+                            }
+                        }
+                        None
+                    }
+                    Some(b"fills") => (local == b"fill").then_some(b"fill".as_slice()),
+                    Some(b"borders") => (local == b"border").then_some(b"border".as_slice()),
+                    Some(b"border") => BORDER_SIDES.iter().copied().find(|&side| side == local),
+                    Some(b"cellXfs") if local == b"xf" => {
+                        kinds.push(tag.attribute(b"numFmtId").ok()?.map_or(NumberKind::Plain, |id| {
+                            codes.get(id).map_or_else(|| builtin_format(id), |code| custom_format(code))
+                        }));
+                        Some(b"xf".as_slice())
+                    }
+                    Some(_) => None,
+                };
+                awaiting.extend(opens);
+            }
             Event::End(name) => {
                 let local = local_name(name);
-                if inside == Some(local) {
-                    inside = None;
-                }
-                match local {
-                    b"numFmts" => in_codes = false,
-                    b"cellXfs" => in_styles = false,
-                    b"styleSheet" if inside.is_none() => return Some(kinds),
-                    _ => {}
+                if awaiting.last().copied() == Some(local) {
+                    awaiting.pop();
+                } else if awaiting.is_empty() && local == b"styleSheet" {
+                    return Some(kinds);
                 }
             }
             Event::Eof => return None,
@@ -65,6 +81,9 @@ pub(super) fn number_formats(xml: &[u8]) -> Option<Vec<NumberKind>> {
 
 /// The lists of `styles.xml` calamine reads each to its end tag.
 const LISTS: [&[u8]; 5] = [b"numFmts", b"fonts", b"fills", b"borders", b"cellXfs"];
+
+/// The sides of a `<border>`, each read to its end tag.
+const BORDER_SIDES: [&[u8]; 5] = [b"left", b"right", b"top", b"bottom", b"diagonal"];
 
 /// The built-in number formats that show dates, times or durations (ECMA-376 18.8.30).
 pub(super) fn builtin_format(id: &[u8]) -> NumberKind {
