@@ -84,6 +84,14 @@ export interface Backend {
   openFiles(paths: string[], onEvent: (event: FileEvent) => void): Promise<OpenedFile[]>;
   setFileDataset(fileId: FileId, dataset: string, onEvent: (event: FileEvent) => void): Promise<OpenedFile>;
   setFilePeriod(fileId: FileId, period: string): Promise<OpenedFile>;
+  /** Maps a header to a contract column (null: ignored) and validates the file again. */
+  setFileMapping(fileId: FileId, header: string, column: string | null, remember: boolean, onEvent: (event: FileEvent) => void): Promise<OpenedFile>;
+  /** Gives one cell a new value and validates the file again. */
+  correctCell(fileId: FileId, row: number, column: string, value: string, onEvent: (event: FileEvent) => void): Promise<OpenedFile>;
+  /** Replaces a value in every cell of a column and validates the file again. */
+  replaceInColumn(fileId: FileId, column: string, from: string, to: string, onEvent: (event: FileEvent) => void): Promise<OpenedFile>;
+  /** Drops every correction of a file (its mappings stay) and validates it again. */
+  clearCorrections(fileId: FileId, onEvent: (event: FileEvent) => void): Promise<OpenedFile>;
   cancelValidation(fileId: FileId): Promise<void>;
   closeFile(fileId: FileId): Promise<void>;
   fileSummary(fileId: FileId): Promise<FileSummary>;
@@ -122,6 +130,11 @@ export const tauriBackend: Backend = {
   openFiles: (paths, onEvent) => call("open_files", { paths, onEvent: channel(onEvent) }),
   setFileDataset: (fileId, dataset, onEvent) => call("set_file_dataset", { fileId, dataset, onEvent: channel(onEvent) }),
   setFilePeriod: (fileId, period) => call("set_file_period", { fileId, period }),
+  setFileMapping: (fileId, header, column, remember, onEvent) =>
+    call("set_file_mapping", { fileId, header, column, remember, onEvent: channel(onEvent) }),
+  correctCell: (fileId, row, column, value, onEvent) => call("correct_cell", { fileId, row, column, value, onEvent: channel(onEvent) }),
+  replaceInColumn: (fileId, column, from, to, onEvent) => call("replace_in_column", { fileId, column, from, to, onEvent: channel(onEvent) }),
+  clearCorrections: (fileId, onEvent) => call("clear_corrections", { fileId, onEvent: channel(onEvent) }),
   cancelValidation: (fileId) => call("cancel_validation", { fileId }),
   closeFile: (fileId) => call("close_file", { fileId }),
   fileSummary: (fileId) => call("file_summary", { fileId }),

@@ -67,6 +67,10 @@ export interface Commands {
   set_login_password: { args: { login: string; password: string }; result: void };
   contract_plans: { args: {}; result: ContractPlan[] };
   apply_contracts: { args: {}; result: ContractPlan[] };
+  set_file_mapping: { args: { fileId: number; header: string; column: string | null; remember: boolean; onEvent: Channel<FileEvent> }; result: OpenedFile };
+  correct_cell: { args: { fileId: number; row: number; column: string; value: string; onEvent: Channel<FileEvent> }; result: OpenedFile };
+  replace_in_column: { args: { fileId: number; column: string; from: string; to: string; onEvent: Channel<FileEvent> }; result: OpenedFile };
+  clear_corrections: { args: { fileId: number; onEvent: Channel<FileEvent> }; result: OpenedFile };
 }
 
 export type CommandName = keyof Commands;

@@ -1,7 +1,7 @@
 // The virtualised data grid: fixed row height, only the visible rows (plus a
 // buffer) are in the DOM, and rows are fetched page by page as the user
 // scrolls. Offending cells carry `cell-error` / `cell-warning` and the
-// message in `title`.
+// message in `title`; cells the clerk corrected carry `cell-corrected`.
 import { h } from "./dom";
 import { columnWidths, pagesFor, pagesToEvict, scrollToShow, visibleRange } from "./grid-math";
 import { formatNumber, issueMessage, t } from "./i18n";
@@ -16,6 +16,8 @@ export interface GridOptions {
   pageSize?: number;
   buffer?: number;
   onRowSelect?: (row: GridRowView, position: number) => void;
+  /** A cell was clicked (the correction bar shows it); `index` is its file column. */
+  onCellSelect?: (row: GridRowView, index: number) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -105,6 +107,17 @@ export class VirtualGrid {
     this.el = h("div", { class: "grid", "data-testid": "grid" }, this.viewport, this.status);
     this.viewport.addEventListener("scroll", () => this.schedule());
     this.viewport.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  /** Forget the loaded rows (the file was validated again) and fetch the
+   * rows in view again, keeping the scroll position and the selection. */
+  async refresh(): Promise<void> {
+    this.generation += 1;
+    this.cache.clear();
+    this.pending.clear();
+    const { first } = visibleRange(this.viewport.scrollTop, this.viewportHeight(), this.rowHeight, Math.max(this.total, 1), this.buffer);
+    await this.loadPage(Math.floor(first / this.pageSize));
+    this.render();
   }
 
   /** Forget the loaded rows (new filter) and fetch the first page. */
@@ -235,10 +248,12 @@ export class VirtualGrid {
       const issues = data.issues.filter((i) => i.index === index);
       const severity = issues.some((i) => i.severity === "error") ? "error" : issues.length > 0 ? "warning" : null;
       const value = data.cells[index] ?? "";
+      const corrected = data.corrected.includes(index);
+      const classes = ["grid-cell", severity ? `cell-${severity}` : "", corrected ? "cell-corrected" : ""].filter(Boolean).join(" ");
       const cell = h(
           "div",
           {
-            class: severity ? `grid-cell cell-${severity}` : "grid-cell",
+            class: classes,
             role: "gridcell",
             dir: "auto",
             "data-testid": `grid-cell-${data.row}-${index}`,
@@ -248,6 +263,8 @@ export class VirtualGrid {
           value,
         );
       cell.style.width = `${this.widths[index] ?? WIDTH_BOUNDS.min}px`;
+      if (corrected && issues.length === 0) cell.title = `${t("load.correctionNew")}: ${value}`;
+      cell.addEventListener("click", () => this.options.onCellSelect?.(data, index));
       el.append(cell);
     });
     // whole-row issues (no column index, or one outside the columns, e.g. duplicate_key)

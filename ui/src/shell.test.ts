@@ -37,7 +37,8 @@ function fakeBackend(roles: LoginRole[]): Fake {
   const fake: Fake = {
     requests: [request(12), request(13)],
     listContracts: async () => [CONTRACT],
-    pickFiles: async () => [], openFiles: nope, setFileDataset: nope, setFilePeriod: nope, cancelValidation: nope, closeFile: nope, fileSummary: nope, fileRows: nope,
+    pickFiles: async () => [], openFiles: nope, setFileDataset: nope, setFilePeriod: nope,
+    setFileMapping: nope, correctCell: nope, replaceInColumn: nope, clearCorrections: nope, cancelValidation: nope, closeFile: nope, fileSummary: nope, fileRows: nope,
     fileIssues: nope, nextIssue: nope, exportReport: nope, pickSavePath: async () => null,
     connectionStatus: async () => status, signIn: async () => status, signOut: async () => status, submitFile: nope,
     listRequests: async (s) => fake.requests.filter((r) => s === null || r.status === s),
@@ -162,8 +163,8 @@ describe("grid column widths", () => {
 
   it("sizes the grid's columns from the first page it reads", async () => {
     setLanguage("en");
-    const page: GridPage = { total: 1, start: 0, rows: [{ row: 2, cells: ["1", "a much longer value than the header says".repeat(2)], issues: [] }] };
-    const grid = new VirtualGrid({ columns: [{ header: "id", column: "id", index: 0 }, { header: "note", column: "note", index: 1 }], fetch: async () => page });
+    const page: GridPage = { total: 1, start: 0, rows: [{ row: 2, cells: ["1", "a much longer value than the header says".repeat(2)], issues: [], corrected: [] }] };
+    const grid = new VirtualGrid({ columns: [{ header: "id", column: "id", index: 0, mapped: false, remembered: false }, { header: "note", column: "note", index: 1, mapped: false, remembered: false }], fetch: async () => page });
     const before = [...grid.columnWidths()];
     await grid.reset();
     const after = grid.columnWidths();

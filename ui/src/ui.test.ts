@@ -152,8 +152,9 @@ const summary: FileSummary = {
   fileId: 1, name: "welfare.csv", sheet: null, dataset: "welfare_patients", period: "2026-11", status: "invalid",
   rows: 1000, validRows: 990, invalidRows: 10, warnings: 1, errors: 10,
   codes: [{ code: "israeli_id", count: 7, severity: "error" }, { code: "required", count: 3, severity: "error" }, { code: "unknown_column", count: 1, severity: "warning" }],
-  columns: [{ header: "ת.ז.", column: "citizen_id", index: 0 }, { header: "שם", column: "name", index: 1 }],
+  columns: [{ header: "ת.ז.", column: "citizen_id", index: 0, mapped: false, remembered: false }, { header: "שם", column: "name", index: 1, mapped: false, remembered: false }],
   fileIssues: [], submitBlock: "invalid",
+  contractColumns: ["citizen_id", "name"], corrections: [], correctionsTotal: 0, replacements: [],
 };
 
 describe("load state", () => {
@@ -162,7 +163,7 @@ describe("load state", () => {
     state.add([{ id: 1, name: "welfare.csv", dataset: null, period: null, status: "validating", submitBlock: "validating" }]);
     state.apply({ kind: "progress", fileId: 1, rowsDone: 500 });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "validating", rowsDone: 500 });
-    state.apply({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [] }] });
+    state.apply({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [], corrected: [] }] });
     expect(state.files[0]!.preview?.rows[0]?.cells).toEqual(["123456782", "דנה"]);
     state.apply({ kind: "done", fileId: 1, summary });
     expect(displayStatus(state.files[0]!)).toEqual({ kind: "errors", count: 10 });
@@ -220,6 +221,7 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
       row: start + i + 2,
       cells: [`id${start + i}`, `name${start + i}`],
       issues: start + i === 0 ? [{ index: 0, code: "israeli_id", severity: "error" as const, column: "citizen_id", value: "id0", message: "bad id" }] : [],
+      corrected: [],
     })),
   });
   const opened = (id: number, period: string | null): OpenedFile => ({ id, name: "welfare.csv", dataset: "welfare_patients", period, status: "invalid", submitBlock: "invalid" });
@@ -235,6 +237,10 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
     },
     setFileDataset: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
     setFilePeriod: async (id, period) => opened(id, period),
+    setFileMapping: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
+    correctCell: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
+    replaceInColumn: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
+    clearCorrections: async (id) => ({ ...opened(id, "2026-11"), status: "validating", submitBlock: "validating" }),
     cancelValidation: async () => undefined,
     closeFile: async () => undefined,
     fileSummary: async () => summary,
@@ -314,7 +320,7 @@ describe("app shell and Load screen", () => {
     (root.querySelector("[data-testid=btn-choose]") as HTMLButtonElement).click();
     await tick(20);
     expect(send).not.toBeNull();
-    send!({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [] }] });
+    send!({ kind: "preview", fileId: 1, headers: ["ת.ז.", "שם"], rows: [{ row: 2, cells: ["123456782", "דנה"], issues: [], corrected: [] }] });
     send!({ kind: "progress", fileId: 1, rowsDone: 8192 });
     await tick(5);
     const preview = root.querySelector("[data-testid=preview]");
@@ -325,6 +331,68 @@ describe("app shell and Load screen", () => {
     expect(root.querySelector("[data-testid=preview]")).toBeNull();
     expect(root.querySelector("[data-testid=grid]")).not.toBeNull();
     app.dispose();
+  });
+
+  it("maps a renamed header and corrects a cell, and the counters follow the new validation", async () => {
+    setLanguage("en");
+    const root = document.createElement("div");
+    document.body.append(root);
+    const backend = fakeBackend(true);
+    const calls: string[] = [];
+    let send: ((e: FileEvent) => void) | null = null;
+    const renamed: FileSummary = {
+      ...summary,
+      columns: [summary.columns[0]!, { header: "שם ראשון", column: null, index: 1, mapped: false, remembered: false }],
+      codes: [{ code: "missing_column", count: 1, severity: "error" }],
+    };
+    backend.openFiles = async (_paths, cb) => {
+      send = cb;
+      setTimeout(() => cb({ kind: "done", fileId: 1, summary: renamed }), 0);
+      return [{ id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating", submitBlock: "validating" }];
+    };
+    const validating = { id: 1, name: "welfare.csv", dataset: "welfare_patients", period: "2026-11", status: "validating" as const, submitBlock: "validating" as const };
+    backend.setFileMapping = async (_id, header, column, remember) => {
+      calls.push(`map ${header}=${column} ${remember}`);
+      return validating;
+    };
+    backend.correctCell = async (_id, row, column, value) => {
+      calls.push(`correct ${row} ${column}=${value}`);
+      return validating;
+    };
+    await startApp(root, backend, null, 0);
+    (root.querySelector("[data-testid=btn-choose]") as HTMLButtonElement).click();
+    await tick(30);
+    const panel = root.querySelector<HTMLDetailsElement>("[data-testid=mapping]");
+    expect(panel?.open).toBe(true);
+    const choice = root.querySelector<HTMLSelectElement>("[data-testid=map-1]")!;
+    expect(choice.value).toBe("");
+    root.querySelector<HTMLInputElement>("[data-testid=remember-1]")!.checked = true;
+    choice.value = "name";
+    choice.dispatchEvent(new Event("change"));
+    await tick(5);
+    expect(calls).toEqual(["map שם ראשון=name true"]);
+    expect(root.querySelector<HTMLButtonElement>("[data-testid=btn-submit]")?.disabled).toBe(true);
+    // The new validation arrives: mapped, one correction later the counters move.
+    const mapped: FileSummary = { ...summary, columns: [summary.columns[0]!, { header: "שם ראשון", column: "name", index: 1, mapped: true, remembered: true }] };
+    send!({ kind: "done", fileId: 1, summary: mapped });
+    await tick(20);
+    expect(root.querySelector<HTMLSelectElement>("[data-testid=map-1]")?.value).toBe("name");
+    root.querySelector<HTMLElement>("[data-testid=grid-cell-2-1]")!.click();
+    expect(root.querySelector("[data-testid=correction-where]")?.textContent).toBe("Row 2, שם ראשון");
+    const value = root.querySelector<HTMLInputElement>("[data-testid=correction-value]")!;
+    expect(value.value).toBe("name0");
+    value.value = "דנה";
+    root.querySelector<HTMLButtonElement>("[data-testid=btn-correct]")!.click();
+    await tick(5);
+    expect(calls[1]).toBe("correct 2 name=דנה");
+    const corrected: FileSummary = {
+      ...mapped, invalidRows: 9, validRows: 991,
+      corrections: [{ row: 2, column: "name", oldValue: "name0", newValue: "דנה", kind: "cell", madeAt: "2026-11-30T08:00:00Z" }], correctionsTotal: 1,
+    };
+    send!({ kind: "done", fileId: 1, summary: corrected });
+    await tick(20);
+    expect(root.querySelector("[data-testid=card-invalid] .stat-value")?.textContent).toBe("9");
+    expect(root.querySelector("[data-testid=correction-2-name]")?.textContent).toContain("דנה");
   });
 
   it("saves the server's TLS mode and the CA file picked in Settings", async () => {

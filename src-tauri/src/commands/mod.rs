@@ -8,3 +8,4 @@ pub mod admin;
 pub mod contracts;
 pub mod loads;
 pub mod opened_files;
+pub mod review;

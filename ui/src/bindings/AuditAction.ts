@@ -5,4 +5,4 @@
  * migrations and `ops::apply`; a test checks every action written there
  * is here).
  */
-export type AuditAction = "submit" | "submit_failed" | "approve" | "load_failed" | "reject" | "rollback" | "contract_apply" | "login_add" | "login_disable" | "login_enable" | "login_role" | "login_password";
+export type AuditAction = "submit" | "submit_failed" | "approve" | "load_failed" | "reject" | "rollback" | "contract_apply" | "login_add" | "login_disable" | "login_enable" | "login_role" | "login_password" | "column_alias";

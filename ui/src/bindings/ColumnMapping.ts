@@ -3,4 +3,13 @@
 /**
  * A file header and the contract column it feeds.
  */
-export type ColumnMapping = { header: string, column: string | null, index: number, };
+export type ColumnMapping = { header: string, column: string | null, index: number, 
+/**
+ * Mapped by the clerk or a remembered mapping, not by the contract's
+ * headers (`column` null: the header is ignored).
+ */
+mapped: boolean, 
+/**
+ * The mapping is remembered for the dataset.
+ */
+remembered: boolean, };

@@ -4,4 +4,8 @@ import type { CellIssue } from "./CellIssue";
 /**
  * A grid row with its issues.
  */
-export type GridRowView = { row: number, cells: Array<string>, issues: Array<CellIssue>, };
+export type GridRowView = { row: number, cells: Array<string>, issues: Array<CellIssue>, 
+/**
+ * File columns of this row whose value the clerk corrected.
+ */
+corrected: Array<number>, };

@@ -9,6 +9,7 @@ import type { ChangedRowView } from "../bindings/ChangedRowView";
 import type { RequestStatus } from "../bindings/RequestStatus";
 import { errorBox, loading, screenHead, table } from "./common";
 import { requestsChanged } from "../pending";
+import { reviewView } from "../review-view";
 import { DatasetTitles } from "../titles";
 
 /** The badge of each request status, and the filter's order (a record over
@@ -264,6 +265,8 @@ export function approvalsScreen(ctx: AppContext): Screen {
         h("div", { class: "cards" }, stat(t("approvals.added"), preview.added, "ok"), stat(t("approvals.removed"), preview.removed, "error"), stat(t("approvals.changed"), preview.changed, "warn")),
         preview.changedColumns.length ? h("p", null, t("approvals.changedColumns"), " ", ...preview.changedColumns.map((c) => h("code", { class: "chip", dir: "ltr" }, c))) : null,
         sample,
+        h("h3", null, t("approvals.review")),
+        reviewView(detail.review),
         h("h3", null, t("approvals.history")),
         history.length
           ? h("div", { class: "card chart-card" }, lineChart(history.map((p) => ({ label: p.period, value: p.rows })), { title: t("approvals.history"), format: formatNumber, highlight: request.period }))

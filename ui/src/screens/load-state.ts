@@ -87,6 +87,17 @@ export class LoadState {
     this.changed(event.fileId);
   }
 
+  /** A file being validated again after the clerk's edit: its summary stays
+   * shown until the new one arrives. */
+  editing(opened: OpenedFile): void {
+    const entry = this.entry(opened.id);
+    if (!entry) return;
+    entry.file = opened;
+    entry.error = null;
+    entry.rowsDone = 0;
+    this.changed(opened.id);
+  }
+
   /** Mark a file as being validated again (new dataset). */
   revalidating(id: FileId, dataset: string): void {
     const entry = this.entry(id);

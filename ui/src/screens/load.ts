@@ -9,6 +9,8 @@ import { formatNumber, issueCodeLabel, issueMessage, language, t, translateError
 import type { ContractSummary, FileEvent, FileId, RowFilter, SubmitBlock } from "../backend";
 import type { Issue } from "../bindings/Issue";
 import { displayStatus, reportName, submitBlock, type FileEntry, type FilePreview } from "./load-state";
+import { CorrectionBar, correctionsList, mappingPanel, type ReviewActions } from "./load-review";
+import type { OpenedFile } from "../bindings/OpenedFile";
 import { requestsChanged } from "../pending";
 
 const ISSUE_PAGE = 200;
@@ -23,6 +25,11 @@ export function loadScreen(ctx: AppContext): Screen {
   let contracts: ContractSummary[] = [];
   let grid: VirtualGrid | null = null;
   let gridFile: FileId | null = null;
+  /** The headers and columns the grid was made for, and the summary it shows. */
+  let gridColumns = "";
+  let gridSummary: unknown = null;
+  /** The correction bar of the selected file (the grid's cell clicks go to it). */
+  let bar: CorrectionBar | null = null;
   let lastJumpRow = 0;
   let issuesShown = 0;
 
@@ -264,6 +271,18 @@ export function loadScreen(ctx: AppContext): Screen {
       return;
     }
     const online = isOnline(ctx);
+    // The clerk's review: each change is validated again at once by the core;
+    // the summary shown stays until the new one arrives.
+    const edited = (change: Promise<OpenedFile>): void => {
+      change.then((opened) => state.editing(opened)).catch((error: unknown) => ctx.notify(translateError(error), "error"));
+    };
+    const review: ReviewActions = {
+      setMapping: (header, column, remember) => edited(ctx.backend.setFileMapping(id, header, column, remember, onEvent)),
+      correctCell: (row, column, value) => edited(ctx.backend.correctCell(id, row, column, value, onEvent)),
+      replaceInColumn: (column, from, to) => edited(ctx.backend.replaceInColumn(id, column, from, to, onEvent)),
+      clearCorrections: () => edited(ctx.backend.clearCorrections(id, onEvent)),
+    };
+    bar = new CorrectionBar(summary.columns, review);
     const cards = h(
       "div",
       { class: "cards" },
@@ -355,7 +374,8 @@ export function loadScreen(ctx: AppContext): Screen {
       ),
     );
 
-    if (gridFile !== id || grid === null) {
+    const columnsKey = JSON.stringify(summary.columns.map((c) => [c.header, c.column]));
+    if (gridFile !== id || grid === null || gridColumns !== columnsKey) {
       grid = new VirtualGrid({
         columns: summary.columns,
         fetch: (start, count) => ctx.backend.fileRows(id, start, count, currentFilter()),
@@ -363,9 +383,16 @@ export function loadScreen(ctx: AppContext): Screen {
         onRowSelect: (row) => {
           lastJumpRow = row.row;
         },
+        onCellSelect: (row, index) => bar?.show(row, index),
       });
       gridFile = id;
+      gridColumns = columnsKey;
+      gridSummary = summary;
       void grid.reset();
+    } else if (gridSummary !== summary) {
+      // Validated again after a correction: the same rows, new values and issues.
+      gridSummary = summary;
+      void grid.refresh();
     }
 
     const issuesList = h("ol", { class: "issue-list", "data-testid": "issue-list" });
@@ -405,25 +432,7 @@ export function loadScreen(ctx: AppContext): Screen {
     }
     void loadIssues(true);
 
-    const columnOf = new Map(summary.columns.map((c) => [c.column ?? "", c.header]));
-    const mapping = h(
-      "details",
-      { class: "mapping" },
-      h("summary", null, t("load.mapping")),
-      h(
-        "table",
-        { class: "table compact" },
-        h("thead", null, h("tr", null, h("th", null, t("load.fileHeader")), h("th", null, t("load.contractColumn")))),
-        h(
-          "tbody",
-          null,
-          ...summary.columns.map((c) =>
-            h("tr", null, h("td", { dir: "auto" }, c.header), h("td", { dir: "ltr" }, c.column ?? t("grid.unmapped"))),
-          ),
-        ),
-      ),
-    );
-    void columnOf;
+    const mapping = mappingPanel(summary, review);
 
     mount(
       detail,
@@ -437,6 +446,8 @@ export function loadScreen(ctx: AppContext): Screen {
       h("div", { class: "card chart-card" }, h("h3", null, t("load.chartTitle")), chart),
       actions,
       h("div", { class: "grid-area" }, grid.el, side),
+      bar.el,
+      correctionsList(summary, review),
       mapping,
     );
   }
