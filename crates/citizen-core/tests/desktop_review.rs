@@ -55,7 +55,7 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     let path = db.write("welfare_2026-10.csv", &content);
 
     let (sink, receiver) = events();
-    let opened = session.files.open(&catalog, &[path.clone()], sink.clone());
+    let opened = session.files.open(&catalog, std::slice::from_ref(&path), sink.clone());
     let id = opened[0].id;
     let first = summary(&receiver);
     assert_eq!(first.status, FileStatus::Invalid);

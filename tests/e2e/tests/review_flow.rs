@@ -72,7 +72,9 @@ async fn invalid_rows_become(app: &App, count: u32) -> R<()> {
 async fn correct(app: &App, row: u32, value: &str) -> R<()> {
     let cell = format!("grid-cell-{row}-{STATUS}");
     app.js(
-        &format!("document.querySelector('[data-testid=\"{cell}\"]')?.scrollIntoView({{ block: 'center' }}); return true;"),
+        &format!(
+            "document.querySelector('[data-testid=\"{cell}\"]')?.scrollIntoView({{ block: 'center' }}); return true;"
+        ),
         vec![],
     )
     .await?;
@@ -159,7 +161,8 @@ async fn review(run: &mut Run) -> R<()> {
     let before = app.notice_list().await;
     app.click("btn-submit").await?;
     app.wait_new_notice(&before, "success", "the 'submitted' notice", WAIT).await?;
-    let request_id = sql_value(run, &format!("SELECT max(request_id) FROM meta.load_request WHERE dataset = '{DATASET}'"))?;
+    let request_id =
+        sql_value(run, &format!("SELECT max(request_id) FROM meta.load_request WHERE dataset = '{DATASET}'"))?;
 
     run.step("the database: staged rows corrected, land.file the original bytes, corrections and alias recorded");
     let staged = sql_value(
@@ -173,7 +176,9 @@ async fn review(run: &mut Run) -> R<()> {
     }
     let first_names = sql_value(
         run,
-        &format!("SELECT count(*) FILTER (WHERE first_name IS NULL) FROM stage.{DATASET} WHERE request_id = {request_id}"),
+        &format!(
+            "SELECT count(*) FILTER (WHERE first_name IS NULL) FROM stage.{DATASET} WHERE request_id = {request_id}"
+        ),
     )?;
     if first_names != "0" {
         return Err(format!("{first_names} staged rows have no first_name: the mapped column was not staged"));
@@ -219,8 +224,10 @@ async fn review(run: &mut Run) -> R<()> {
             vec![],
         )
         .await?;
-    let listed: Vec<String> =
-        listed.as_array().map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default();
+    let listed: Vec<String> = listed
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default();
     let ok = listed.len() == 3
         && listed[0].contains("שם ראשון")
         && listed[0].contains("first_name")
