@@ -333,6 +333,23 @@ mod replays {
                   <cellXfs><xf numFmtId=\"164\"/></cellXfs></styleSheet>"
                     .to_vec(),
             ),
+            // Found by the strict target (2026-11-30, third run): quick-xml
+            // ends an end tag at a `>` outside quotes, so `</10">` runs on to
+            // the next `"` (here: none, and calamine refuses the sheet); it
+            // trims white space after an end tag's name only, and a name's
+            // local part follows its first `:`.
+            sheet_case(
+                1,
+                b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></10\"><c r=\"B1\"><v>2</v></c></row></sheetData></worksheet>",
+            ),
+            sheet_case(
+                3,
+                b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></ sheetData></worksheet>",
+            ),
+            sheet_case(
+                1,
+                b"<worksheet><sheetData><row r=\"1\"><x:y:c r=\"A1\"><v>1</v></x:y:c><c r=\"B1\"><v>2</v></c></row></sheetData></worksheet>",
+            ),
             // An end tag naming another element than the innermost: both read it.
             sheet_case(1, b"<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>"),
         ];

@@ -71,8 +71,9 @@ pub(crate) fn next_checked<'s, R: Read>(xml: &'s mut Scanner<R>) -> Option<Event
 }
 
 /// The name after the namespace prefix, if any.
+/// As quick-xml's `QName::local_name`: what follows the first `:`.
 pub(crate) fn local_name(name: &[u8]) -> &[u8] {
-    name.iter().rposition(|&b| b == b':').map_or(name, |colon| &name[colon + 1..])
+    name.iter().position(|&b| b == b':').map_or(name, |colon| &name[colon + 1..])
 }
 
 /// Iterates over the attributes of a tag.
@@ -349,7 +350,9 @@ impl<R: Read> Scanner<R> {
                     return Ok(None);
                 }
                 match data[1] {
-                    b'/' => find(data, b">", from).map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
+                    // An end tag ends at a `>` outside quotes, as quick-xml's
+                    // `ElementParser` reads it (`</a x=">">` is one end tag).
+                    b'/' => tag_end(data, from, &mut self.quote).map(|gt| Found::End(at + 2, at + gt, at + gt + 1)),
                     b'?' => find(data, b"?>", from).map(|i| Found::Skip(at + i + 2)),
                     b'!' => {
                         if data.starts_with(b"<!--") {
@@ -399,7 +402,10 @@ impl<R: Read> Scanner<R> {
                 }
                 self.depth -= 1;
                 self.pos = next;
-                Event::End(self.buf[start..end].trim_ascii())
+                // quick-xml trims XML whitespace after the name only.
+                let name = &self.buf[start..end];
+                let kept = name.iter().rposition(|&b| !is_xml_space(b)).map_or(0, |last| last + 1);
+                Event::End(&name[..kept])
             }
             Found::CData(start, end, next) => {
                 self.pos = next;
@@ -421,7 +427,7 @@ impl<R: Read> Scanner<R> {
                 if empty {
                     inner = &inner[..inner.len() - 1];
                 }
-                let name_end = inner.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(inner.len());
+                let name_end = inner.iter().position(|&b| is_xml_space(b)).unwrap_or(inner.len());
                 let (name, attributes) = inner.split_at(name_end);
                 if empty {
                     self.empty_element.clear();
@@ -507,6 +513,11 @@ fn doctype_end(data: &[u8]) -> Option<usize> {
 /// The index of the `>` that closes the start tag at the beginning of `data`,
 /// skipping any `>` inside quoted attribute values; the search starts at
 /// `from` with `quote` open there, and leaves the quote open at the end.
+/// XML's white space (quick-xml's `is_whitespace`): no form feed.
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\r' | b'\n' | b'\t')
+}
+
 fn tag_end(data: &[u8], from: usize, quote: &mut u8) -> Option<usize> {
     for (i, &b) in data.iter().enumerate().skip(from.max(1)) {
         if *quote != 0 {
