@@ -1,6 +1,7 @@
-// The Approvals menu item's count of pending requests: shown to logins that
-// may approve (supervisors), read again when a screen says requests changed
-// (a submit, an approval, a rejection), on navigation and with the status.
+// The Approvals menu item's count of the pending requests the signed-in login
+// may decide (not its own submits): shown to logins that may approve
+// (supervisors), read again when a screen says requests changed (a submit, an
+// approval, a rejection), on navigation and with the status.
 import type { AppContext } from "./context";
 import { isOnline, isSupervisor } from "./context";
 import type { RequestView } from "./backend";
@@ -18,9 +19,10 @@ export function onRequestsChanged(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Requests waiting for a decision. */
+/** Requests waiting for this login's decision: pending, and nothing (such as
+ * being its own submit, which another supervisor must approve) in the way. */
 export function pendingCount(requests: readonly RequestView[]): number {
-  return requests.filter((r) => r.status === "pending").length;
+  return requests.filter((r) => r.status === "pending" && r.approveBlock === null).length;
 }
 
 /** The count to show on the Approvals item: null when the signed-in login

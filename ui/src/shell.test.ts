@@ -3,7 +3,7 @@
 // Activity sentences, and grid columns sized to their content.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startApp, type App } from "./app";
-import type { AuditView, Backend, ConnectionStatus, GridPage, RequestView } from "./backend";
+import type { AuditFilter, AuditView, Backend, ConnectionStatus, GridPage, RequestView } from "./backend";
 import type { ContractSummary } from "./bindings/ContractSummary";
 import type { LoginRole } from "./bindings/LoginRole";
 import { VirtualGrid } from "./grid";
@@ -130,6 +130,41 @@ describe("the shell", () => {
     const details = root.querySelector<HTMLDetailsElement>("[data-testid=audit-detail-31]");
     expect(details?.open).toBe(false);
     expect(details?.querySelector("pre")?.textContent).toContain('"rows": 1200');
+  });
+});
+
+describe("activity filter", () => {
+  let root: HTMLElement;
+  let app: App | null = null;
+  beforeEach(() => {
+    document.body.replaceChildren();
+    root = document.createElement("div");
+    document.body.append(root);
+  });
+  afterEach(() => {
+    app?.dispose();
+    app = null;
+    setLanguage("he");
+  });
+
+  it("offers datasets by title in the user's language and filters by their code", async () => {
+    const backend = fakeBackend(["supervisor"]);
+    const filters: AuditFilter[] = [];
+    backend.auditLog = async (filter) => {
+      filters.push(filter);
+      return [AUDIT];
+    };
+    app = await startApp(root, backend, null, 0);
+    app.go("activity");
+    await tick();
+    const dataset = root.querySelector<HTMLSelectElement>("[data-testid=audit-dataset]");
+    const options = [...(dataset?.options ?? [])].map((o) => [o.value, o.textContent]);
+    expect(options).toEqual([["", "Any dataset"], ["welfare_patients", "Welfare patients"]]);
+    if (!dataset) throw new Error("no dataset filter");
+    dataset.value = "welfare_patients";
+    root.querySelector<HTMLFormElement>("form.filters")?.requestSubmit();
+    await tick();
+    expect(filters.at(-1)?.dataset).toBe("welfare_patients");
   });
 });
 

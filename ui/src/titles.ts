@@ -34,6 +34,13 @@ export class DatasetTitles {
     return entry ? titleIn(entry, lang) : code;
   }
 
+  /** Every known dataset as (code, title in the current language), by title. */
+  options(lang: Language = language()): [string, string][] {
+    return [...this.byCode.keys()]
+      .map((code): [string, string] => [code, this.title(code, lang)])
+      .sort((a, b) => a[1].localeCompare(b[1], lang));
+  }
+
   /** A span with the title, the code on hover. */
   label(code: string): HTMLElement {
     return h("span", { class: "dataset-title", title: code, "data-dataset": code }, this.title(code));

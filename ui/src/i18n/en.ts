@@ -262,6 +262,7 @@ export const en = {
   "activity.when": "When",
   "activity.detail": "Details",
   "activity.empty": "No activity matches.",
+  "activity.anyDataset": "Any dataset",
   "activity.anyAction": "Any action",
   "audit.submit": "Submitted",
   "audit.submit_failed": "Submit failed",

@@ -238,6 +238,7 @@ export const he: Record<MessageKey, string> = {
   "activity.when": "מתי",
   "activity.detail": "פרטים",
   "activity.empty": "אין פעילות מתאימה.",
+  "activity.anyDataset": "כל המאגרים",
   "activity.anyAction": "כל פעולה",
   "audit.submit": "הוגש",
   "audit.submit_failed": "הגשה נכשלה",

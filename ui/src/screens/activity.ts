@@ -71,7 +71,20 @@ export function activityScreen(ctx: AppContext): Screen {
     [["", t("activity.anyAction")], ...AUDIT_ACTIONS.map((a): [string, string] => [a, auditActionLabel(a)])],
     null,
   );
-  const fields = { actor: input("actor"), dataset: input("dataset"), action, from: input("from", "date"), to: input("to", "date") };
+  // Datasets by their title in the user's language (the code is the value),
+  // filled once the contracts are read.
+  const dataset = select(
+    { class: "input small", name: "dataset", "aria-label": t("activity.dataset"), "data-testid": "audit-dataset" },
+    [["", t("activity.anyDataset")]],
+    null,
+  );
+  const titlesRead = DatasetTitles.load(ctx.backend).then((titles) => {
+    const chosen = dataset.value;
+    dataset.replaceChildren(...[["", t("activity.anyDataset")], ...titles.options()].map(([code, title]) => h("option", { value: code, title: code }, title)));
+    dataset.value = chosen;
+    return titles;
+  });
+  const fields = { actor: input("actor"), dataset, action, from: input("from", "date"), to: input("to", "date") };
   const body = h("div", { class: "screen-body" });
   const form = h(
     "form",
@@ -92,7 +105,7 @@ export function activityScreen(ctx: AppContext): Screen {
     mount(body, loading());
     try {
       const filter = auditFilter({ actor: fields.actor.value, dataset: fields.dataset.value, action: fields.action.value, from: fields.from.value, to: fields.to.value });
-      const [rows, titles] = await Promise.all([ctx.backend.auditLog(filter, 500), DatasetTitles.load(ctx.backend)]);
+      const [rows, titles] = await Promise.all([ctx.backend.auditLog(filter, 500), titlesRead]);
       mount(
         body,
         table(
