@@ -77,6 +77,14 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     assert_eq!(mapped.invalid_rows, 2);
     let local = LocalAliases::load(&config.path().join("citizen-db"));
     assert_eq!(local.datasets["welfare_patients"].pending.len(), 1, "kept on this desktop until a submit sends it");
+    // Another file of the dataset, opened now (no database asked), is mapped by it at once.
+    let next = db.write("welfare_2026-11.csv", &welfare_csv(3, |_| "פעיל").replacen("שם פרטי", "שם ראשון", 1));
+    let (next_sink, next_events) = events();
+    session.files.open(&catalog, std::slice::from_ref(&next), next_sink);
+    let next_summary = summary(&next_events);
+    assert_eq!(next_summary.status, FileStatus::Valid, "{:?}", next_summary.codes);
+    let mapped_next = next_summary.columns.iter().find(|c| c.header == "שם ראשון");
+    assert!(mapped_next.is_some_and(|c| c.column.as_deref() == Some("first_name") && c.remembered));
 
     session.correct_cell(id, 3, "welfare_status", "פעיל", sink.clone()).unwrap_or_else(|e| panic!("{e}"));
     let one = summary(&receiver);
