@@ -457,7 +457,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let keep_rows =
                 report.as_deref().is_some_and(|out| ExportFormat::from_path(out).ok() == Some(ExportFormat::Xlsx));
             let edits = (!edits.is_empty()).then(|| std::sync::Arc::new(edits));
-            let options = ValidateOptions { keep_rows, edits: edits.clone(), ..ValidateOptions::default() };
+            // The report is all `validate` prints: no profile (`citizen-db profile` has it).
+            let options =
+                ValidateOptions { keep_rows, edits: edits.clone(), profile: false, ..ValidateOptions::default() };
             let mut validations = Vec::with_capacity(files.len());
             for file in &files {
                 let validation = match recognise_named(&catalog, file, dataset.as_deref()) {

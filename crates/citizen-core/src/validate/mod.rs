@@ -62,6 +62,9 @@ pub struct ValidateOptions {
     /// The clerk's review (mapped headers, corrected cells), applied to the
     /// rows as they are read: what is checked, kept and consumed is corrected.
     pub edits: Option<Arc<ReviewEdits>>,
+    /// Profile the file as it is read (`Validation::profile`); on by
+    /// default. `citizen-db validate` turns it off: it prints no profile.
+    pub profile: bool,
 }
 
 /// One batch's rows encoded by a [`RowConsumer`] on a validating thread:
@@ -98,6 +101,7 @@ impl std::fmt::Debug for ValidateOptions {
             .field("previous_rows", &self.previous_rows)
             .field("threads", &self.threads)
             .field("keep_rows", &self.keep_rows)
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +118,7 @@ impl Default for ValidateOptions {
             preview: None,
             consumer: None,
             edits: None,
+            profile: true,
         }
     }
 }
@@ -336,7 +341,7 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
     };
     let keep_rows = store.is_some();
     let consumer = options.consumer.as_deref();
-    let profiler = profile::Profiler::new(contract);
+    let profiler = profile::Profiler::new(contract, options.profile);
     let mut profiles = profile::ProfileMerger::new(contract);
     let read_error = process_in_order(
         batches,
@@ -371,7 +376,7 @@ fn validate_opened(file: &str, table: Table, contract: &Contract, options: &Vali
     }
     validation.cancelled = cancel.is_some_and(|flag| flag.load(Ordering::Relaxed));
     let present: Vec<bool> = map.sources.iter().map(Option::is_some).collect();
-    validation.profile = Some(profiles.finish(contract, &present, validation.report.rows));
+    validation.profile = options.profile.then(|| profiles.finish(contract, &present, validation.report.rows));
     validation.headers = headers;
     validation.header_row = header_row;
     validation.review = ReviewLog {
@@ -1001,7 +1006,7 @@ strategy: rebuild
         let map = header::map_headers(contract, &headers);
         let row = cells.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text((*c).to_owned()) }).collect();
         let batch = Batch { row_numbers: vec![2], data: BatchData::Cells(vec![row]) };
-        check_batch(contract, &map, &unique_sets(contract), &profile::Profiler::new(contract), &batch)
+        check_batch(contract, &map, &unique_sets(contract), &profile::Profiler::new(contract, true), &batch)
     }
 
     fn found(outcome: &BatchOutcome) -> Vec<(String, IssueCode, Severity)> {

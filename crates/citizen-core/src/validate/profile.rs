@@ -3,7 +3,11 @@
 //! (`BatchTally`, from the values it has just parsed); the tallies are merged
 //! in file order (`ProfileMerger`). Memory stays bounded: a column's values
 //! are counted exactly up to `DISTINCT_CAP` distinct ones, then only a
-//! HyperLogLog sketch (4 KiB per column) estimates how many there are.
+//! HyperLogLog sketch (4 KiB per column) estimates how many there are. A cell
+//! costs one hash and either one map lookup (counted exactly) or one sketch
+//! register (estimated), never both: a sketch is a function of the set of
+//! hashes alone, so when a column overflows, its sketch is made from the
+//! hashes counted so far.
 //!
 //! Values are told apart by a 64-bit hash of their typed value (numbers,
 //! dates) or text: two different values of one column would have to share a
@@ -18,7 +22,7 @@ use crate::report::profile::{
 };
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Registers of the HyperLogLog sketch: 2^12 (standard error 1.04/√4096 ≈ 1.6%).
 const SKETCH_BITS: u32 = 12;
@@ -29,17 +33,34 @@ const SKETCH_REGISTERS: usize = 1 << SKETCH_BITS;
 #[derive(Debug)]
 pub struct Profiler {
     overflowed: Vec<AtomicBool>,
+    /// Distinct values of the column in the last batch merged: the next
+    /// batch's map is made that big at once.
+    sizes: Vec<AtomicUsize>,
 }
 
 impl Profiler {
-    pub fn new(contract: &Contract) -> Profiler {
-        Profiler { overflowed: contract.columns.iter().map(|_| AtomicBool::new(false)).collect() }
+    /// The profiler of a file of `contract`; when not `enabled`, batches
+    /// tally nothing (one branch per cell).
+    pub fn new(contract: &Contract, enabled: bool) -> Profiler {
+        let columns = if enabled { contract.columns.len() } else { 0 };
+        Profiler {
+            overflowed: (0..columns).map(|_| AtomicBool::new(false)).collect(),
+            sizes: (0..columns).map(|_| AtomicUsize::new(0)).collect(),
+        }
     }
 
     /// An empty tally for one batch.
     pub fn tally(&self) -> BatchTally {
         BatchTally {
-            columns: self.overflowed.iter().map(|flag| ColumnTally::new(!flag.load(Ordering::Relaxed))).collect(),
+            columns: self
+                .overflowed
+                .iter()
+                .zip(&self.sizes)
+                .map(|(flag, size)| {
+                    let exact = !flag.load(Ordering::Relaxed);
+                    ColumnTally::new(exact.then(|| size.load(Ordering::Relaxed)))
+                })
+                .collect(),
         }
     }
 }
@@ -72,8 +93,56 @@ impl std::hash::Hasher for PrehashedState {
     }
 }
 
-/// Value hash -> (count, the value as written in the profile).
+/// Value hash -> (count, the value as written in the profile): a column's
+/// values counted over the whole file.
 type Counts = HashMap<u64, (u64, String), Prehashed>;
+
+/// A column's values counted in one batch, kept small for the validating
+/// thread: value hash -> (count, index of its text in `spans`), the texts one
+/// after another in `arena` (no allocation per value).
+#[derive(Debug, Default)]
+struct BatchCounts {
+    slots: HashMap<u64, (u32, u32), Prehashed>,
+    spans: Vec<(u32, u32)>,
+    arena: String,
+}
+
+impl BatchCounts {
+    /// Counts one value; false when the batch holds `DISTINCT_CAP` distinct
+    /// values already and this one is new (the column then overflows).
+    fn count(&mut self, hash: u64, parsed: &Parsed<'_>) -> bool {
+        let seen = self.slots.len();
+        match self.slots.entry(hash) {
+            Entry::Occupied(mut entry) => {
+                entry.get_mut().0 += 1;
+                true
+            }
+            Entry::Vacant(entry) if seen < DISTINCT_CAP => {
+                let start = self.arena.len();
+                match parsed.typed {
+                    Typed::None => self.arena.push_str(&parsed.text),
+                    typed => self.arena.push_str(&typed_text(typed)),
+                }
+                let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.arena.len() - start)) else {
+                    return false;
+                };
+                entry.insert((1, self.spans.len() as u32));
+                self.spans.push((start, len));
+                true
+            }
+            Entry::Vacant(_) => false,
+        }
+    }
+
+    /// Each value's hash, count and text.
+    fn drain(&self) -> impl Iterator<Item = (u64, u64, &str)> + '_ {
+        self.slots.iter().map(|(hash, (count, slot))| {
+            let (start, len) = self.spans.get(*slot as usize).copied().unwrap_or_default();
+            let text = self.arena.get(start as usize..(start + len) as usize).unwrap_or_default();
+            (*hash, u64::from(*count), text)
+        })
+    }
+}
 
 /// One column of one batch.
 #[derive(Debug)]
@@ -84,21 +153,39 @@ struct ColumnTally {
     min: Typed,
     max: Typed,
     /// `None` once the column has too many distinct values to count exactly.
-    counts: Option<Counts>,
-    /// The sketch's registers, allocated at the first value.
+    counts: Option<BatchCounts>,
+    /// The sketch's registers, once `counts` is `None` (allocated then).
     sketch: Vec<u8>,
 }
 
 impl ColumnTally {
-    fn new(exact: bool) -> ColumnTally {
+    /// A column counted exactly (`Some`, with room for that many values) or sketched.
+    fn new(exact: Option<usize>) -> ColumnTally {
         ColumnTally {
             filled: 0,
             empty: 0,
             invalid: 0,
             min: Typed::None,
             max: Typed::None,
-            counts: exact.then(Counts::default),
-            sketch: Vec::new(),
+            counts: exact.map(|size| BatchCounts {
+                slots: HashMap::with_capacity_and_hasher(size, Prehashed),
+                spans: Vec::with_capacity(size),
+                arena: String::new(),
+            }),
+            sketch: if exact.is_some() { Vec::new() } else { vec![0; SKETCH_REGISTERS] },
+        }
+    }
+
+    /// Stops counting exactly: the sketch takes over, made from the hashes
+    /// counted so far.
+    fn overflow(&mut self) {
+        if self.sketch.is_empty() {
+            self.sketch = vec![0; SKETCH_REGISTERS];
+        }
+        if let Some(counts) = self.counts.take() {
+            for hash in counts.slots.keys() {
+                sketch_add(&mut self.sketch, *hash);
+            }
         }
     }
 }
@@ -126,6 +213,7 @@ impl BatchTally {
     }
 
     /// A filled cell of `column` that parsed.
+    #[inline]
     pub fn value(&mut self, column: usize, parsed: &Parsed<'_>) {
         let Some(c) = self.columns.get_mut(column) else { return };
         c.filled += 1;
@@ -141,29 +229,16 @@ impl BatchTally {
                 hash_typed(typed)
             }
         };
-        if c.sketch.is_empty() {
-            c.sketch = vec![0; SKETCH_REGISTERS];
-        }
-        sketch_add(&mut c.sketch, hash);
-        let overflowed = match &mut c.counts {
-            Some(counts) => {
-                let seen = counts.len();
-                match counts.entry(hash) {
-                    Entry::Occupied(mut entry) => {
-                        entry.get_mut().0 += 1;
-                        false
-                    }
-                    Entry::Vacant(entry) if seen < DISTINCT_CAP => {
-                        entry.insert((1, value_text(parsed)));
-                        false
-                    }
-                    Entry::Vacant(_) => true,
-                }
+        let counted = match &mut c.counts {
+            Some(counts) => counts.count(hash, parsed),
+            None => {
+                sketch_add(&mut c.sketch, hash);
+                true
             }
-            None => false,
         };
-        if overflowed {
-            c.counts = None;
+        if !counted {
+            c.overflow();
+            sketch_add(&mut c.sketch, hash);
         }
     }
 }
@@ -178,14 +253,6 @@ fn less(a: Typed, b: Typed) -> bool {
     }
 }
 
-/// A value as the profile writes it.
-fn value_text(parsed: &Parsed<'_>) -> String {
-    match parsed.typed {
-        Typed::None => parsed.text.as_ref().to_owned(),
-        typed => typed_text(typed),
-    }
-}
-
 fn typed_text(typed: Typed) -> String {
     match typed {
         Typed::None => String::new(),
@@ -195,24 +262,65 @@ fn typed_text(typed: Typed) -> String {
     }
 }
 
-/// A well-mixed 64-bit hash of bytes (eight at a time, then the SplitMix64
-/// finaliser, so every bit is usable by the sketch).
+/// The wyhash constants (wyhash, final version 4, by Wang Yi; public domain).
+const WY0: u64 = 0xa076_1d64_78bd_642f;
+const WY1: u64 = 0xe703_7ed1_a0b4_28db;
+
+/// A full 64x64 -> 128-bit multiply, folded.
+#[inline]
+const fn mum(a: u64, b: u64) -> u64 {
+    let r = (a as u128) * (b as u128);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+#[inline]
+fn read8(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(part) = bytes.get(at..at + 8) {
+        word.copy_from_slice(part);
+    }
+    u64::from_le_bytes(word)
+}
+
+#[inline]
+fn read4(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 4];
+    if let Some(part) = bytes.get(at..at + 4) {
+        word.copy_from_slice(part);
+    }
+    u64::from(u32::from_le_bytes(word))
+}
+
+/// wyhash's seed 0, mixed as wyhash mixes its seed.
+const WY_SEED: u64 = mum(WY0, WY1);
+
+/// A well-mixed 64-bit hash of bytes, every bit usable by the sketch:
+/// wyhash's algorithm (final version 4, which passes SMHasher; two 128-bit
+/// multiplies for a value of up to 16 bytes, the common cell).
+#[inline]
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    mix(h)
+    let len = bytes.len();
+    let mut seed = WY_SEED;
+    let (a, b) = if len <= 16 {
+        if len >= 4 {
+            let step = (len >> 3) << 2;
+            ((read4(bytes, 0) << 32) | read4(bytes, step), (read4(bytes, len - 4) << 32) | read4(bytes, len - 4 - step))
+        } else if len > 0 {
+            let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+            ((byte(0) << 16) | (byte(len >> 1) << 8) | byte(len - 1), 0)
+        } else {
+            (0, 0)
+        }
+    } else {
+        let mut at = 0;
+        while len - at > 16 {
+            seed = mum(read8(bytes, at) ^ WY1, read8(bytes, at + 8) ^ seed);
+            at += 16;
+        }
+        (read8(bytes, len - 16), read8(bytes, len - 8))
+    };
+    let r = u128::from(a ^ WY1) * u128::from(b ^ seed);
+    mum((r as u64) ^ WY0 ^ len as u64, ((r >> 64) as u64) ^ WY1)
 }
 
 fn hash_typed(typed: Typed) -> u64 {
@@ -240,6 +348,13 @@ fn sketch_add(sketch: &mut [u8], hash: u64) {
     }
 }
 
+/// Adds a sketch's registers to another's (the sketch of both sets of hashes).
+fn merge_sketch(all: &mut [u8], more: &[u8]) {
+    for (a, b) in all.iter_mut().zip(more) {
+        *a = (*a).max(*b);
+    }
+}
+
 /// The HyperLogLog estimate of a sketch (with the small-range correction).
 fn sketch_estimate(sketch: &[u8]) -> f64 {
     if sketch.is_empty() {
@@ -257,15 +372,51 @@ fn sketch_estimate(sketch: &[u8]) -> f64 {
     }
 }
 
+/// One column over the whole file.
+#[derive(Debug)]
+struct ColumnTotal {
+    filled: u64,
+    empty: u64,
+    invalid: u64,
+    min: Typed,
+    max: Typed,
+    /// `None` once the column has more than `DISTINCT_CAP` distinct values.
+    counts: Option<Counts>,
+    sketch: Vec<u8>,
+}
+
+impl ColumnTotal {
+    /// Stops counting exactly (as `ColumnTally::overflow`).
+    fn overflow(&mut self) {
+        if self.sketch.is_empty() {
+            self.sketch = vec![0; SKETCH_REGISTERS];
+        }
+        if let Some(counts) = self.counts.take() {
+            for hash in counts.keys() {
+                sketch_add(&mut self.sketch, *hash);
+            }
+        }
+    }
+}
+
 /// Merges the batch tallies in file order into the file's profile.
 #[derive(Debug)]
 pub struct ProfileMerger {
-    columns: Vec<ColumnTally>,
+    columns: Vec<ColumnTotal>,
 }
 
 impl ProfileMerger {
     pub fn new(contract: &Contract) -> ProfileMerger {
-        ProfileMerger { columns: contract.columns.iter().map(|_| ColumnTally::new(true)).collect() }
+        let total = || ColumnTotal {
+            filled: 0,
+            empty: 0,
+            invalid: 0,
+            min: Typed::None,
+            max: Typed::None,
+            counts: Some(Counts::default()),
+            sketch: Vec::new(),
+        };
+        ProfileMerger { columns: contract.columns.iter().map(|_| total()).collect() }
     }
 
     /// Adds one batch; tells the threads (through `profiler`) which columns
@@ -281,26 +432,33 @@ impl ProfileMerger {
             if batch.max != Typed::None && (all.max == Typed::None || less(all.max, batch.max)) {
                 all.max = batch.max;
             }
-            if !batch.sketch.is_empty() {
-                if all.sketch.is_empty() {
-                    all.sketch = batch.sketch;
-                } else {
-                    for (a, b) in all.sketch.iter_mut().zip(&batch.sketch) {
-                        *a = (*a).max(*b);
-                    }
-                }
-            }
             match (&mut all.counts, batch.counts) {
                 (Some(counts), Some(more)) => {
-                    for (hash, (count, text)) in more {
-                        counts.entry(hash).or_insert((0, text)).0 += count;
+                    if let Some(size) = profiler.sizes.get(index) {
+                        size.store(more.slots.len(), Ordering::Relaxed);
+                    }
+                    for (hash, count, text) in more.drain() {
+                        match counts.get_mut(&hash) {
+                            Some(entry) => entry.0 += count,
+                            None => {
+                                counts.insert(hash, (count, text.to_owned()));
+                            }
+                        }
                     }
                     if counts.len() > DISTINCT_CAP {
-                        all.counts = None;
+                        all.overflow();
                     }
                 }
-                (Some(_), None) => all.counts = None,
-                (None, _) => {}
+                (Some(_), None) => {
+                    all.overflow();
+                    merge_sketch(&mut all.sketch, &batch.sketch);
+                }
+                (None, Some(more)) => {
+                    for hash in more.slots.keys() {
+                        sketch_add(&mut all.sketch, *hash);
+                    }
+                }
+                (None, None) => merge_sketch(&mut all.sketch, &batch.sketch),
             }
             if all.counts.is_none() {
                 if let Some(flag) = profiler.overflowed.get(index) {
