@@ -75,8 +75,9 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     let renamed = mapped.columns.iter().find(|c| c.header == "שם ראשון").unwrap_or_else(|| panic!("{mapped:?}"));
     assert_eq!((renamed.column.as_deref(), renamed.mapped, renamed.remembered), (Some("first_name"), true, true));
     assert_eq!(mapped.invalid_rows, 2);
+    session.send_remembered().await;
     let local = LocalAliases::load(&config.path().join("citizen-db"));
-    assert_eq!(local.datasets["welfare_patients"].pending.len(), 1, "kept on this desktop until a submit sends it");
+    assert_eq!(local.datasets["welfare_patients"].pending.len(), 1, "no connection open: kept until a submit sends it");
     // Another file of the dataset, opened now (no database asked), is mapped by it at once.
     let next = db.write("welfare_2026-11.csv", &welfare_csv(3, |_| "פעיל").replacen("שם פרטי", "שם ראשון", 1));
     let (next_sink, next_events) = events();
@@ -121,6 +122,16 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
         .collect();
     assert_eq!(rows, [(3, "זמני", "פעיל", "clerk"), (5, "זמני", "סגור", "clerk")]);
     assert!(detail.review.corrections.iter().all(|c| !c.made_at.is_empty()));
+
+    // Connected now: a mapping remembered goes to the database at once.
+    session.set_mapping(id, "הערות", None, true, sink.clone()).unwrap_or_else(|e| panic!("{e}"));
+    summary(&receiver);
+    session.send_remembered().await;
+    let local = LocalAliases::load(&config.path().join("citizen-db"));
+    assert!(local.datasets["welfare_patients"].pending.is_empty());
+    let ignored =
+        db.scalar_i64("SELECT count(*) FROM meta.column_alias WHERE header = 'הערות' AND column_name IS NULL").await;
+    assert_eq!(ignored, 1);
 
     // Clearing the corrections validates the file as it arrived again (the mapping stays).
     session.clear_corrections(id, sink.clone()).unwrap_or_else(|e| panic!("{e}"));

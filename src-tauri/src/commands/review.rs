@@ -17,9 +17,10 @@ fn sender(channel: Channel<FileEvent>) -> Arc<dyn Fn(FileEvent) + Send + Sync> {
 }
 
 /// Maps a header to a contract column (`column` null: ignore the header);
-/// `remember` keeps it for every file of the dataset.
+/// `remember` keeps it for every file of the dataset (sent to the database
+/// at once when connected, else with the next submit).
 #[tauri::command(rename_all = "camelCase")]
-pub fn set_file_mapping(
+pub async fn set_file_mapping(
     state: State<'_, Session>,
     file_id: u64,
     header: String,
@@ -27,7 +28,11 @@ pub fn set_file_mapping(
     remember: bool,
     on_event: Channel<FileEvent>,
 ) -> Result<OpenedFile, ErrorPayload> {
-    Ok(state.set_mapping(file_id, &header, column, remember, sender(on_event))?)
+    let opened = state.set_mapping(file_id, &header, column, remember, sender(on_event))?;
+    if remember {
+        state.send_remembered().await;
+    }
+    Ok(opened)
 }
 
 /// Gives one cell a new value.

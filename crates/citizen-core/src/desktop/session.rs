@@ -152,6 +152,28 @@ impl Session {
         Ok(opened)
     }
 
+    /// Sends the mappings remembered on this desktop and not yet in the
+    /// database, when a connection is open (none is opened for this): what
+    /// cannot be sent now (offline, or a login that may not) stays pending
+    /// and goes with the next submit.
+    pub async fn send_remembered(&self) {
+        let Some(database) = self.db.open_connection().await else { return };
+        let pending: Vec<(String, Vec<HeaderMapping>)> = self
+            .aliases()
+            .datasets
+            .iter()
+            .filter(|(_, entry)| !entry.pending.is_empty())
+            .map(|(name, entry)| (name.clone(), entry.pending.clone()))
+            .collect();
+        for (dataset, mappings) in pending {
+            if pipeline::remember_aliases(&database, &dataset, &mappings).await.is_ok() {
+                let mut aliases = self.aliases();
+                let _ = aliases.sent(&dataset, &mappings);
+                self.files.set_remembered(&dataset, aliases.effective(&dataset));
+            }
+        }
+    }
+
     /// Gives one cell of an opened file a new value and validates it again.
     pub fn correct_cell(
         &self,
@@ -337,20 +359,7 @@ impl Session {
             self.files.set_remembered(&dataset, aliases.effective(&dataset));
         }
         // Mappings remembered offline for other datasets go with this submit too.
-        let others: Vec<(String, Vec<HeaderMapping>)> = self
-            .aliases()
-            .datasets
-            .iter()
-            .filter(|(name, entry)| **name != dataset && !entry.pending.is_empty())
-            .map(|(name, entry)| (name.clone(), entry.pending.clone()))
-            .collect();
-        for (other, pending) in others {
-            if pipeline::remember_aliases(&database, &other, &pending).await.is_ok() {
-                let mut aliases = self.aliases();
-                let _ = aliases.sent(&other, &pending);
-                self.files.set_remembered(&other, aliases.effective(&other));
-            }
-        }
+        self.send_remembered().await;
         Ok(SubmitResult {
             request_id: submitted.request_id,
             staged_rows: submitted.staged_rows,
@@ -467,6 +476,11 @@ impl DbSession {
             })??;
         *self.database.write().await = Some(database.clone());
         Ok(database)
+    }
+
+    /// The connection when one is open; never connects.
+    pub async fn open_connection(&self) -> Option<Database> {
+        self.database.read().await.clone()
     }
 
     /// Signs in as another login: the next command reconnects with it.
