@@ -348,10 +348,19 @@ impl Session {
         let database = self.database().await?;
         // The file's review, with the mappings remembered on this desktop and
         // not yet sent: they go to the database in the submit's transaction.
-        let pending = self.aliases().datasets.get(&dataset).map(|d| d.pending.clone()).unwrap_or_default();
+        let contract = catalog.get(&dataset)?;
+        // A pending mapping naming a column this contract no longer has is left out.
+        let pending: Vec<HeaderMapping> = self
+            .aliases()
+            .datasets
+            .get(&dataset)
+            .map(|d| d.pending.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.column.as_deref().is_none_or(|c| contract.columns.iter().any(|column| column.name == c)))
+            .collect();
         let edits = self.files.edits(file_id)?.with_remembered(&pending);
-        let submitted =
-            pipeline::submit_reviewed(&database, catalog.get(&dataset)?, &file.path, &period, &edits).await?;
+        let submitted = pipeline::submit_reviewed(&database, contract, &file.path, &period, &edits).await?;
         let sent: Vec<HeaderMapping> = edits.mappings.iter().filter(|m| m.remember).cloned().collect();
         {
             let mut aliases = self.aliases();
