@@ -444,11 +444,12 @@ export function loadScreen(ctx: AppContext): Screen {
       ),
       cards,
       h("div", { class: "card chart-card" }, h("h3", null, t("load.chartTitle")), chart),
+      // Above the grid: a header to map is the first thing to fix.
+      mapping,
       actions,
       h("div", { class: "grid-area" }, grid.el, side),
       bar.el,
       correctionsList(summary, review),
-      mapping,
     );
   }
 
