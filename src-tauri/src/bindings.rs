@@ -75,6 +75,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     export::<SavedSettings>(&config)?;
     export::<citizen_core::ops::users::LoginView>(&config)?;
     export::<citizen_core::ops::apply::ContractPlan>(&config)?;
+    export::<citizen_core::report::profile::Profile>(&config)?;
+    export::<citizen_core::pipeline::profile::ProfileComparison>(&config)?;
     Ok(())
 }
 

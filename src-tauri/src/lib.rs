@@ -49,6 +49,8 @@ pub fn run() -> tauri::Result<()> {
             commands::admin::set_login_password,
             commands::admin::contract_plans,
             commands::admin::apply_contracts,
+            commands::profiles::file_profile,
+            commands::profiles::request_profiles,
         ])
         .run(tauri::generate_context!())
 }

@@ -22,6 +22,8 @@ import type { IssueCode } from "./bindings/IssueCode";
 import type { IssuePage } from "./bindings/IssuePage";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
+import type { Profile } from "./bindings/Profile";
+import type { ProfileComparison } from "./bindings/ProfileComparison";
 import type { RequestDetail } from "./bindings/RequestDetail";
 import type { RequestStatus } from "./bindings/RequestStatus";
 import type { RequestView } from "./bindings/RequestView";
@@ -52,6 +54,8 @@ export type {
   IssuePage,
   NextIssue,
   OpenedFile,
+  Profile,
+  ProfileComparison,
   RequestDetail,
   RequestView,
   RowFilter,
@@ -100,6 +104,8 @@ export interface Backend {
   nextIssue(fileId: FileId, afterRow: number, filter: RowFilter): Promise<NextIssue | null>;
   exportReport(fileId: FileId, path: string): Promise<void>;
   pickSavePath(defaultName: string): Promise<string | null>;
+  /** The profile of an opened file; `null` until its validation is done. */
+  fileProfile(fileId: FileId): Promise<Profile | null>;
 
   // Database (online).
   connectionStatus(): Promise<ConnectionStatus>;
@@ -108,6 +114,8 @@ export interface Backend {
   submitFile(fileId: FileId, period: string | null): Promise<SubmitResult>;
   listRequests(status: RequestStatus | null): Promise<RequestView[]>;
   requestDetail(requestId: number): Promise<RequestDetail>;
+  /** A request's profile beside its baseline's, and their drift. */
+  requestProfiles(requestId: number): Promise<ProfileComparison>;
   approveRequest(requestId: number, note: string | null, onEvent: (event: ApproveEvent) => void): Promise<Approved>;
   rejectRequest(requestId: number, note: string): Promise<void>;
   versionsCalendar(months: number): Promise<VersionsCalendar>;
@@ -143,6 +151,7 @@ export const tauriBackend: Backend = {
   nextIssue: (fileId, afterRow, filter) => call("next_issue", { fileId, afterRow, filter }),
   exportReport: (fileId, path) => call("export_report", { fileId, path }),
   pickSavePath: (defaultName) => call("pick_save_path", { defaultName }),
+  fileProfile: (fileId) => call("file_profile", { fileId }),
 
   connectionStatus: () => call("connection_status"),
   signIn: (user, password, remember) => call("sign_in", { user, password, remember }),
@@ -150,6 +159,7 @@ export const tauriBackend: Backend = {
   submitFile: (fileId, period) => call("submit_file", { fileId, period }),
   listRequests: (status) => call("list_requests", { status }),
   requestDetail: (requestId) => call("request_detail", { requestId }),
+  requestProfiles: (requestId) => call("request_profiles", { requestId }),
   approveRequest: (requestId, note, onEvent) => call("approve_request", { requestId, note, onEvent: channel(onEvent) }),
   rejectRequest: (requestId, note) => call("reject_request", { requestId, note }),
   versionsCalendar: (months) => call("versions_calendar", { months }),

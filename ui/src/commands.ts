@@ -19,6 +19,8 @@ import type { LoginRole } from "./bindings/LoginRole";
 import type { LoginView } from "./bindings/LoginView";
 import type { NextIssue } from "./bindings/NextIssue";
 import type { OpenedFile } from "./bindings/OpenedFile";
+import type { Profile } from "./bindings/Profile";
+import type { ProfileComparison } from "./bindings/ProfileComparison";
 import type { RequestDetail } from "./bindings/RequestDetail";
 import type { RequestStatus } from "./bindings/RequestStatus";
 import type { RequestView } from "./bindings/RequestView";
@@ -71,6 +73,8 @@ export interface Commands {
   correct_cell: { args: { fileId: number; row: number; column: string; value: string; onEvent: Channel<FileEvent> }; result: OpenedFile };
   replace_in_column: { args: { fileId: number; column: string; from: string; to: string; onEvent: Channel<FileEvent> }; result: OpenedFile };
   clear_corrections: { args: { fileId: number; onEvent: Channel<FileEvent> }; result: OpenedFile };
+  file_profile: { args: { fileId: number }; result: Profile | null };
+  request_profiles: { args: { requestId: number }; result: ProfileComparison };
 }
 
 export type CommandName = keyof Commands;

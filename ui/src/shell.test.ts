@@ -42,7 +42,7 @@ function fakeBackend(roles: LoginRole[]): Fake {
     fileIssues: nope, nextIssue: nope, exportReport: nope, pickSavePath: async () => null,
     connectionStatus: async () => status, signIn: async () => status, signOut: async () => status, submitFile: nope,
     listRequests: async (s) => fake.requests.filter((r) => s === null || r.status === s),
-    requestDetail: nope, approveRequest: nope, rejectRequest: nope,
+    requestDetail: nope, requestProfiles: nope, fileProfile: async () => null, approveRequest: nope, rejectRequest: nope,
     versionsCalendar: async () => ({ datasets: [], periods: [], cells: [] }), listVersions: async () => [], rollback: nope,
     auditLog: async () => [AUDIT],
     getSettings: async () => ({ databaseUrl: null, sslMode: null, caFile: null, user: null, language: "en", theme: "light" }),

@@ -263,6 +263,8 @@ function fakeBackend(connected: boolean): Backend & { fetched: number[] } {
       },
     ],
     requestDetail: nope,
+    requestProfiles: nope,
+    fileProfile: async () => null,
     approveRequest: nope,
     rejectRequest: nope,
     versionsCalendar: async () => ({ datasets: [], periods: [], cells: [] }),

@@ -8,4 +8,5 @@ pub mod admin;
 pub mod contracts;
 pub mod loads;
 pub mod opened_files;
+pub mod profiles;
 pub mod review;

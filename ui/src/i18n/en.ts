@@ -3,6 +3,7 @@
 // fails: the keys below are required for each member of the generated unions.
 import type { ApproveBlock } from "../bindings/ApproveBlock";
 import type { ApproveStep } from "../bindings/ApproveStep";
+import type { DriftReason } from "../bindings/DriftReason";
 import type { AuditAction } from "../bindings/AuditAction";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FileStatus } from "../bindings/FileStatus";
@@ -23,6 +24,7 @@ export type RequiredKey =
   | `audit.${AuditAction}`
   | `activity.sentence.${AuditAction}`
   | `step.${ApproveStep}`
+  | `drift.reason.${DriftReason}`
   | `nav.${Route}`;
 
 export const en = {
@@ -437,6 +439,41 @@ export const en = {
   "error.tls_required": "The server {host} accepts only encrypted connections. Choose the TLS mode “verify-full” (or “require”) instead of “disable”.",
   "error.tls_ca_file": "Cannot use the CA file {ca_file}: {reason}",
   "error.tls": "The encrypted connection to {host} failed: {reason}",
+  "profile.title": "Profile of the file",
+  "profile.pending": "The profile shows when validation ends.",
+  "profile.column": "Column",
+  "profile.type": "Type",
+  "profile.filled": "Filled",
+  "profile.empty": "Empty",
+  "profile.invalid": "Not of its type",
+  "profile.distinct": "Distinct values",
+  "profile.range": "Range",
+  "profile.top": "Most frequent",
+  "profile.about": "about {count}",
+  "profile.coded": "coded",
+  "profile.codedHint": "A closed set of values: a new value is drift.",
+  "profile.absent": "No header of the file maps to this column.",
+  "drift.title": "Profile and drift from the active version",
+  "drift.reason.empty_share": "share of empty cells moved",
+  "drift.reason.new_values": "new values",
+  "drift.reason.range": "outside the earlier range",
+  "drift.reason.distinct": "number of distinct values moved",
+  "drift.reason.appeared": "column new in the file",
+  "drift.reason.disappeared": "column missing from the file",
+  "drift.moreNew": "({count} new in all)",
+  "drift.baselineBar": "active version",
+  "drift.noProfile": "This request was submitted before profiles were kept.",
+  "drift.noBaseline": "No active version to compare with; the profile of this file:",
+  "drift.against": "Compared with {period}, version {version}.",
+  "drift.baselineWithoutProfile": "That version was loaded before profiles were kept; the profile of this file:",
+  "drift.flagged": "Columns that drifted ({count}):",
+  "drift.none": "No column drifted.",
+  "drift.reasons": "Why",
+  "drift.empty": "Empty",
+  "drift.distinct": "Distinct",
+  "drift.newValues": "New values",
+  "drift.chartTitle": "Empty cells per column, % (this file, then the active version)",
+  "drift.legend": "In brackets: the active version.",
 } as const satisfies { readonly [K in RequiredKey]: string } & { readonly [key: string]: string };
 
 export type MessageKey = keyof typeof en;

@@ -9,6 +9,7 @@ import type { ChangedRowView } from "../bindings/ChangedRowView";
 import type { RequestStatus } from "../bindings/RequestStatus";
 import { errorBox, loading, screenHead, table } from "./common";
 import { requestsChanged } from "../pending";
+import { driftView } from "../profile-view";
 import { reviewView } from "../review-view";
 import { DatasetTitles } from "../titles";
 
@@ -137,6 +138,12 @@ export function approvalsScreen(ctx: AppContext): Screen {
       return;
     }
     const { request, report, preview, history } = detail;
+    // The profile and drift come on their own, so the page shows at once.
+    const drift = h("div", { class: "drift-area", "data-testid": "drift" }, loading());
+    ctx.backend.requestProfiles(request.requestId).then(
+      (comparison) => mount(drift, driftView(comparison)),
+      (error: unknown) => mount(drift, errorBox(error)),
+    );
     const back = h("button", { class: "btn", type: "button", "aria-label": t("common.back"), onclick: () => void showList() }, "← ", t("common.back"));
     const refusal = h("div", { class: "refusal", role: "alert" });
     const note = h("textarea", { class: "input", rows: 3, id: "decision-note", "aria-label": t("approvals.note"), "data-testid": "decision-note" });
@@ -271,6 +278,8 @@ export function approvalsScreen(ctx: AppContext): Screen {
         history.length
           ? h("div", { class: "card chart-card" }, lineChart(history.map((p) => ({ label: p.period, value: p.rows })), { title: t("approvals.history"), format: formatNumber, highlight: request.period }))
           : h("p", { class: "muted" }, t("approvals.noHistory")),
+        h("h3", null, t("drift.title")),
+        drift,
         decision,
       ),
     );

@@ -2,6 +2,7 @@
 // dataset, period and status, and for the selected file its summary, issues
 // chart, virtual grid, issue panel, filters, export and submit.
 import { barChart } from "../charts";
+import { profileDetails } from "../profile-view";
 import { isOnline, type AppContext, type Screen } from "../context";
 import { h, mount, select } from "../dom";
 import { VirtualGrid } from "../grid";
@@ -450,6 +451,7 @@ export function loadScreen(ctx: AppContext): Screen {
       h("div", { class: "grid-area" }, grid.el, side),
       bar.el,
       correctionsList(summary, review),
+      profileDetails(() => ctx.backend.fileProfile(id), (error) => ctx.notify(translateError(error), "error")),
     );
   }
 
