@@ -15,7 +15,7 @@ use citizen_core::ops::export::ExportFormat;
 use citizen_core::pipeline::{self, queries};
 use citizen_core::report::Status;
 use citizen_core::validate::edits::{parse_mapping, ReviewEdits};
-use citizen_core::validate::{recognise_named, validate_file, Recognition, ValidateOptions, Validation};
+use citizen_core::validate::{recognise_named_with, validate_file, Recognition, ValidateOptions, Validation};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -373,11 +373,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Submit { file, dataset, period, mappings, remember } => {
             let catalog = load_catalog(cli.contracts)?;
-            let contract = match recognise_named(&catalog, &file, dataset.as_deref()) {
-                Ok(recognised) => recognised.contract,
-                Err(Recognition::Unreadable(e)) => anyhow::bail!("{}: {e}", file.display()),
-                Err(Recognition::Unknown(e)) => return Err(e.into()),
-            };
             let mut edits = match review_edits(&mappings) {
                 Ok(edits) => edits,
                 Err(error) => return Ok(report_failure(error)),
@@ -386,6 +381,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mapping.remember = remember;
             }
             let (runtime, database) = connect(&login)?;
+            // Without --dataset, each dataset's headers are scored with what
+            // its submit applies: --map, then its remembered aliases.
+            let aliases = match dataset {
+                Some(_) => Default::default(),
+                None => match runtime.block_on(queries::all_column_aliases(&database)) {
+                    Ok(aliases) => aliases,
+                    Err(error) => return Ok(report_failure(error)),
+                },
+            };
+            let edits_for = |name: &str| edits.clone().with_remembered(aliases.get(name).map_or(&[], Vec::as_slice));
+            let contract = match recognise_named_with(&catalog, &file, dataset.as_deref(), edits_for) {
+                Ok(recognised) => recognised.contract,
+                Err(Recognition::Unreadable(e)) => anyhow::bail!("{}: {e}", file.display()),
+                Err(Recognition::Unknown(e)) => return Err(e.into()),
+            };
             match runtime.block_on(pipeline::submit_reviewed(&database, contract, &file, &period, &edits)) {
                 Ok(submitted) => {
                     println!(
@@ -462,7 +472,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ValidateOptions { keep_rows, edits: edits.clone(), profile: false, ..ValidateOptions::default() };
             let mut validations = Vec::with_capacity(files.len());
             for file in &files {
-                let validation = match recognise_named(&catalog, file, dataset.as_deref()) {
+                // Headers are scored with the --map mappings validation applies.
+                let edits_for = |_: &str| edits.as_deref().cloned().unwrap_or_default();
+                let validation = match recognise_named_with(&catalog, file, dataset.as_deref(), edits_for) {
                     Ok(recognised) => {
                         if let Some(edits) = &edits {
                             if let Err(error) = edits.check(recognised.contract) {

@@ -10,7 +10,7 @@ use crate::grid::GridRow;
 use crate::report::{Issue, IssueCode, Report, Severity, Status};
 use crate::validate::edits::{AppliedCorrection, ColumnReplacement, HeaderMapping, ReviewEdits};
 use crate::validate::{
-    display_name, recognise_opened, validate_file, Opened, Recognised, Recognition, ValidateOptions, Validation,
+    display_name, recognise_opened_with, validate_file, Opened, Recognised, Recognition, ValidateOptions, Validation,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -306,7 +306,11 @@ impl OpenedFiles {
         for path in paths {
             let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
             let name = display_name(path);
-            let mut recognised = recognise_opened(catalog, path);
+            // Headers are scored with each dataset's remembered mappings, the
+            // ones its validation applies: a renamed export is recognised.
+            let mut recognised = recognise_opened_with(catalog, path, |dataset| {
+                ReviewEdits::default().with_remembered(&self.remembered_for(dataset))
+            });
             let (dataset, status, failure) = match &recognised {
                 Ok(found) => (Some(found.contract.dataset.clone()), FileStatus::Validating, None),
                 Err(Recognition::Unknown(error)) => (None, FileStatus::NeedsDataset, Some(ErrorPayload::from(error))),
@@ -847,6 +851,57 @@ mod tests {
         assert!(matches!(bad_period, Err(CoreError::BadPeriod { .. })));
         files.close(id).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(files.summary(id), Err(CoreError::FileNotOpen { .. })));
+    }
+
+    #[test]
+    fn a_renamed_export_is_recognised_by_the_remembered_mappings_of_its_dataset() {
+        let catalog = catalog();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // No dataset's file name; seven of thirteen welfare headers renamed.
+        let path = dir.path().join("export_2026-11.csv");
+        let renamed = [("שם ראשון", "first_name"), ("שם אחרון", "last_name"), ("ת. לידה", "birth_date")];
+        let renamed = renamed.into_iter().chain([("מגדר", "gender"), ("מצב", "welfare_status")]);
+        let renamed: Vec<(&str, &str)> =
+            renamed.chain([("רחוב", "street_code"), ("מס' בית", "building_number")]).collect();
+        let headers: Vec<&str> = ["ת.ז."]
+            .into_iter()
+            .chain(renamed.iter().map(|(header, _)| *header))
+            .chain(["דירה", "טלפון 1", "טלפון 2", "טלפון 3", "דואר אלקטרוני"])
+            .collect();
+        let row = "000000018,דנה,כהן,01/02/1980,נ,פעיל,120,4,2,052-2000001,,,d@example.org";
+        std::fs::write(&path, format!("{}\n{row}\n", headers.join(","))).unwrap_or_else(|e| panic!("{e}"));
+        let files = Arc::new(OpenedFiles::default());
+        let (sender, events) = mpsc::channel();
+        let sender = Mutex::new(sender);
+        let sink: Arc<dyn Fn(FileEvent) + Send + Sync> = Arc::new(move |event| {
+            let _ = locked(&sender).send(event);
+        });
+        let unknown = files.open(&catalog, std::slice::from_ref(&path), sink.clone());
+        assert_eq!((unknown[0].dataset.as_deref(), unknown[0].status), (None, FileStatus::NeedsDataset));
+        // Remembered as ignored, the headers still name nothing.
+        let mappings = |column: &dyn Fn(&str) -> Option<String>| -> Vec<HeaderMapping> {
+            renamed
+                .iter()
+                .map(|(header, name)| HeaderMapping {
+                    header: (*header).to_owned(),
+                    column: column(name),
+                    remember: true,
+                })
+                .collect()
+        };
+        files.set_remembered("welfare_patients", mappings(&|_| None));
+        let ignored = files.open(&catalog, std::slice::from_ref(&path), sink.clone());
+        assert_eq!(ignored[0].status, FileStatus::NeedsDataset);
+        // Remembered for their columns, the file is welfare's, mapped at once.
+        files.set_remembered("welfare_patients", mappings(&|name| Some(name.to_owned())));
+        while events.try_recv().is_ok() {}
+        let opened = files.open(&catalog, std::slice::from_ref(&path), sink);
+        assert_eq!(opened[0].dataset.as_deref(), Some("welfare_patients"));
+        assert_eq!(opened[0].period.as_deref(), Some("2026-11"));
+        let summary = wait_done(&events);
+        assert_eq!(summary.status, FileStatus::Valid, "{:?}", summary.codes);
+        let remembered = summary.columns.iter().filter(|c| c.mapped && c.remembered && c.column.is_some()).count();
+        assert_eq!(remembered, 7);
     }
 
     #[test]

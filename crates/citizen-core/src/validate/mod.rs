@@ -131,9 +131,20 @@ pub fn recognise_named<'c>(
     path: &Path,
     dataset: Option<&str>,
 ) -> Result<Recognised<'c>, Recognition> {
+    recognise_named_with(catalog, path, dataset, |_| ReviewEdits::default())
+}
+
+/// `recognise_named`, the headers scored with the mappings validation of
+/// each dataset will apply (`recognise_opened_with`).
+pub fn recognise_named_with<'c>(
+    catalog: &'c Catalog,
+    path: &Path,
+    dataset: Option<&str>,
+    edits_for: impl Fn(&str) -> ReviewEdits,
+) -> Result<Recognised<'c>, Recognition> {
     match dataset {
         Some(name) => catalog.get(name).map(Recognised::from).map_err(Recognition::Unknown),
-        None => recognise_opened(catalog, path),
+        None => recognise_opened_with(catalog, path, edits_for),
     }
 }
 
@@ -165,6 +176,8 @@ impl<'c> From<&'c Contract> for Recognised<'c> {
 /// there instead of opening the file again. Holding one keeps the file open.
 pub struct Opened {
     dataset: String,
+    /// The mappings the header row was found with (by normalised header).
+    targets: HashMap<String, Option<usize>>,
     table: Table,
 }
 
@@ -194,38 +207,60 @@ pub fn recognise<'c>(catalog: &'c Catalog, path: &Path) -> Result<&'c Contract, 
 ///
 /// Otherwise `opened` is `None` and validation opens the file itself.
 pub fn recognise_opened<'c>(catalog: &'c Catalog, path: &Path) -> Result<Recognised<'c>, Recognition> {
+    recognise_opened_with(catalog, path, |_| ReviewEdits::default())
+}
+
+/// `recognise_opened`, each candidate's headers scored with the mappings
+/// validation of that dataset will apply: `edits_for(dataset)` (the
+/// dataset's remembered aliases, the clerk's `--map`). A header mapped to a
+/// column counts for that column, as the contract's own headers do; an
+/// ignored one counts for nothing. The table is handed on with the mappings
+/// it was scored with, and `validate_file` reads on from it only when its
+/// own edits map the headers the same way (so the two reasons above hold).
+pub fn recognise_opened_with<'c>(
+    catalog: &'c Catalog,
+    path: &Path,
+    edits_for: impl Fn(&str) -> ReviewEdits,
+) -> Result<Recognised<'c>, Recognition> {
     let by_name = catalog.match_file_name(path);
     if let [only] = by_name.as_slice() {
         return Ok(Recognised { contract: only, opened: None });
     }
     let candidates: Vec<&Contract> = if by_name.is_empty() { catalog.contracts.iter().collect() } else { by_name };
-    let best_of_all = |row: &[CellRef<'_>]| candidates.iter().map(|c| header_score(c, row)).max().unwrap_or(0);
+    let targets: Vec<HashMap<String, Option<usize>>> =
+        candidates.iter().map(|c| edits_for(&c.dataset).header_targets(c)).collect();
+    let score = |i: usize, row: &[CellRef<'_>]| header_score_with(candidates[i], row, &targets[i]);
+    let best_of_all = |row: &[CellRef<'_>]| (0..candidates.len()).map(|i| score(i, row)).max().unwrap_or(0);
     let table = open_table(path, &SourceOptions::default(), &best_of_all).map_err(Recognition::Unreadable)?;
     let cells: Vec<CellRef<'_>> = table.headers.iter().map(|h| CellRef::Text(h)).collect();
     let best = best_of_all(&cells);
-    let mut scored: Vec<(usize, &Contract)> = candidates
-        .iter()
-        .map(|c| (header_score(c, &cells), *c))
-        .filter(|(score, c)| *score * 2 >= c.columns.len() && *score > 0)
+    let mut scored: Vec<(usize, usize)> = (0..candidates.len())
+        .map(|i| (score(i, &cells), i))
+        .filter(|(score, i)| *score * 2 >= candidates[*i].columns.len() && *score > 0)
         .collect();
     scored.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-    let contract = match scored.as_slice() {
+    let chosen = match scored.as_slice() {
         [(_, only)] => *only,
-        [(first, contract), (second, _), ..] if first > second => *contract,
+        [(first, chosen), (second, _), ..] if first > second => *chosen,
         _ => {
             return Err(Recognition::Unknown(CoreError::DatasetNotRecognised {
                 file: display_name(path),
                 candidates: if scored.is_empty() {
                     candidates.iter().map(|c| c.dataset.clone()).collect()
                 } else {
-                    scored.iter().map(|(_, c)| c.dataset.clone()).collect()
+                    scored.iter().map(|(_, i)| candidates[*i].dataset.clone()).collect()
                 },
             }))
         }
     };
-    let same_table = contract.source == SourceOptions::default() && header_score(contract, &cells) == best;
+    let contract = candidates[chosen];
+    let same_table = contract.source == SourceOptions::default() && score(chosen, &cells) == best;
     drop(cells);
-    let opened = same_table.then(|| Opened { dataset: contract.dataset.clone(), table });
+    let opened = same_table.then(|| Opened {
+        dataset: contract.dataset.clone(),
+        targets: targets.into_iter().nth(chosen).unwrap_or_default(),
+        table,
+    });
     Ok(Recognised { contract, opened })
 }
 
@@ -541,7 +576,7 @@ fn check_batch(
     profiler: &profile::Profiler,
     batch: &Batch,
 ) -> BatchOutcome {
-    let mut outcome = BatchOutcome { rows: batch.len() as u64, profile: profiler.tally(), ..Default::default() };
+    let mut outcome = BatchOutcome { rows: batch.len() as u64, profile: profiler.tally(batch.len()), ..Default::default() };
     let mut breaches = Vec::new();
     let in_a_set: Vec<bool> = (0..contract.columns.len()).map(|i| sets.iter().any(|s| s.contains(&i))).collect();
     let needs: Vec<TextNeed> = contract
@@ -631,7 +666,7 @@ fn check_batch(
                     report(problem.code, message, problem.params, &mut outcome)
                 }
                 Ok(parsed) => {
-                    outcome.profile.value(index, &parsed);
+                    outcome.profile.value(index, i, &parsed);
                     breaches.clear();
                     rules::check_rules(column, &parsed, &mut breaches);
                     for breach in breaches.drain(..) {
@@ -653,6 +688,17 @@ fn check_batch(
             outcome.keys.push(KeyEntry { row, row_invalid });
         }
     }
+    // The profile's counts, column by column; a value new to the batch is
+    // parsed again for its text (as validation parsed it).
+    outcome.profile.count(|column, i, out| {
+        let (Some(Some(source)), Some(spec)) = (map.sources.get(column), contract.columns.get(column)) else {
+            return;
+        };
+        let cell = batch.cell(i as usize, *source);
+        if let Ok(parsed) = types::check_cell(spec.column_type, spec.format.as_deref(), cell, needs[column]) {
+            profile::push_value_text(out, &parsed);
+        }
+    });
     outcome
 }
 
@@ -916,10 +962,12 @@ pub fn count_rows(path: &Path, contract: &Contract) -> Result<u64, ReadError> {
 /// to find them.
 pub fn validate_file<'c>(path: &Path, file: impl Into<Recognised<'c>>, options: &ValidateOptions) -> Validation {
     let Recognised { contract, opened } = file.into();
+    let targets = options.edits.as_deref().map(|edits| edits.header_targets(contract)).unwrap_or_default();
     let table = match opened {
-        Some(opened) if opened.dataset == contract.dataset => Ok(opened.table),
+        // Found with the same mappings, the header row is the one this
+        // validation's scoring would pick (`recognise_opened`).
+        Some(opened) if opened.dataset == contract.dataset && opened.targets == targets => Ok(opened.table),
         _ => {
-            let targets = options.edits.as_deref().map(|edits| edits.header_targets(contract)).unwrap_or_default();
             let score = |row: &[CellRef<'_>]| header_score_with(contract, row, &targets);
             open_table(path, &contract.source, &score)
         }
@@ -1102,6 +1150,115 @@ strategy: rebuild
             assert_eq!(handed.invalid_row_numbers, fresh.invalid_row_numbers, "{path:?}");
             assert!(handed.header_map.is_some());
         }
+    }
+
+    /// The welfare header row with seven of its thirteen headers renamed (six
+    /// named: fewer than half), and the mappings a clerk remembered for them.
+    const RENAMED: [(&str, &str); 7] = [
+        ("שם ראשון", "first_name"),
+        ("שם אחרון", "last_name"),
+        ("ת. לידה", "birth_date"),
+        ("מגדר", "gender"),
+        ("מצב", "welfare_status"),
+        ("רחוב", "street_code"),
+        ("מס' בית", "building_number"),
+    ];
+    const RENAMED_HEADER: &str =
+        "ת.ז.,שם ראשון,שם אחרון,ת. לידה,מגדר,מצב,רחוב,מס' בית,דירה,טלפון 1,טלפון 2,טלפון 3,דואר אלקטרוני";
+    const WELFARE_ROW: &str = "000000018,דנה,כהן,01/02/1980,נ,פעיל,120,4,2,052-2000001,,,d@example.org";
+
+    fn shipped() -> Catalog {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+        Catalog::load(&dir).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn remembered(column: impl Fn(&str) -> Option<String>) -> ReviewEdits {
+        let mut edits = ReviewEdits::default();
+        for (header, name) in RENAMED {
+            edits.set_mapping(edits::HeaderMapping { header: header.to_owned(), column: column(name), remember: true });
+        }
+        edits
+    }
+
+    fn welfare_only(edits: &ReviewEdits) -> impl Fn(&str) -> ReviewEdits + '_ {
+        move |dataset| if dataset == "welfare_patients" { edits.clone() } else { ReviewEdits::default() }
+    }
+
+    #[test]
+    fn remembered_mappings_count_when_headers_are_scored() {
+        let catalog = shipped();
+        let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = temp.path().join("export_2026-11.csv");
+        std::fs::write(&path, format!("{RENAMED_HEADER}\n{WELFARE_ROW}\n")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(recognise_opened(&catalog, &path), Err(Recognition::Unknown(_))), "six of thirteen named");
+
+        let edits = remembered(|name| Some(name.to_owned()));
+        let Ok(recognised) = recognise_opened_with(&catalog, &path, welfare_only(&edits)) else {
+            panic!("the remembered mappings name the other seven")
+        };
+        assert_eq!(recognised.contract.dataset, "welfare_patients");
+        assert!(recognised.opened.is_some(), "the table is handed on");
+        let options = ValidateOptions { edits: Some(Arc::new(edits.clone())), ..ValidateOptions::default() };
+        let contract = recognised.contract;
+        let handed = validate_file(&path, recognised, &options);
+        let fresh = validate_file(&path, contract, &options);
+        assert_eq!(handed.report, fresh.report);
+        assert_eq!(handed.report.status, Status::Valid, "{:?}", handed.report.issues);
+        assert_eq!(handed.review.mappings.len(), 7);
+
+        // Remembered for another dataset only, they do not count for welfare.
+        let elsewhere = |dataset: &str| if dataset == "hamal" { edits.clone() } else { ReviewEdits::default() };
+        assert!(matches!(recognise_opened_with(&catalog, &path, elsewhere), Err(Recognition::Unknown(_))));
+        // The same names given through recognise_named_with, unless --dataset says.
+        let named = recognise_named_with(&catalog, &path, None, welfare_only(&edits));
+        assert_eq!(named.ok().map(|r| r.contract.dataset.as_str()), Some("welfare_patients"));
+        let chosen = recognise_named_with(&catalog, &path, Some("hamal"), welfare_only(&edits));
+        assert_eq!(chosen.ok().map(|r| r.contract.dataset.as_str()), Some("hamal"));
+    }
+
+    #[test]
+    fn ignored_headers_count_for_no_dataset() {
+        let catalog = shipped();
+        let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = temp.path().join("export.csv");
+        std::fs::write(&path, format!("{RENAMED_HEADER}\n{WELFARE_ROW}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let ignored = remembered(|_| None);
+        let outcome = recognise_opened_with(&catalog, &path, welfare_only(&ignored));
+        assert!(matches!(outcome, Err(Recognition::Unknown(_))), "seven ignored headers are not seven columns");
+        // Ignoring a header the contract names takes it out of the count.
+        let mut edits = remembered(|name| Some(name.to_owned()));
+        edits.set_mapping(edits::HeaderMapping { header: "ת.ז.".to_owned(), column: None, remember: true });
+        let score = |edits: &ReviewEdits| {
+            let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+            let cells: Vec<CellRef<'_>> = RENAMED_HEADER.split(',').map(CellRef::Text).collect();
+            header_score_with(contract, &cells, &edits.header_targets(contract))
+        };
+        assert_eq!(score(&edits), 12);
+        assert_eq!(score(&ignored), 6);
+    }
+
+    #[test]
+    fn a_table_found_with_other_mappings_is_not_read_on_from() {
+        // Row 1 names seven welfare columns as the contract writes them; row 2
+        // is the renamed header. With the remembered mappings row 2 is the
+        // header; without them, row 1 is.
+        let catalog = shipped();
+        let contract = catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}"));
+        let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = temp.path().join("export.csv");
+        let legend = "ת.ז.,שם פרטי,שם משפחה,תאריך לידה,מין,סטטוס,קוד רחוב";
+        std::fs::write(&path, format!("{legend}\n{RENAMED_HEADER}\n{WELFARE_ROW}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let edits = remembered(|name| Some(name.to_owned()));
+        let Ok(recognised) = recognise_opened_with(&catalog, &path, welfare_only(&edits)) else { panic!("recognised") };
+        assert!(recognised.opened.is_some());
+        let plain = validate_file(&path, recognised, &ValidateOptions::default());
+        assert_eq!(plain.header_row, 1, "validated without the mappings, the file is opened again");
+        assert_eq!(plain.report, validate_file(&path, contract, &ValidateOptions::default()).report);
+        let Ok(again) = recognise_opened_with(&catalog, &path, welfare_only(&edits)) else { panic!("recognised") };
+        let options = ValidateOptions { edits: Some(Arc::new(edits)), ..ValidateOptions::default() };
+        let mapped = validate_file(&path, again, &options);
+        assert_eq!(mapped.header_row, 2);
+        assert_eq!(mapped.report.status, Status::Valid, "{:?}", mapped.report.issues);
     }
 
     #[test]
