@@ -93,3 +93,50 @@ async fn submit_with_remember_serves_the_next_file_of_the_dataset() {
         .await;
     assert_eq!(recorded, 2, "the request records the mappings it used");
 }
+
+/// Seven of welfare's thirteen headers as another system writes them, and
+/// their columns: without the mappings the file names six (under half).
+const SEVEN: [(&str, &str, &str); 7] = [
+    ("שם פרטי", "שם ראשון", "first_name"),
+    ("שם משפחה", "שם אחרון", "last_name"),
+    ("תאריך לידה", "ת. לידה", "birth_date"),
+    ("מין", "מגדר", "gender"),
+    ("סטטוס", "מצב", "welfare_status"),
+    ("קוד רחוב", "רחוב", "street_code"),
+    ("מספר בית", "מס' בית", "building_number"),
+];
+
+fn seven_renamed(rows: u32) -> String {
+    let content = welfare_csv(rows, |_| "פעיל");
+    let (header, body) = content.split_once('\n').unwrap_or_else(|| panic!("no header line"));
+    let header: Vec<&str> =
+        header.split(',').map(|h| SEVEN.iter().find(|(from, _, _)| *from == h).map_or(h, |(_, to, _)| *to)).collect();
+    format!("{}\n{body}", header.join(","))
+}
+
+#[tokio::test]
+async fn submit_without_dataset_recognises_a_renamed_export_by_its_remembered_mappings() {
+    let db = TestDb::new().await;
+    // Named as no contract's file_name: only the headers can tell.
+    let first = db.write("export_a.csv", &seven_renamed(3)).to_string_lossy().into_owned();
+    let later = db.write("export_b.csv", &seven_renamed(4)).to_string_lossy().into_owned();
+
+    let unknown = run_as(&db, "clerk", &["submit", &later, "--period", "2026-09"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stdout));
+    assert!(text(&unknown.stderr).contains("cannot tell which dataset"), "{}", text(&unknown.stderr));
+
+    let maps: Vec<String> = SEVEN.iter().map(|(_, header, column)| format!("{header}={column}")).collect();
+    let mut args = vec!["submit", first.as_str(), "--dataset", "welfare_patients", "--period", "2026-10"];
+    for map in &maps {
+        args.extend(["--map", map.as_str()]);
+    }
+    args.push("--remember");
+    let remembered = run_as(&db, "clerk", &args);
+    assert!(remembered.status.success(), "{}{}", text(&remembered.stdout), text(&remembered.stderr));
+
+    let recognised = run_as(&db, "clerk", &["submit", &later, "--period", "2026-11"]);
+    let out = text(&recognised.stdout);
+    assert!(recognised.status.success(), "{out}{}", text(&recognised.stderr));
+    assert!(out.contains("rows staged for welfare_patients 2026-11"), "{out}");
+    assert_eq!(out.matches("(remembered)").count(), SEVEN.len(), "{out}");
+}
