@@ -1,14 +1,17 @@
 //! The error report a clerk sends back to a file's sender: an Excel workbook
 //! (the original rows at their original row numbers, offending cells filled and
-//! annotated, plus an "Errors" sheet listing every issue) or a CSV listing of
-//! the issues. This module owns the export formats and their safety rules:
-//! nothing is ever written as a formula, and a report is written to a temporary
-//! file and renamed into place, so a failure never leaves half a report behind.
+//! annotated, plus an "Errors" sheet listing every issue and a "Corrections"
+//! sheet when cells were corrected before submit) or a CSV listing of the
+//! issues, then the corrections. This module owns the export formats and their
+//! safety rules: nothing is ever written as a formula, and a report is written
+//! to a temporary file and renamed into place, so a failure never leaves half a
+//! report behind.
 
 use crate::contract::Contract;
 use crate::error::CoreError;
 use crate::readers::{Batch, CellRef, BATCH_ROWS};
 use crate::report::{Issue, Report, Severity, Status};
+use crate::validate::edits::{AppliedCorrection, CorrectionKind};
 use crate::validate::header::map_headers;
 use crate::validate::Validation;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
@@ -31,8 +34,11 @@ pub const DATA_SHEET: &str = "Data";
 /// The sheet listing the clerk's corrections (row, column, old, new), when there are any.
 pub const CORRECTIONS_SHEET: &str = "Corrections";
 
-/// Fields of the CSV report, in order (the names of `Issue`'s fields).
-pub const CSV_FIELDS: [&str; 7] = ["row", "column", "header", "code", "severity", "value", "message"];
+/// Fields of the CSV report, in order: `kind` (`issue` or `correction`), the
+/// names of `Issue`'s fields, then what a correction put in the cell's place
+/// and when. One table, so a spreadsheet filters and sorts it as a whole.
+pub const CSV_FIELDS: [&str; 10] =
+    ["kind", "row", "column", "header", "code", "severity", "value", "message", "corrected_value", "corrected_at"];
 
 /// Column titles of the Errors sheet, bilingual for Hebrew-speaking clerks.
 const ERRORS_HEADERS: [&str; 7] = [
@@ -106,7 +112,7 @@ pub fn write_report(out: &Path, source: &Path, contract: &Contract, validation: 
     let temp = temp_path(out);
     let written = match format {
         ExportFormat::Xlsx => write_xlsx(&temp, contract, validation),
-        ExportFormat::Csv => write_csv(&temp, &validation.report),
+        ExportFormat::Csv => write_csv(&temp, contract, validation),
     };
     let result = written.and_then(|()| std::fs::rename(&temp, out).map_err(|e| e.to_string()));
     if let Err(message) = result {
@@ -176,20 +182,57 @@ pub fn csv_safe(field: &str) -> Cow<'_, str> {
     }
 }
 
-/// Writes the issue listing as CSV: a BOM, a header line, one line per issue.
-fn write_csv(path: &Path, report: &Report) -> Result<(), String> {
+/// Writes the listing as CSV: a BOM, a header line, one line per issue (file
+/// issues first, then by row), then one per correction made before submit
+/// (file order): the value the file held under `value`, the one checked and
+/// loaded under `corrected_value`, `cell` or `replace` (a value replaced in
+/// the whole column) under `code`.
+fn write_csv(path: &Path, contract: &Contract, validation: &Validation) -> Result<(), String> {
     let file = File::create(path).map_err(|e| e.to_string())?;
     let mut buffer = BufWriter::new(file);
     buffer.write_all("\u{FEFF}".as_bytes()).map_err(|e| e.to_string())?;
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buffer);
     writer.write_record(CSV_FIELDS).map_err(|e| e.to_string())?;
-    for issue in listing_order(report) {
-        let fields = issue_fields(issue);
+    for issue in listing_order(&validation.report) {
+        let [row, column, header, code, severity, value, message] = issue_fields(issue);
+        let fields =
+            [Cow::Borrowed("issue"), row, column, header, code, severity, value, message, "".into(), "".into()];
+        writer.write_record(fields.iter().map(|f| csv_safe(f).into_owned())).map_err(|e| e.to_string())?;
+    }
+    for correction in &validation.review.corrections {
+        let fields = correction_fields(correction, corrected_header(contract, validation, &correction.column));
         writer.write_record(fields.iter().map(|f| csv_safe(f).into_owned())).map_err(|e| e.to_string())?;
     }
     let buffer = writer.into_inner().map_err(|e| e.to_string())?;
     let file = buffer.into_inner().map_err(|e| e.to_string())?;
     file.sync_all().map_err(|e| e.to_string())
+}
+
+/// A correction's line of the CSV report, in `CSV_FIELDS` order.
+fn correction_fields<'a>(correction: &'a AppliedCorrection, header: &'a str) -> [Cow<'a, str>; 10] {
+    let (how, message) = match correction.kind {
+        CorrectionKind::Cell => ("cell", "corrected before submit"),
+        CorrectionKind::Replace => ("replace", "replaced in the whole column before submit"),
+    };
+    [
+        Cow::Borrowed("correction"),
+        Cow::Owned(correction.row.to_string()),
+        Cow::Borrowed(correction.column.as_str()),
+        Cow::Borrowed(header),
+        Cow::Borrowed(how),
+        Cow::Borrowed(""),
+        Cow::Borrowed(correction.old_value.as_str()),
+        Cow::Borrowed(message),
+        Cow::Borrowed(correction.new_value.as_str()),
+        Cow::Borrowed(correction.made_at.as_str()),
+    ]
+}
+
+/// The file's header feeding a contract column, as validation read it.
+fn corrected_header<'v>(contract: &Contract, validation: &'v Validation, column: &str) -> &'v str {
+    let index = contract.columns.iter().position(|c| c.name == column);
+    let written = validation.header_map.as_ref().zip(index).and_then(|(map, i)| map.written.get(i));
+    written.and_then(|w| w.as_deref()).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
@@ -1041,10 +1084,70 @@ strategy: rebuild
                 );
             }
         }
-        let guarded = records.iter().find(|r| r.get(3) == Some("max_length")).expect("max_length line");
-        assert_eq!(guarded.get(0), Some("5"));
-        assert_eq!(guarded.get(5), Some("'@SUM(A1)"));
-        assert_eq!(guarded.get(4), Some("warning"));
+        let guarded = records.iter().find(|r| r.get(4) == Some("max_length")).expect("max_length line");
+        assert_eq!((guarded.get(0), guarded.get(1)), (Some("issue"), Some("5")));
+        assert_eq!(guarded.get(6), Some("'@SUM(A1)"));
+        assert_eq!(guarded.get(5), Some("warning"));
+        assert!(records.iter().all(|r| r.len() == CSV_FIELDS.len() && r.get(0) == Some("issue")), "no corrections");
+    }
+
+    #[test]
+    fn csv_report_lists_the_corrections_after_the_issues() {
+        use crate::validate::edits::{CellCorrection, ColumnReplacement, ReviewEdits};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let contract = contract("people.yaml", PEOPLE);
+        let source = dir.path().join("people.csv");
+        std::fs::write(&source, PEOPLE_CSV).expect("write source");
+        let at = "2026-11-30T08:00:00+00:00".to_owned();
+        let cell = |row: u64, column: &str, value: &str| CellCorrection {
+            row,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            made_at: at.clone(),
+        };
+        let edits = ReviewEdits {
+            corrections: vec![cell(8, "name", "Carol"), cell(7, "note", "=SUM(1)")],
+            replacements: vec![ColumnReplacement {
+                column: "note".to_owned(),
+                from: "ok".to_owned(),
+                to: "fine".to_owned(),
+                made_at: at.clone(),
+            }],
+            ..ReviewEdits::default()
+        };
+        let options = ValidateOptions { edits: Some(std::sync::Arc::new(edits)), ..ValidateOptions::default() };
+        let validation = validate_file(&source, &contract, &options);
+        assert_eq!(validation.review.corrections.len(), 3);
+        let out = dir.path().join("people-errors.csv");
+        write_report(&out, &source, &contract, &validation).expect("report written");
+        let bytes = std::fs::read(&out).expect("read back");
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("records");
+        assert_eq!(records.len(), validation.report.issues.len() + 3);
+        let kinds: Vec<&str> = records.iter().filter_map(|r| r.get(0)).collect();
+        let first_correction = kinds.iter().position(|k| *k == "correction").expect("corrections listed");
+        assert_eq!(first_correction, validation.report.issues.len(), "after every issue");
+        let corrections: Vec<Vec<&str>> = records[first_correction..].iter().map(|r| r.iter().collect()).collect();
+        assert_eq!(
+            corrections,
+            [
+                vec![
+                    "correction",
+                    "4",
+                    "note",
+                    "הערה",
+                    "replace",
+                    "",
+                    "ok",
+                    "replaced in the whole column before submit",
+                    "fine",
+                    &at
+                ],
+                vec!["correction", "7", "note", "הערה", "cell", "", "'-3", "corrected before submit", "'=SUM(1)", &at],
+                vec!["correction", "8", "name", "שם", "cell", "", "", "corrected before submit", "Carol", &at],
+            ],
+            "in file order, the file's header named, values guarded against formulas"
+        );
     }
 
     #[test]
@@ -1080,7 +1183,7 @@ strategy: rebuild
         let body = std::fs::read_to_string(&csv_out).expect("csv");
         let lines: Vec<&str> = body.lines().collect();
         assert_eq!(lines.len(), 2, "{body}");
-        assert_eq!(lines[1], ",,,unreadable,error,,\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(lines[1], "issue,,,,unreadable,error,,\"'=HYPERLINK(\"\"x\"\")\",,");
     }
 
     #[test]
