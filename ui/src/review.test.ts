@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setLanguage, t } from "./i18n";
 import { reviewView } from "./review-view";
-import { BY_CONTRACT, IGNORE, mappingTarget, mappingValue, needsMapping } from "./screens/load-review";
+import type { FileSummary } from "./backend";
+import { BY_CONTRACT, IGNORE, mappingPanel, mappingTarget, mappingValue, needsMapping, type ReviewActions } from "./screens/load-review";
 
 afterEach(() => setLanguage("he"));
 
@@ -19,6 +20,38 @@ describe("column mapping values", () => {
     expect(mappingTarget("first_name")).toBe("first_name");
     expect(mappingTarget(IGNORE)).toBeNull();
     expect(mappingTarget(BY_CONTRACT)).toBeUndefined();
+  });
+});
+
+describe("the column mapping panel", () => {
+  const summary: FileSummary = {
+    fileId: 1, name: "export.csv", sheet: null, dataset: "welfare_patients", period: "2026-11", status: "valid",
+    rows: 3, validRows: 3, invalidRows: 0, warnings: 0, errors: 0, codes: [],
+    columns: [
+      { header: "ת.ז.", column: "citizen_id", index: 0, mapped: false, remembered: false },
+      { header: "שם ראשון", column: "first_name", index: 1, mapped: true, remembered: true },
+      { header: "הערות", column: null, index: 2, mapped: true, remembered: true },
+      { header: "מצב", column: "welfare_status", index: 3, mapped: true, remembered: false },
+    ],
+    fileIssues: [], submitBlock: null, contractColumns: ["citizen_id", "first_name", "welfare_status"],
+    corrections: [], correctionsTotal: 0, replacements: [],
+  };
+  const actions: ReviewActions = { setMapping: () => {}, correctCell: () => {}, replaceInColumn: () => {}, clearCorrections: () => {} };
+  it("says on its closed summary how many headers a remembered mapping mapped, in both languages", () => {
+    for (const language of ["en", "he"] as const) {
+      setLanguage(language);
+      const panel = mappingPanel(summary, actions) as HTMLDetailsElement;
+      expect(panel.open).toBe(false);
+      const badge = panel.querySelector("summary [data-testid=mapping-remembered]");
+      expect(badge?.textContent).toBe(t("load.mapRemembered", { count: 2 }));
+      expect(badge?.textContent).toContain("2");
+      expect((panel.querySelector("[data-testid=remember-1]") as HTMLInputElement).checked).toBe(true);
+      expect((panel.querySelector("[data-testid=remember-3]") as HTMLInputElement).checked).toBe(false);
+    }
+  });
+  it("shows no such badge when nothing was remembered", () => {
+    const plain = { ...summary, columns: summary.columns.map((c) => ({ ...c, remembered: false })) };
+    expect(mappingPanel(plain, actions).querySelector("[data-testid=mapping-remembered]")).toBeNull();
   });
 });
 

@@ -140,6 +140,7 @@ export const en = {
   "load.rememberFor": "Remember the mapping of {header} for this dataset",
   "load.remember": "Remember for this dataset",
   "load.mapUnmapped": "{count} not mapped",
+  "load.mapRemembered": "{count} mapped as remembered for this dataset",
   "load.mapHint": "Map a header the contract does not know to one of its columns, or ignore it; the file is checked again at once. A remembered mapping serves every later file of this dataset.",
   "load.correctTitle": "Correct a cell",
   "load.correctPick": "Select a cell in the grid to correct it; the file itself is not changed.",

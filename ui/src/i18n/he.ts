@@ -114,6 +114,7 @@ export const he: Record<MessageKey, string> = {
   "load.rememberFor": "לזכור את המיפוי של {header} עבור מאגר זה",
   "load.remember": "לזכור עבור מאגר זה",
   "load.mapUnmapped": "{count} לא ממופות",
+  "load.mapRemembered": "{count} ממופות לפי מיפוי שנשמר למאגר",
   "load.mapHint": "מפו כותרת שהחוזה אינו מכיר לאחת מעמודותיו, או התעלמו ממנה; הקובץ נבדק מחדש מיד. מיפוי שנשמר משמש לכל קובץ הבא של מאגר זה.",
   "load.correctTitle": "תיקון תא",
   "load.correctPick": "בחרו תא בטבלה כדי לתקן אותו; הקובץ עצמו אינו משתנה.",

@@ -41,6 +41,10 @@ export function needsMapping(column: ColumnMapping): boolean {
 /** The editable column mapping: one row per header of the file. */
 export function mappingPanel(summary: FileSummary, actions: ReviewActions): HTMLElement {
   const unmapped = summary.columns.filter(needsMapping).length;
+  // Mapped by a mapping remembered for the dataset (here or on another
+  // desktop): said on the closed panel too, so a file the remembered
+  // mappings fixed (and recognised) does not look as it arrived.
+  const remembered = summary.columns.filter((c) => c.mapped && c.remembered).length;
   const rows = summary.columns.map((column) => {
     const options: [string, string][] = [
       ...(column.mapped ? [] : [[BY_CONTRACT, column.column === null ? t("load.mapChoose") : t("load.mapByContract")] as [string, string]]),
@@ -82,7 +86,15 @@ export function mappingPanel(summary: FileSummary, actions: ReviewActions): HTML
   const panel = h(
     "details",
     { class: "mapping", "data-testid": "mapping" },
-    h("summary", null, t("load.mapping"), unmapped > 0 ? h("span", { class: "badge warn" }, t("load.mapUnmapped", { count: unmapped })) : null),
+    h(
+      "summary",
+      null,
+      t("load.mapping"),
+      unmapped > 0 ? h("span", { class: "badge warn" }, t("load.mapUnmapped", { count: unmapped })) : null,
+      remembered > 0
+        ? h("span", { class: "badge info", "data-testid": "mapping-remembered" }, t("load.mapRemembered", { count: remembered }))
+        : null,
+    ),
     h("p", { class: "muted small" }, t("load.mapHint")),
     h(
       "table",
