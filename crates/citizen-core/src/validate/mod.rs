@@ -576,7 +576,8 @@ fn check_batch(
     profiler: &profile::Profiler,
     batch: &Batch,
 ) -> BatchOutcome {
-    let mut outcome = BatchOutcome { rows: batch.len() as u64, profile: profiler.tally(), ..Default::default() };
+    let mut outcome =
+        BatchOutcome { rows: batch.len() as u64, profile: profiler.tally(batch.len()), ..Default::default() };
     let mut breaches = Vec::new();
     let in_a_set: Vec<bool> = (0..contract.columns.len()).map(|i| sets.iter().any(|s| s.contains(&i))).collect();
     let needs: Vec<TextNeed> = contract
@@ -666,7 +667,7 @@ fn check_batch(
                     report(problem.code, message, problem.params, &mut outcome)
                 }
                 Ok(parsed) => {
-                    outcome.profile.value(index, &parsed);
+                    outcome.profile.value(index, i, &parsed);
                     breaches.clear();
                     rules::check_rules(column, &parsed, &mut breaches);
                     for breach in breaches.drain(..) {
@@ -688,6 +689,17 @@ fn check_batch(
             outcome.keys.push(KeyEntry { row, row_invalid });
         }
     }
+    // The profile's counts, column by column; a value new to the batch is
+    // parsed again for its text (as validation parsed it).
+    outcome.profile.count(|column, i, out| {
+        let (Some(Some(source)), Some(spec)) = (map.sources.get(column), contract.columns.get(column)) else {
+            return;
+        };
+        let cell = batch.cell(i as usize, *source);
+        if let Ok(parsed) = types::check_cell(spec.column_type, spec.format.as_deref(), cell, needs[column]) {
+            profile::push_value_text(out, &parsed);
+        }
+    });
     outcome
 }
 

@@ -49,8 +49,8 @@ impl Profiler {
         }
     }
 
-    /// An empty tally for one batch.
-    pub fn tally(&self) -> BatchTally {
+    /// An empty tally for one batch of `rows` rows.
+    pub fn tally(&self, rows: usize) -> BatchTally {
         BatchTally {
             columns: self
                 .overflowed
@@ -58,7 +58,7 @@ impl Profiler {
                 .zip(&self.sizes)
                 .map(|(flag, size)| {
                     let exact = !flag.load(Ordering::Relaxed);
-                    ColumnTally::new(exact.then(|| size.load(Ordering::Relaxed)))
+                    ColumnTally::new(exact.then(|| size.load(Ordering::Relaxed)), rows)
                 })
                 .collect(),
         }
@@ -108,9 +108,10 @@ struct BatchCounts {
 }
 
 impl BatchCounts {
-    /// Counts one value; false when the batch holds `DISTINCT_CAP` distinct
-    /// values already and this one is new (the column then overflows).
-    fn count(&mut self, hash: u64, parsed: &Parsed<'_>) -> bool {
+    /// Counts one value; `write` appends its text when it is new to the
+    /// batch. False when the batch holds `DISTINCT_CAP` distinct values
+    /// already and this one is new (the column then overflows).
+    fn count(&mut self, hash: u64, write: impl FnOnce(&mut String)) -> bool {
         let seen = self.slots.len();
         match self.slots.entry(hash) {
             Entry::Occupied(mut entry) => {
@@ -119,10 +120,7 @@ impl BatchCounts {
             }
             Entry::Vacant(entry) if seen < DISTINCT_CAP => {
                 let start = self.arena.len();
-                match parsed.typed {
-                    Typed::None => self.arena.push_str(&parsed.text),
-                    typed => self.arena.push_str(&typed_text(typed)),
-                }
+                write(&mut self.arena);
                 let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.arena.len() - start)) else {
                     return false;
                 };
@@ -152,6 +150,9 @@ struct ColumnTally {
     invalid: u64,
     min: Typed,
     max: Typed,
+    /// Each value's hash and its row in the batch, in row order; counted
+    /// column by column once the batch is checked (`BatchTally::count`).
+    seen: Vec<(u64, u32)>,
     /// `None` once the column has too many distinct values to count exactly.
     counts: Option<BatchCounts>,
     /// The sketch's registers, once `counts` is `None` (allocated then).
@@ -160,13 +161,14 @@ struct ColumnTally {
 
 impl ColumnTally {
     /// A column counted exactly (`Some`, with room for that many values) or sketched.
-    fn new(exact: Option<usize>) -> ColumnTally {
+    fn new(exact: Option<usize>, rows: usize) -> ColumnTally {
         ColumnTally {
             filled: 0,
             empty: 0,
             invalid: 0,
             min: Typed::None,
             max: Typed::None,
+            seen: Vec::with_capacity(rows),
             counts: exact.map(|size| BatchCounts {
                 slots: HashMap::with_capacity_and_hasher(size, Prehashed),
                 spans: Vec::with_capacity(size),
@@ -212,9 +214,10 @@ impl BatchTally {
         }
     }
 
-    /// A filled cell of `column` that parsed.
+    /// A filled cell of `column`, row `row` of the batch, that parsed: its
+    /// range and hash now; its count once the batch is checked (`count`).
     #[inline]
-    pub fn value(&mut self, column: usize, parsed: &Parsed<'_>) {
+    pub fn value(&mut self, column: usize, row: usize, parsed: &Parsed<'_>) {
         let Some(c) = self.columns.get_mut(column) else { return };
         c.filled += 1;
         let hash = match parsed.typed {
@@ -229,17 +232,38 @@ impl BatchTally {
                 hash_typed(typed)
             }
         };
-        let counted = match &mut c.counts {
-            Some(counts) => counts.count(hash, parsed),
-            None => {
-                sketch_add(&mut c.sketch, hash);
-                true
+        c.seen.push((hash, row as u32));
+    }
+
+    /// Counts the batch's values column by column, so that one column's map
+    /// or sketch is in the cache at a time. `text(column, row, out)` appends
+    /// the text of a value new to the batch (`push_value_text` of the cell
+    /// parsed again: a few times per distinct value, never per cell).
+    pub fn count(&mut self, mut text: impl FnMut(usize, u32, &mut String)) {
+        for (index, c) in self.columns.iter_mut().enumerate() {
+            let seen = std::mem::take(&mut c.seen);
+            for &(hash, row) in &seen {
+                let counted = match &mut c.counts {
+                    Some(counts) => counts.count(hash, |out| text(index, row, out)),
+                    None => {
+                        sketch_add(&mut c.sketch, hash);
+                        true
+                    }
+                };
+                if !counted {
+                    c.overflow();
+                    sketch_add(&mut c.sketch, hash);
+                }
             }
-        };
-        if !counted {
-            c.overflow();
-            sketch_add(&mut c.sketch, hash);
         }
+    }
+}
+
+/// Appends a parsed value's text as the profile writes it.
+pub fn push_value_text(out: &mut String, parsed: &Parsed<'_>) {
+    match parsed.typed {
+        Typed::None => out.push_str(&parsed.text),
+        typed => out.push_str(&typed_text(typed)),
     }
 }
 
