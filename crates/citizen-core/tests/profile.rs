@@ -277,3 +277,27 @@ fn drift_between_two_generated_months_names_the_changed_columns() {
     );
     assert_eq!(drift(&october, &october).flagged, Vec::<String>::new());
 }
+
+#[test]
+fn long_cells_are_counted_whole_and_listed_cut() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let long = |c: char| c.to_string().repeat(5_000);
+    let mut text = String::from("serial,note\n");
+    // Two values alike in their first 100 characters, different after.
+    for (i, note) in
+        [format!("{}x", long('a')), format!("{}y", long('a')), format!("{}y", long('a'))].iter().enumerate()
+    {
+        text.push_str(&format!("{},{note}\n", i + 1));
+    }
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let profile =
+        validate_file(&path, &contract(), &ValidateOptions::default()).profile.unwrap_or_else(|| panic!("none"));
+    let note = profile.columns.iter().find(|c| c.name == "note").unwrap_or_else(|| panic!("note"));
+    assert_eq!(note.distinct, 2, "counted by the whole value");
+    let cut = format!("{}…", "a".repeat(citizen_core::report::profile::VALUE_CHARS));
+    assert_eq!(
+        note.top.iter().map(|v| (v.value.as_str(), v.count)).collect::<Vec<_>>(),
+        vec![(cut.as_str(), 2), (cut.as_str(), 1)]
+    );
+}

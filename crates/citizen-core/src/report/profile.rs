@@ -25,6 +25,10 @@ pub const CODED_MAX_DISTINCT: u64 = 30;
 /// The values of a coded column kept in full, for new-value drift.
 pub const CODED_VALUES_KEPT: usize = 200;
 
+/// A value's text is cut to this many characters (ending in `…`): a profile
+/// lists values, it does not copy cells. Counting is by the whole value.
+pub const VALUE_CHARS: usize = 100;
+
 /// The profile of one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

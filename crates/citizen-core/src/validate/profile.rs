@@ -19,6 +19,7 @@ use crate::contract::{ColumnType, Contract};
 use crate::readers::format_number;
 use crate::report::profile::{
     ColumnProfile, Profile, ValueCount, ValueRange, CODED_MAX_DISTINCT, CODED_VALUES_KEPT, DISTINCT_CAP, TOP_VALUES,
+    VALUE_CHARS,
 };
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -121,6 +122,7 @@ impl BatchCounts {
             Entry::Vacant(entry) if seen < DISTINCT_CAP => {
                 let start = self.arena.len();
                 write(&mut self.arena);
+                cut_text(&mut self.arena, start);
                 let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.arena.len() - start)) else {
                     return false;
                 };
@@ -256,6 +258,16 @@ impl BatchTally {
                 }
             }
         }
+    }
+}
+
+/// Cuts the text that starts at `start` to `VALUE_CHARS` characters, ending
+/// it with `…` when cut: a profile lists values, it does not copy cells (a
+/// cell may hold 32,767 characters), so memory stays bounded.
+fn cut_text(arena: &mut String, start: usize) {
+    if let Some((at, _)) = arena.get(start..).and_then(|text| text.char_indices().nth(VALUE_CHARS)) {
+        arena.truncate(start + at);
+        arena.push('…');
     }
 }
 
@@ -575,6 +587,19 @@ mod tests {
             let error = (estimate - n as f64).abs() / n as f64;
             assert!(error < 0.05, "{n} values estimated as {estimate}");
         }
+    }
+
+    #[test]
+    fn long_values_are_cut_and_short_ones_kept() {
+        let mut arena = String::from("before|");
+        let long = "א".repeat(VALUE_CHARS + 50);
+        arena.push_str(&long);
+        cut_text(&mut arena, 7);
+        assert_eq!(arena, format!("before|{}…", "א".repeat(VALUE_CHARS)));
+        let mut short = String::from("x|");
+        short.push_str(&"b".repeat(VALUE_CHARS));
+        cut_text(&mut short, 2);
+        assert_eq!(short.len(), 2 + VALUE_CHARS, "exactly the limit is not cut");
     }
 
     #[test]
