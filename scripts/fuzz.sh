@@ -5,14 +5,10 @@
 #   scripts/fuzz.sh --smoke        every target for a few seconds (for `make test`)
 #   FUZZ_TARGETS="csv_diff phone" scripts/fuzz.sh 600   only those targets
 #
-# A full run is strict: no finding is passed over (xlsx_diff lets through
-# only the one-sided refusals of a kind named in `tolerated_refusal`,
-# crates/citizen-core/src/fuzzing.rs; README "Fuzzing"). The smoke passes over
-# one-sided refusals of damaged XML (CITIZEN_FUZZ_LENIENT=1): the strict target
-# still finds an open kind of them within minutes (an unquoted attribute value
-# in a sheet's cell, read by calamine, refused by the fast path), and `make
-# test` must not fail at random on it; crashes and different cells fail the
-# smoke. The fixed findings (issue 11) are replayed by
+# Every run is strict, the smoke included: no finding is passed over
+# (xlsx_diff lets through only the one-sided refusals of a kind named in
+# `tolerated_refusal`, crates/citizen-core/src/fuzzing.rs; README "Fuzzing").
+# The fixed findings (issue 11) are replayed by
 # crates/citizen-core/tests/fuzz_regressions.rs.
 #
 # Installs cargo-fuzz when it is missing (needs the nightly toolchain), builds
@@ -27,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH=60
 case "${1:-}" in
-  --smoke) SECONDS_EACH="${2:-5}"; export CITIZEN_FUZZ_LENIENT=1 ;;
+  --smoke) SECONDS_EACH="${2:-5}" ;;
   "") ;;
   *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS | --smoke [SECONDS]]" >&2; exit 2 ;;
   *) SECONDS_EACH="$1" ;;

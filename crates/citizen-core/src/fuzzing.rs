@@ -40,16 +40,6 @@ pub fn tolerate_caught_library_panics() {
     }));
 }
 
-/// Whether one-sided refusals of damaged XML are to be passed over
-/// (`CITIZEN_FUZZ_LENIENT` set, as `make test`'s smoke sets it): the strict
-/// target still finds open kinds of them (README "Fuzzing"), and a smoke that
-/// fails at random on a known open kind would fail CI at random. Crashes and
-/// different cells fail either way.
-fn lenient() -> bool {
-    static LENIENT: OnceLock<bool> = OnceLock::new();
-    *LENIENT.get_or_init(|| std::env::var_os("CITIZEN_FUZZ_LENIENT").is_some())
-}
-
 /// A private scratch directory for the files the readers need on disk, in
 /// memory when `/dev/shm` exists.
 fn scratch(name: &str) -> PathBuf {
@@ -288,7 +278,7 @@ pub fn xlsx_differential(data: &[u8]) {
         }
         (Err(_), Err(_)) => {}
         (fast, slow) => {
-            if tolerated_refusal(&fast, &slow).is_none() && !lenient() {
+            if tolerated_refusal(&fast, &slow).is_none() {
                 panic!("one path refused the file:\nfast path {fast:?}\ncalamine  {slow:?}")
             }
         }

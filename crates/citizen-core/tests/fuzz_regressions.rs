@@ -350,6 +350,12 @@ mod replays {
                 1,
                 b"<worksheet><sheetData><row r=\"1\"><x:y:c r=\"A1\"><v>1</v></x:y:c><c r=\"B1\"><v>2</v></c></row></sheetData></worksheet>",
             ),
+            // The open kind the README named until 2026-11-30, rebuilt by hand
+            // (its input was not kept): an unquoted `t` after `r` and `s`.
+            sheet_case(
+                1,
+                b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"C1\" s=\"1\" t=rrr\"s\"><v>0</v></c></row></sheetData></worksheet>",
+            ),
             // An end tag naming another element than the innermost: both read it.
             sheet_case(1, b"<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>"),
         ];
