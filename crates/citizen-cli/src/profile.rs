@@ -8,6 +8,7 @@ use citizen_core::contract::Catalog;
 use citizen_core::report::profile::{ColumnProfile, Profile};
 use citizen_core::report::Status;
 use citizen_core::validate::{recognise_named, validate_file, Recognition, ValidateOptions};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -30,21 +31,27 @@ pub fn run(catalog: &Catalog, file: &Path, dataset: Option<&str>, json: bool) ->
             anyhow::bail!("{}: {reason}", file.display());
         }
     };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&profile)?);
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&profile)?)
     } else {
-        print_profile(&validation.report.file, &profile);
+        print_profile(&mut out, &validation.report.file, &profile)
+    };
+    match written.and_then(|()| out.flush()) {
+        // A reader that stopped reading (`| head`) is no failure of ours.
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// A table: one line per column, then its most frequent values.
-fn print_profile(file: &str, profile: &Profile) {
-    println!("{}: {} ({} rows)", shown(file), profile.dataset, profile.rows);
-    println!(
+fn print_profile(out: &mut impl Write, file: &str, profile: &Profile) -> std::io::Result<()> {
+    writeln!(out, "{}: {} ({} rows)", shown(file), profile.dataset, profile.rows)?;
+    writeln!(
+        out,
         "{:<22} {:<10} {:>9} {:>9} {:>8} {:>10}  range",
         "column", "type", "filled", "empty", "invalid", "distinct"
-    );
+    )?;
     for column in &profile.columns {
         let type_name = serde_json::to_value(column.column_type)
             .ok()
@@ -54,7 +61,8 @@ fn print_profile(file: &str, profile: &Profile) {
             let (min, max) = r.ends();
             format!("{} .. {}", shown(&min), shown(&max))
         });
-        println!(
+        writeln!(
+            out,
             "{:<22} {:<10} {:>9} {:>9} {:>8} {:>10}  {}",
             shown(&column.name),
             type_name,
@@ -63,16 +71,17 @@ fn print_profile(file: &str, profile: &Profile) {
             column.invalid,
             distinct(column),
             range.unwrap_or_default()
-        );
+        )?;
     }
     for column in profile.columns.iter().filter(|c| !c.top.is_empty()) {
         let values: Vec<String> = column.top.iter().map(|v| format!("{} ({})", shown(&v.value), v.count)).collect();
         let coded = if column.coded { " [coded]" } else { "" };
-        println!("{}{coded}: {}", shown(&column.name), values.join(", "));
+        writeln!(out, "{}{coded}: {}", shown(&column.name), values.join(", "))?;
     }
     for column in profile.columns.iter().filter(|c| !c.present) {
-        println!("{}: no header of the file maps to it", shown(&column.name));
+        writeln!(out, "{}: no header of the file maps to it", shown(&column.name))?;
     }
+    Ok(())
 }
 
 /// The distinct count, `~N` when estimated.
