@@ -101,6 +101,43 @@ async fn the_same_file_twice_and_an_invalid_file_are_refused() {
     }
 }
 
+/// The submit streams rows to COPY while validation still reads the file
+/// (migrations/0012): a file found invalid only at its last row, after most
+/// rows were sent, still leaves nothing landed, staged or requested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_found_invalid_after_its_rows_streamed_leaves_nothing() {
+    let db = TestDb::new().await;
+    let contract = db.contract("welfare_patients");
+    let clerk = db.login("clerk").await;
+    let rows = 120_000;
+    let bad = db.write("late_error.csv", &welfare_csv(rows, |i| if i == rows - 1 { "unknown" } else { "פעיל" }));
+    match pipeline::submit(&clerk, &contract, &bad, "2026-11").await {
+        Err(CoreError::InvalidFile { invalid_rows, .. }) => assert_eq!(invalid_rows, 1),
+        other => panic!("expected the invalid file to be refused, got {other:?}"),
+    }
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM land.file").await, 0);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.load_request").await, 0);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.audit_log WHERE action = 'submit'").await, 0);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM pg_tables WHERE schemaname = 'stage' AND tablename LIKE 'request-%'").await,
+        0,
+        "no request table is left behind"
+    );
+    // The same file, corrected, goes through, and its steps are logged in order.
+    let good = db.write("late_error_fixed.csv", &welfare_csv(rows, |_| "פעיל"));
+    let submitted = submit(&clerk, &contract, &good, "2026-11").await;
+    assert_eq!(submitted.staged_rows, rows as u64);
+    let steps: Vec<String> = sqlx::query_scalar(
+        "SELECT step FROM meta.step_log WHERE request_id = $1 AND status = 'ok' ORDER BY started_at, step",
+    )
+    .bind(submitted.request_id)
+    .fetch_all(&db.admin.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(steps.iter().filter(|s| ["land", "validate", "stage"].contains(&s.as_str())).count(), 3, "{steps:?}");
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.audit_log WHERE action = 'submit'").await, 1);
+}
+
 #[tokio::test]
 async fn merge_upserts_keeps_missing_rows_and_rolls_back_exactly() {
     let db = TestDb::new().await;

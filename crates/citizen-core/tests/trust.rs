@@ -120,6 +120,8 @@ const MATRIX: &[(&str, [&str; 4])] = &[
     ("land.file_has_request", ["", "", "", ""]),
     ("meta.log_step", ["X", "", "", ""]),
     ("meta.open_request", ["X", "", "", ""]),
+    // The counts and report of a request opened before its rows were counted (0012).
+    ("meta.report_request", ["X", "", "", ""]),
     ("meta.seal_request", ["X", "", "", ""]),
     ("meta.record_failed_submit", ["X", "", "", ""]),
     // A request's profile, recorded by its submit before the seal (0011).
@@ -451,6 +453,72 @@ async fn a_submit_cannot_commit_unsealed_nor_land_a_file_on_its_own() {
     assert!(matches!(&opened, Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("CD011")), "{opened:?}");
     assert_eq!(db.scalar_i64("SELECT count(*) FROM land.file").await, 0);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.load_request").await, 0);
+}
+
+/// A request opened before its rows are counted (0012, the streamed submit)
+/// takes its counts and report once, from its own submit, before the seal;
+/// the seal still checks the staged rows against them.
+#[tokio::test]
+async fn a_request_opened_early_takes_its_report_once_from_its_own_submit() {
+    let db = TestDb::new().await;
+    let clerk = db.login("clerk").await;
+    let other_clerk = db.login("clerk2").await;
+    let supervisor = db.login("supervisor").await;
+    let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    let contract_sha = db.catalog.get("welfare_patients").unwrap_or_else(|e| panic!("{e}")).sha256.clone();
+    let code = |result: &Result<sqlx::postgres::PgQueryResult, sqlx::Error>| match result {
+        Err(sqlx::Error::Database(e)) => e.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+
+    let mut tx = clerk.pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("INSERT INTO land.file (file_name, content) VALUES ('w.csv', 'abc'::bytea)")
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request: i64 = sqlx::query_scalar(
+        "SELECT meta.open_request('welfare_patients', '2026-11', currval('land.file_file_id_seq'), $1, $2)",
+    )
+    .bind(abc)
+    .bind(&contract_sha)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report = |rows: i64| {
+        sqlx::query("SELECT meta.report_request($1, $2, 0, '{\"status\": \"valid\"}', '[]')").bind(request).bind(rows)
+    };
+    // Another clerk and a supervisor cannot give it a report (it is not
+    // theirs, and not even visible to them before the commit).
+    for (who, pool) in [("clerk2", &other_clerk.pool), ("supervisor", &supervisor.pool)] {
+        let refused = report(1).execute(pool).await;
+        assert!(refused.is_err(), "{who} reported request {request}");
+    }
+    // Malformed counts and reports are refused; each refusal ends the
+    // transaction, so these run in savepoints.
+    for bad in [
+        "SELECT meta.report_request($1, -1, 0, '{}', '[]')",
+        "SELECT meta.report_request($1, 1, 0, '[]', '[]')",
+        "SELECT meta.report_request($1, 1, 0, '{}', '{}')",
+        "SELECT meta.report_request($1, 1, 0, NULL, '[]')",
+    ] {
+        sqlx::query("SAVEPOINT bad").execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
+        let refused = sqlx::query(bad).bind(request).execute(&mut *tx).await;
+        assert_eq!(code(&refused).as_deref(), Some("CD011"), "{bad}: {refused:?}");
+        sqlx::query("ROLLBACK TO SAVEPOINT bad").execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Its own submit reports it once; a second report is refused.
+    report(1).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("SAVEPOINT again").execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = report(2).execute(&mut *tx).await;
+    assert_eq!(code(&again).as_deref(), Some("CD011"), "{again:?}");
+    sqlx::query("ROLLBACK TO SAVEPOINT again").execute(&mut *tx).await.unwrap_or_else(|e| panic!("{e}"));
+    // One row reported, none staged: the seal refuses, and nothing commits.
+    let sealed = sqlx::query("SELECT meta.seal_request($1)").bind(request).execute(&mut *tx).await;
+    assert_eq!(code(&sealed).as_deref(), Some("CD010"), "{sealed:?}");
+    drop(tx);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM land.file").await, 0);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.load_request").await, 0);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM meta.audit_log WHERE action = 'submit'").await, 0);
 }
 
 #[tokio::test]

@@ -92,8 +92,8 @@ impl Submission<'_> {
         self.finish(tx, file_id, land_spent).await
     }
 
-    /// After the land, in the same transaction: opens the request, logs the
-    /// steps, stages the valid rows, seals and commits.
+    /// After the land, in the same transaction: opens the request with its
+    /// counts and report, stages the spooled rows, then completes it.
     async fn finish(
         &self,
         mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
@@ -116,16 +116,42 @@ impl Submission<'_> {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| CoreError::db("opening the load request", e))?;
+        let stage_started = Utc::now();
+        let staged_rows =
+            stage::stage_spooled(&mut tx, self.contract, self.spooled, request_id, self.snapshot.path()).await?;
+        let streamed =
+            Streamed { tx, file_id, request_id, land_spent, stage_spent: (stage_started, Utc::now()), staged_rows };
+        self.complete(streamed).await
+    }
+
+    /// After a streamed stage (the request opened early, its rows sent while
+    /// validation read the file): records the counts and the report
+    /// (`meta.report_request`), then completes the request.
+    async fn finish_streamed(&self, mut streamed: Streamed<'_>) -> Result<Submitted, CoreError> {
+        let report = self.report;
+        sqlx::query("SELECT meta.report_request($1, $2, $3, $4, $5)")
+            .bind(streamed.request_id)
+            .bind(report.valid_rows as i64)
+            .bind(report.invalid_rows as i64)
+            .bind(serde_json::to_value(report).unwrap_or_default())
+            .bind(serde_json::to_value(self.warnings).unwrap_or_default())
+            .execute(&mut *streamed.tx)
+            .await
+            .map_err(|e| CoreError::db("recording the validation report", e))?;
+        self.complete(streamed).await
+    }
+
+    /// Logs the steps, records the profile and the review, seals and commits.
+    async fn complete(&self, streamed: Streamed<'_>) -> Result<Submitted, CoreError> {
+        let Streamed { mut tx, file_id, request_id, land_spent, stage_spent, staged_rows } = streamed;
+        let report = self.report;
         log_step(&mut tx, request_id, "land", land_spent, Some(1)).await?;
         log_step(&mut tx, request_id, "validate", self.validated, Some(report.rows as i64)).await?;
+        log_step(&mut tx, request_id, "stage", stage_spent, Some(staged_rows as i64)).await?;
         if let Some(profile) = self.profile {
             profile::record_profile(&mut tx, request_id, profile).await?;
         }
         record_review(&mut tx, &self.contract.dataset, request_id, self.review, self.to_remember).await?;
-        let stage_started = Utc::now();
-        let staged_rows =
-            stage::stage_spooled(&mut tx, self.contract, self.spooled, request_id, self.snapshot.path()).await?;
-        log_step(&mut tx, request_id, "stage", (stage_started, Utc::now()), Some(staged_rows as i64)).await?;
         sqlx::query("SELECT meta.seal_request($1)")
             .bind(request_id)
             .execute(&mut *tx)
@@ -140,6 +166,54 @@ impl Submission<'_> {
             report: report.clone(),
             review: self.review.clone(),
         })
+    }
+}
+
+/// A submit's transaction once its rows are staged: the landed file, the
+/// open request, when the land and the stage ran, and the rows staged.
+struct Streamed<'a> {
+    tx: sqlx::Transaction<'a, sqlx::Postgres>,
+    file_id: i64,
+    request_id: i64,
+    land_spent: (DateTime<Utc>, DateTime<Utc>),
+    stage_spent: (DateTime<Utc>, DateTime<Utc>),
+    staged_rows: u64,
+}
+
+/// The streamed submit's database side, beside validation: lands the
+/// snapshot, opens the request before the rows are counted
+/// (`meta.open_request` with five arguments) and sends the spool's rows to
+/// COPY as validation writes them, until validation closes the spool.
+async fn land_open_and_stream<'a>(
+    database: &'a Database,
+    contract: &Contract,
+    period: &str,
+    snapshot: &Snapshot,
+    file_name: &str,
+    spool: &stage::StageSpool,
+) -> Result<Streamed<'a>, CoreError> {
+    let (mut tx, file_id, land_spent) = land_in_new_transaction(database, snapshot, file_name).await?;
+    let request_id: i64 = sqlx::query_scalar("SELECT meta.open_request($1, $2, $3, $4, $5)")
+        .bind(&contract.dataset)
+        .bind(period)
+        .bind(file_id)
+        .bind(&snapshot.sha256)
+        .bind(&contract.sha256)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| CoreError::db("opening the load request", e))?;
+    let stage_started = Utc::now();
+    let staged_rows = spool.stream(&mut tx, request_id, snapshot.path()).await?;
+    Ok(Streamed { tx, file_id, request_id, land_spent, stage_spent: (stage_started, Utc::now()), staged_rows })
+}
+
+/// Closes the spool when validation's thread ends, even by a panic, so the
+/// streaming COPY never waits for rows that will not come.
+struct CloseSpool(std::sync::Arc<stage::StageSpool>);
+
+impl Drop for CloseSpool {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
@@ -268,15 +342,21 @@ pub async fn submit_reviewed(
         let contract = contract.clone();
         let snapshot = snapshot.clone();
         let consumer: std::sync::Arc<dyn crate::validate::RowConsumer> = spool.clone();
+        let close = CloseSpool(spool.clone());
         let edits = (!edits.is_empty()).then(|| edits.clone());
         tokio::task::spawn_blocking(move || {
+            let _close = close;
             let options =
                 ValidateOptions { previous_rows, consumer: Some(consumer), edits, ..ValidateOptions::default() };
             let validation = validate_file(snapshot.path(), &contract, &options);
             (validation, Utc::now())
         })
     };
-    let (validation, first_land) = tokio::join!(validating, land_in_new_transaction(database, &snapshot, &file_name));
+    // Beside validation, one transaction lands the bytes, opens the request
+    // and stages the rows as they are validated; it commits only once the
+    // whole file is valid and the request sealed.
+    let (validation, first_land) =
+        tokio::join!(validating, land_open_and_stream(database, contract, period, &snapshot, &file_name, &spool));
     let (validation, validate_finished) = validation
         .map_err(|e| CoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
     let review = validation.review;
@@ -311,7 +391,7 @@ pub async fn submit_reviewed(
                 validated: (validate_started, validate_finished),
             };
             let first = match first_land {
-                Ok((tx, file_id, land_spent)) => submission.finish(tx, file_id, land_spent).await,
+                Ok(streamed) => submission.finish_streamed(streamed).await,
                 Err(error) => Err(error),
             };
             match first {

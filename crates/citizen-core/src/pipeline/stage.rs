@@ -2,8 +2,10 @@
 //! validation, streamed with `COPY ... FROM STDIN` into the request's own
 //! table (`crate::strategy::stage_partition`). The rows are encoded while
 //! validation reads the file (a [`StageSpool`] is its row consumer, so the
-//! file is read once for both), spooled to a private temporary file, and
-//! sent once the request is open.
+//! file is read once for both) and spooled to a private temporary file; the
+//! submit opens its request as soon as the bytes are landed and sends the
+//! spool to COPY as validation writes it (`StageSpool::stream`), so staging
+//! overlaps validation; a retried submit sends the finished spool again.
 //!
 //! A value the contract rejects is never staged as NULL: a value that is not
 //! of its column's type makes the row invalid (validation sets it aside)
@@ -132,14 +134,25 @@ pub fn encode_batch(
 /// The rows a submit will stage, encoded while validation reads the file and
 /// written, in file order and without the rows validation set aside, to a
 /// private temporary file (unlinked at creation, so nothing is left behind).
+/// While validation still writes it, [`StageSpool::stream`] sends what is
+/// written to COPY (the submit's request is open by then); a retried submit
+/// sends the finished spool again with [`stage_spooled`].
 pub struct StageSpool {
     contract: Contract,
     state: Mutex<SpoolState>,
+    /// A second handle on the spool, read (at offsets) while it is written.
+    reader: File,
+    /// Wakes the streaming COPY when rows were written or the spool closed.
+    ready: tokio::sync::Notify,
 }
 
 struct SpoolState {
     writer: Option<BufWriter<File>>,
     rows: u64,
+    /// Bytes written and flushed: what a reader of the spool may read.
+    written: u64,
+    /// Validation ended (whatever its outcome): no more rows will come.
+    closed: bool,
     /// Why a row validation kept could not be staged (`UnstageableValue`).
     unstageable: Option<String>,
     io_error: Option<std::io::Error>,
@@ -154,20 +167,103 @@ pub struct Spooled {
 impl StageSpool {
     pub fn new(contract: &Contract) -> std::io::Result<StageSpool> {
         let file = tempfile::tempfile()?;
+        let reader = file.try_clone()?;
         Ok(StageSpool {
             contract: contract.clone(),
             state: Mutex::new(SpoolState {
                 writer: Some(BufWriter::with_capacity(1 << 20, file)),
                 rows: 0,
+                written: 0,
+                closed: false,
                 unstageable: None,
                 io_error: None,
             }),
+            reader,
+            ready: tokio::sync::Notify::new(),
         })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SpoolState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Says no more rows will come (validation ended, or its thread is gone);
+    /// a streaming COPY then sends what is left and ends.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_one();
+    }
+
+    /// Sends the spool's rows into the table of `request_id` as validation
+    /// writes them, until the spool is closed. Returns how many rows were
+    /// staged; refuses (and aborts the COPY) when a row could not be staged
+    /// or the spool could not be written, so the submit's transaction rolls
+    /// back. The caller checks the count against the validated rows (the
+    /// seal does too).
+    pub async fn stream(&self, conn: &mut PgConnection, request_id: i64, path: &Path) -> Result<u64, CoreError> {
+        let mut copy = conn
+            .copy_in_raw(&copy_statement(&self.contract, request_id))
+            .await
+            .map_err(|e| CoreError::db("staging rows", e))?;
+        let mut lines = PrefixedLines::new(request_id);
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut offset = 0u64;
+        loop {
+            let (written, closed, failed) = {
+                let state = self.lock();
+                (state.written, state.closed, state.unstageable.is_some() || state.io_error.is_some())
+            };
+            if failed {
+                let _ = copy.abort("a row could not be staged").await;
+                return Err(CoreError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other("a row could not be staged; nothing was submitted"),
+                });
+            }
+            if offset < written {
+                let want = buffer.len().min((written - offset) as usize);
+                let read = match self.reader.read_at(&mut buffer[..want], offset) {
+                    Ok(0) => Err(std::io::Error::other("the staged rows ended early")),
+                    other => other,
+                };
+                let read = match read {
+                    Ok(read) => read,
+                    Err(error) => {
+                        let _ = copy.abort("reading the staged rows failed").await;
+                        return Err(CoreError::Io { path: path.to_path_buf(), source: error });
+                    }
+                };
+                offset += read as u64;
+                if let Some(chunk) = lines.push(&buffer[..read]) {
+                    copy.send(chunk).await.map_err(|e| CoreError::db("staging rows", e))?;
+                }
+                continue;
+            }
+            if closed {
+                break;
+            }
+            // A row batch or the close since the look above left a permit:
+            // this returns at once then.
+            self.ready.notified().await;
+        }
+        let spooled_rows = self.lock().rows;
+        if !lines.carry.is_empty() || lines.rows != spooled_rows {
+            let _ = copy.abort("the staged rows were cut short").await;
+            return Err(CoreError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "{} of {spooled_rows} staged rows could be read back",
+                    lines.rows
+                )),
+            });
+        }
+        copy.finish().await.map_err(|e| CoreError::db("staging rows", e))?;
+        Ok(lines.rows)
     }
 
     /// Ends the spool: the lines written, or why a row could not be staged.
     pub fn finish(&self, path: &Path) -> Result<Spooled, CoreError> {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.lock();
         if let Some(message) = state.unstageable.take() {
             return Err(CoreError::Database {
                 context: format!("staging {}", crate::validate::display_name(path)),
@@ -205,28 +301,44 @@ impl RowConsumer for StageSpool {
     }
 
     fn take(&self, encoded: EncodedRows, set_aside: &[u64]) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let state = &mut *state;
-        let mut offset = 0usize;
-        for row in encoded.rows {
-            let bytes = &encoded.bytes[offset..offset + row.len as usize];
-            offset += row.len as usize;
-            if set_aside.contains(&row.row) || state.unstageable.is_some() {
-                continue;
+        {
+            let mut state = self.lock();
+            let state = &mut *state;
+            let mut offset = 0usize;
+            let mut bytes_written = 0u64;
+            for row in encoded.rows {
+                let bytes = &encoded.bytes[offset..offset + row.len as usize];
+                offset += row.len as usize;
+                if set_aside.contains(&row.row) || state.unstageable.is_some() {
+                    continue;
+                }
+                if let Some(failure) = row.failure {
+                    state.unstageable = Some(failure);
+                    continue;
+                }
+                if let Some(writer) = state.writer.as_mut() {
+                    match writer.write_all(bytes) {
+                        Ok(()) => {
+                            state.rows += 1;
+                            bytes_written += bytes.len() as u64;
+                        }
+                        Err(error) => {
+                            state.io_error.get_or_insert(error);
+                        }
+                    }
+                }
             }
-            if let Some(failure) = row.failure {
-                state.unstageable = Some(failure);
-                continue;
-            }
+            // Flushed batch by batch, so a streaming COPY can read the rows.
             if let Some(writer) = state.writer.as_mut() {
-                match writer.write_all(bytes) {
-                    Ok(()) => state.rows += 1,
+                match writer.flush() {
+                    Ok(()) => state.written += bytes_written,
                     Err(error) => {
                         state.io_error.get_or_insert(error);
                     }
                 }
             }
         }
+        self.ready.notify_one();
     }
 }
 
@@ -240,14 +352,11 @@ pub async fn stage_spooled(
     request_id: i64,
     path: &Path,
 ) -> Result<u64, CoreError> {
-    let columns = crate::strategy::column_list(contract, None);
-    let statement = format!("COPY {} (request_id, source_row, {columns}) FROM STDIN", stage_partition(request_id));
-    let mut copy = conn.copy_in_raw(&statement).await.map_err(|e| CoreError::db("staging rows", e))?;
-    let prefix = format!("{request_id}\t");
+    let mut copy =
+        conn.copy_in_raw(&copy_statement(contract, request_id)).await.map_err(|e| CoreError::db("staging rows", e))?;
+    let mut lines = PrefixedLines::new(request_id);
     let mut buffer = vec![0u8; 1 << 20];
-    let mut carry: Vec<u8> = Vec::new();
     let mut offset = 0u64;
-    let mut sent_rows = 0u64;
     loop {
         let read = match spooled.file.read_at(&mut buffer, offset) {
             Ok(read) => read,
@@ -260,26 +369,53 @@ pub async fn stage_spooled(
             break;
         }
         offset += read as u64;
-        carry.extend_from_slice(&buffer[..read]);
-        let Some(last_newline) = carry.iter().rposition(|&b| b == b'\n') else { continue };
-        let mut chunk = Vec::with_capacity(last_newline + 1 + 16 * 1024);
-        for line in carry[..=last_newline].split_inclusive(|&b| b == b'\n') {
-            chunk.extend_from_slice(prefix.as_bytes());
-            chunk.extend_from_slice(line);
-            sent_rows += 1;
+        if let Some(chunk) = lines.push(&buffer[..read]) {
+            copy.send(chunk).await.map_err(|e| CoreError::db("staging rows", e))?;
         }
-        carry.drain(..=last_newline);
-        copy.send(chunk).await.map_err(|e| CoreError::db("staging rows", e))?;
     }
-    if !carry.is_empty() || sent_rows != spooled.rows {
+    if !lines.carry.is_empty() || lines.rows != spooled.rows {
         let _ = copy.abort("the staged rows were cut short").await;
         return Err(CoreError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::other(format!("{sent_rows} of {} staged rows could be read back", spooled.rows)),
+            source: std::io::Error::other(format!("{} of {} staged rows could be read back", lines.rows, spooled.rows)),
         });
     }
     copy.finish().await.map_err(|e| CoreError::db("staging rows", e))?;
-    Ok(sent_rows)
+    Ok(lines.rows)
+}
+
+/// The COPY into the table of `request_id`.
+fn copy_statement(contract: &Contract, request_id: i64) -> String {
+    let columns = crate::strategy::column_list(contract, None);
+    format!("COPY {} (request_id, source_row, {columns}) FROM STDIN", stage_partition(request_id))
+}
+
+/// Spooled bytes made into COPY lines: each whole line prefixed with the
+/// request id, a line cut by the end of a read kept for the next.
+struct PrefixedLines {
+    prefix: String,
+    carry: Vec<u8>,
+    rows: u64,
+}
+
+impl PrefixedLines {
+    fn new(request_id: i64) -> PrefixedLines {
+        PrefixedLines { prefix: format!("{request_id}\t"), carry: Vec::new(), rows: 0 }
+    }
+
+    /// The whole lines `bytes` completes, prefixed; None when it ends no line.
+    fn push(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.carry.extend_from_slice(bytes);
+        let last_newline = self.carry.iter().rposition(|&b| b == b'\n')?;
+        let mut chunk = Vec::with_capacity(last_newline + 1 + 16 * 1024);
+        for line in self.carry[..=last_newline].split_inclusive(|&b| b == b'\n') {
+            chunk.extend_from_slice(self.prefix.as_bytes());
+            chunk.extend_from_slice(line);
+            self.rows += 1;
+        }
+        self.carry.drain(..=last_newline);
+        Some(chunk)
+    }
 }
 
 #[cfg(test)]
