@@ -151,3 +151,50 @@ async fn a_reader_during_publish_sees_the_old_or_the_new_version_never_a_mix() {
     assert_eq!(seen.first(), Some(&(20_000, 0)));
     assert_eq!(seen.last(), Some(&(30_000, 30_000)));
 }
+
+/// The publish takes ACCESS EXCLUSIVE on core.<dataset> before it attaches the
+/// new version's partition (migrations/0013): a reader's query planned before
+/// the attach could otherwise run on a snapshot taken after the commit, with
+/// the new version active and its partition not in its plan, and see no row.
+/// Here a reader's open transaction holds the old version: the approval waits
+/// for it, and a reader that starts meanwhile waits too, then sees the new
+/// version whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_waits_for_readers_and_readers_wait_for_the_publish() {
+    let db = TestDb::new().await;
+    let contract = db.contract("welfare_patients");
+    let (clerk, supervisor) = db.clerk_and_supervisor().await;
+    let reader = db.login("reader").await;
+    let first = db.write("w1.csv", &welfare_csv(500, |_| "פעיל"));
+    submit_and_approve(&clerk, &supervisor, &contract, &first, "2026-11").await;
+    let second = db.write("w2.csv", &welfare_csv(700, |_| "סגור"));
+    let r2 = submit(&clerk, &contract, &second, "2026-11").await;
+    let count = "SELECT count(*) FROM core.welfare_patients_current";
+
+    let mut holding = reader.pool.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let before: i64 = sqlx::query_scalar(count).fetch_one(&mut *holding).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(before, 500);
+    let approving = tokio::spawn({
+        let supervisor = supervisor.clone();
+        async move { pipeline::approve(&supervisor, r2.request_id, None).await }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!approving.is_finished(), "the publish went on while a reader held the old version");
+    let late_reader = db.login("reader").await;
+    let late = tokio::spawn(async move {
+        let rows: i64 = sqlx::query_scalar(count).fetch_one(&late_reader.pool).await.unwrap_or_else(|e| panic!("{e}"));
+        rows
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The old version, still, inside the reader's transaction.
+    let again: i64 = sqlx::query_scalar(count).fetch_one(&mut *holding).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again, 500);
+    holding.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let approved = approving.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(approved.rows, 700);
+    assert_eq!(
+        late.await.unwrap_or_else(|e| panic!("{e}")),
+        700,
+        "a reader started during the publish saw the new version whole"
+    );
+}
