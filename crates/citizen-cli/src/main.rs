@@ -200,6 +200,7 @@ enum SampleFormatArg {
 }
 
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -207,6 +208,18 @@ fn main() -> ExitCode {
             eprintln!("error: {}", output::shown(&format!("{error:#}")));
             ExitCode::from(EXIT_UNUSABLE)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so a reader that stops reading (`citizen-db validate
+/// --json FILE | head`) made the next print panic ("failed printing to
+/// stdout"). With the signal's default back, the process ends as other
+/// command-line tools do there: quietly, by the signal.
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: called first in main, before any other thread exists; setting a
+    // signal's disposition to SIG_DFL installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

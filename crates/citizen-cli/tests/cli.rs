@@ -75,6 +75,37 @@ fn a_clean_file_exits_zero_and_the_dataset_is_recognised() {
     assert!(text(&checked.stdout).contains("welfare_patients: VALID"), "{}", text(&checked.stdout));
 }
 
+/// A reader that stops reading (`| head`) ends the process quietly: no
+/// "failed printing to stdout" panic, whatever the command prints.
+#[test]
+fn a_reader_that_stops_reading_ends_it_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = temp_dir("closed-pipe");
+    let file = dir.join("welfare.csv").to_string_lossy().into_owned();
+    let made =
+        citizen_db(&["sample", "--dataset", "welfare_patients", "--rows", "20000", "--errors", "300", "--out", &file]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    for args in [vec!["validate", "--json", &file], vec!["validate", &file], vec!["profile", &file]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citizen-db"))
+            .current_dir(common::repo())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run citizen-db: {e}"));
+        let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut first = [0u8; 16];
+        stdout.read_exact(&mut first).unwrap_or_else(|e| panic!("{e}"));
+        drop(stdout);
+        let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("failed printing"), "{args:?}: {stderr}");
+        let by_sigpipe = output.status.signal() == Some(13);
+        assert!(by_sigpipe || output.status.code().is_some(), "{args:?}: {:?}", output.status);
+    }
+}
+
 #[test]
 fn reports_for_the_sender_are_written() {
     let dir = temp_dir("report");
