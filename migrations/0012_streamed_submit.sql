@@ -11,7 +11,9 @@
 -- * meta.report_request(request_id, rows, invalid_rows, report, warnings): the
 --   caller's own open submit, before its seal, once (while its report is
 --   NULL); audits the submit with its rows, as the nine-argument open does.
---   The seal (0006) is unchanged: it checks the staged rows against the rows
+-- * meta.open_request with nine arguments (0006) keeps its meaning, written
+--   over the five-argument form.
+-- * The seal (0006) is unchanged: it checks the staged rows against the rows
 --   reported, so a request sealed before its report (rows 0) can hold no row,
 --   as one opened with the nine-argument form and a count of 0 already could.
 
@@ -97,6 +99,31 @@ BEGIN
         WHERE request_id = p_request_id;
     PERFORM meta.audit('submit', r.dataset, r.period, p_request_id, NULL,
                        jsonb_build_object('file', r.file_name, 'sha256', r.file_sha256, 'rows', p_rows));
+END
+$$;
+
+-- The nine-argument form (0006) is now the five-argument one with its counts,
+-- report and audit entry at once, so the checks are written once.
+CREATE OR REPLACE FUNCTION meta.open_request(p_dataset text, p_period text, p_file_id bigint, p_file_sha256 text,
+                                  p_contract_sha256 text,
+                                  p_rows bigint, p_invalid_rows bigint, p_report jsonb, p_warnings jsonb)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, meta, pg_temp AS $$
+DECLARE
+    v_request_id bigint;
+    r meta.load_request%ROWTYPE;
+BEGIN
+    v_request_id := meta.open_request(p_dataset, p_period, p_file_id, p_file_sha256, p_contract_sha256);
+    IF p_rows IS NULL OR p_rows < 0 OR p_invalid_rows IS NULL OR p_invalid_rows < 0 THEN
+        RAISE EXCEPTION 'row counts must be zero or more' USING ERRCODE = 'CD011';
+    END IF;
+    UPDATE meta.load_request
+        SET rows = p_rows, invalid_rows = p_invalid_rows, report = p_report, warnings = coalesce(p_warnings, '[]')
+        WHERE request_id = v_request_id
+        RETURNING * INTO r;
+    PERFORM meta.audit('submit', p_dataset, p_period, v_request_id, NULL,
+                       jsonb_build_object('file', r.file_name, 'sha256', r.file_sha256, 'rows', p_rows));
+    RETURN v_request_id;
 END
 $$;
 
