@@ -107,6 +107,7 @@ fn scan_events(source: impl Read, limit: usize) -> (Vec<String>, Option<String>)
                 format!("text {}", shown(raw))
             }
             Event::CData(raw) => format!("cdata {}", shown(raw)),
+            Event::Markup => "markup".to_owned(),
             Event::Ref(name) => {
                 text.clear();
                 let _ = resolve_entity(name, &mut text);

@@ -356,6 +356,15 @@ mod replays {
                 1,
                 b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"C1\" s=\"1\" t=rrr\"s\"><v>0</v></c></row></sheetData></worksheet>",
             ),
+            // Found by make test's smoke on a clean clone (2026-11-30): markup
+            // (a processing instruction, a comment) first in a `<v>`. quick-xml
+            // reports it as an event, and calamine takes the first event after
+            // `<v>` as the value, so the cell is empty for both, not string 61
+            // (the scanner used to skip such markup silently).
+            sheet_case(
+                1,
+                b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v><?xml version=\"1.0\"?>0</v></c><c r=\"B1\"><v><!--x-->7</v></c><c r=\"C1\"><v>8</v></c></row></sheetData></worksheet>",
+            ),
             // An end tag naming another element than the innermost: both read it.
             sheet_case(1, b"<worksheet><sheetPr></x><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>"),
         ];

@@ -332,7 +332,7 @@ fn content_text<R: Read>(scanner: &mut Scanner<R>, sheet: &str) -> Result<u64, R
             Event::End(CELL | COVERED_CELL) => return Ok(text.saturating_add(paragraphs.saturating_sub(1))),
             Event::Text(raw) | Event::CData(raw) => text = text.saturating_add(raw.len() as u64),
             Event::Ref(_) => text += 4,
-            Event::End(_) => {}
+            Event::End(_) | Event::Markup => {}
         }
         if text > MAX_CELL_BYTES as u64 {
             return Ok(text);

@@ -22,6 +22,11 @@ pub(crate) enum Event<'a> {
     CData(&'a [u8]),
     /// An entity or character reference: the name between `&` and `;`.
     Ref(&'a [u8]),
+    /// A comment, processing instruction, XML declaration or doctype: nothing
+    /// a reader reads, but an event all the same, as quick-xml (calamine's
+    /// reader) reports each, so "the first event after a tag" is the same
+    /// for both (`<v><?pi?>61</v>` holds no value for calamine).
+    Markup,
     Eof,
 }
 
@@ -281,12 +286,6 @@ impl<R: Read> Scanner<R> {
                 return Ok(Event::Eof);
             }
             match self.locate()? {
-                Some(Found::Skip(next)) => {
-                    self.check_utf8(next)?;
-                    self.pos = next;
-                    self.searched = 0;
-                    self.quote = 0;
-                }
                 Some(found) => {
                     self.searched = 0;
                     self.quote = 0;
@@ -394,7 +393,7 @@ impl<R: Read> Scanner<R> {
         Ok(match found {
             Found::Skip(next) => {
                 self.pos = next;
-                Event::Text(&[])
+                Event::Markup
             }
             Found::End(start, end, next) => {
                 if self.depth == 0 {
@@ -711,7 +710,7 @@ mod tests {
                     out.push(format!("<{} {}>", text(tag.name), attrs.join(",")));
                 }
                 Event::End(name) => out.push(format!("</{}>", text(name))),
-                Event::Text([]) => {}
+                Event::Text([]) | Event::Markup => {}
                 Event::Text(t) => out.push(format!("text {}", text(t))),
                 Event::CData(t) => out.push(format!("cdata {}", text(t))),
                 Event::Ref(r) => out.push(format!("ref {}", text(r))),
