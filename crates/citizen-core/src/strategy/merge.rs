@@ -4,6 +4,8 @@
 //! images it replaces or deletes to `core.<dataset>_history`, updates the
 //! changed rows in place, inserts the new ones and (with `merge_deletes`)
 //! deletes the missing ones: unchanged rows are read once and never written.
+//! A period with no rows yet skips that comparison and takes the staged rows
+//! in one insert.
 //! Every row a version wrote carries its `version_id`, so undoing the newest
 //! version deletes its rows and puts back the images it replaced, and a
 //! rollback undoes versions newest first until the state is exactly the
@@ -75,7 +77,8 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
              SELECT CASE WHEN c.core_row IS NULL THEN 'I' {deleted}ELSE 'U' END AS op,
                     c.core_row, c.version_id AS old_version_id, c.source_row AS old_source_row,
                     s.source_row AS new_source_row, {carried}
-             FROM (SELECT * FROM {stage} WHERE request_id = $1) s
+             FROM (SELECT * FROM {stage} WHERE request_id = $1
+                   AND EXISTS (SELECT 1 FROM {core} WHERE period = $3)) s
              {join} (SELECT ctid AS core_row, * FROM {core} WHERE period = $3) c ON {on}
              WHERE c.core_row IS NULL OR s.source_row IS NULL OR {changed}),
          replaced AS (
@@ -90,6 +93,17 @@ pub(super) fn sql(contract: &Contract) -> StrategySql {
          SELECT count(*) FROM difference",
             on = keys_match("c", "s"),
             changed = format!("{} IS DISTINCT FROM {}", tuple("c"), tuple("s")),
+        ),
+        // A period with no rows yet (the first load, or after every row was
+        // deleted) takes the staged rows as they are, in key order: nothing to
+        // compare, replace or delete, so the difference above (kept out by
+        // its EXISTS) would only copy every row once more first.
+        format!(
+            "INSERT INTO {core} (period, version_id, source_row, {columns})
+             SELECT $3, $2, source_row, {columns} FROM {stage}
+             WHERE request_id = $1 AND NOT EXISTS (SELECT 1 FROM {core} WHERE period = $3)
+             ORDER BY {stage_keys}",
+            stage_keys = key_names.join(", "),
         ),
     ];
     let undo = vec![
