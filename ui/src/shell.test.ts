@@ -131,21 +131,6 @@ describe("the shell", () => {
     expect(details?.open).toBe(false);
     expect(details?.querySelector("pre")?.textContent).toContain('"rows": 1200');
   });
-});
-
-describe("activity filter", () => {
-  let root: HTMLElement;
-  let app: App | null = null;
-  beforeEach(() => {
-    document.body.replaceChildren();
-    root = document.createElement("div");
-    document.body.append(root);
-  });
-  afterEach(() => {
-    app?.dispose();
-    app = null;
-    setLanguage("he");
-  });
 
   it("offers datasets by title in the user's language and filters by their code", async () => {
     const backend = fakeBackend(["supervisor"]);
@@ -172,6 +157,12 @@ describe("pending count and titles", () => {
   it("counts only pending requests", () => {
     expect(pendingCount([request(1), request(2, "loaded"), request(3, "failed"), request(4)])).toBe(2);
     expect(pendingCount([])).toBe(0);
+  });
+
+  it("leaves out the login's own submits, which another supervisor must approve", () => {
+    const own = { ...request(2), approveBlock: "four_eyes" as const };
+    expect(pendingCount([request(1), own, request(3, "loaded"), request(4)])).toBe(2);
+    expect(pendingCount([own])).toBe(0);
   });
 
   it("titles a dataset in each language, the code when there is no contract", () => {

@@ -11,24 +11,12 @@ use citizen_core::error::{CoreError, ErrorPayload};
 use citizen_core::sample::{write_sample, SampleFormat, SampleSpec};
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+use support::file_events;
 
 fn catalog() -> Arc<Catalog> {
     Arc::new(support::shipped_catalog())
-}
-
-type Sink = Arc<dyn Fn(FileEvent) + Send + Sync>;
-
-fn events() -> (Sink, mpsc::Receiver<FileEvent>) {
-    let (sender, receiver) = mpsc::channel();
-    let sender = Mutex::new(sender);
-    let sink: Sink = Arc::new(move |event| {
-        if let Ok(sender) = sender.lock() {
-            let _ = sender.send(event);
-        }
-    });
-    (sink, receiver)
 }
 
 /// Writes a welfare_patients sample of `spec` to `path`.
@@ -39,7 +27,7 @@ fn welfare_sample(catalog: &Catalog, path: &Path, spec: &SampleSpec) {
 
 /// Opens one file; its id and the receiver of its events.
 fn open_one(files: &Arc<OpenedFiles>, catalog: &Arc<Catalog>, path: &Path) -> (u64, mpsc::Receiver<FileEvent>) {
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     let opened = files.open(catalog, &[path.to_path_buf()], sink);
     (opened[0].id, receiver)
 }
@@ -66,7 +54,7 @@ fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() 
     std::fs::write(&odd, "alpha,beta\n1,2\n").expect("write");
 
     let files = Arc::new(OpenedFiles::default());
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     let opened = files.open(&catalog, std::slice::from_ref(&odd), sink);
     assert_eq!(opened.len(), 1);
     assert_eq!(opened[0].dataset, None);
@@ -78,16 +66,16 @@ fn an_unrecognised_file_needs_a_dataset_then_validates_against_the_chosen_one() 
     assert_eq!(summary.submit_block, Some(citizen_core::desktop::files::SubmitBlock::NeedsDataset));
 
     // The clerk picks the dataset: the file is checked against it (and is unusable).
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     files.set_dataset(&catalog, id, "welfare_patients", sink).unwrap_or_else(|e| panic!("{e}"));
     let checked = outcome(&receiver);
     let status = files.summary(id).unwrap_or_else(|e| panic!("{e}")).status;
     assert!(matches!(status, FileStatus::Unusable | FileStatus::Invalid), "{status:?} {checked:?}");
-    let (sink, _receiver) = events();
+    let (sink, _receiver) = file_events();
     assert!(files.set_dataset(&catalog, id, "no_such_dataset", sink).is_err());
 
     // A clean file is valid and has no issues to list or jump to.
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     let clean = files.open(&catalog, std::slice::from_ref(&good), sink);
     let summary = outcome(&receiver).unwrap_or_else(|e| panic!("{}", e.message));
     assert_eq!(summary.status, FileStatus::Valid);

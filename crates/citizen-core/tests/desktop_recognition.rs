@@ -9,18 +9,13 @@
 mod support;
 
 use citizen_core::desktop::aliases::LocalAliases;
-use citizen_core::desktop::files::{FileEvent, FileStatus, FileSummary, OpenedFile};
+use citizen_core::desktop::files::{FileStatus, FileSummary, OpenedFile};
 use citizen_core::desktop::session::Session;
 use citizen_core::desktop::settings::Settings;
 use citizen_core::pipeline;
 use citizen_core::validate::edits::HeaderMapping;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use support::{welfare_csv, TestDb};
-
-type Sink = Arc<dyn Fn(FileEvent) + Send + Sync>;
+use support::{file_events, final_summary, welfare_csv, TestDb};
 
 /// Seven of welfare's thirteen headers as another system writes them, and the
 /// columns they are: without the mappings the file names six (under half).
@@ -71,35 +66,13 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     path
 }
 
-fn events() -> (Sink, mpsc::Receiver<FileEvent>) {
-    let (sender, receiver) = mpsc::channel();
-    let sender = Mutex::new(sender);
-    let sink: Sink = Arc::new(move |event| {
-        if let Ok(sender) = sender.lock() {
-            let _ = sender.send(event);
-        }
-    });
-    (sink, receiver)
-}
-
-fn summary(receiver: &mpsc::Receiver<FileEvent>) -> FileSummary {
-    loop {
-        match receiver.recv_timeout(Duration::from_secs(60)) {
-            Ok(FileEvent::Done { summary, .. }) => return *summary,
-            Ok(FileEvent::Failed { error, .. }) => panic!("validation failed: {error:?}"),
-            Ok(_) => {}
-            Err(e) => panic!("no final event: {e}"),
-        }
-    }
-}
-
 /// Opens one file in the session; its summary when it was recognised.
 fn open(session: &Session, path: &Path) -> (OpenedFile, Option<FileSummary>) {
     let catalog = session.catalog().unwrap_or_else(|e| panic!("{e}"));
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     let opened = session.files.open(&catalog, &[path.to_path_buf()], sink);
     let file = opened.into_iter().next().unwrap_or_else(|| panic!("nothing opened"));
-    let done = file.dataset.is_some().then(|| summary(&receiver));
+    let done = file.dataset.is_some().then(|| final_summary(&receiver));
     (file, done)
 }
 
@@ -149,13 +122,13 @@ async fn a_renamed_export_is_recognised_by_the_remembered_mappings_online_and_of
     assert_eq!(unknown.status, FileStatus::NeedsDataset, "this desktop knows no mapping");
     let first = write(files.path(), "welfare_2026-10.csv", &renamed_csv(3));
     let (first, _) = open(&session, &first);
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     for mapping in mappings() {
         let header = mapping.header.clone();
         session.set_mapping(first.id, &header, mapping.column, true, sink.clone()).unwrap_or_else(|e| panic!("{e}"));
     }
     let mapped = loop {
-        let done = summary(&receiver);
+        let done = final_summary(&receiver);
         if done.columns.iter().filter(|c| c.remembered).count() == RENAMED.len() {
             break done;
         }

@@ -8,40 +8,13 @@
 mod support;
 
 use citizen_core::desktop::aliases::LocalAliases;
-use citizen_core::desktop::files::{FileEvent, FileStatus, FileSummary, RowFilter};
+use citizen_core::desktop::files::{FileStatus, RowFilter};
 use citizen_core::desktop::queries;
 use citizen_core::desktop::session::Session;
 use citizen_core::desktop::settings::Settings;
 use citizen_core::error::CoreError;
 use citizen_core::report::IssueCode;
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use support::{welfare_csv, TestDb};
-
-type Sink = Arc<dyn Fn(FileEvent) + Send + Sync>;
-
-fn events() -> (Sink, mpsc::Receiver<FileEvent>) {
-    let (sender, receiver) = mpsc::channel();
-    let sender = Mutex::new(sender);
-    let sink: Sink = Arc::new(move |event| {
-        if let Ok(sender) = sender.lock() {
-            let _ = sender.send(event);
-        }
-    });
-    (sink, receiver)
-}
-
-fn summary(receiver: &mpsc::Receiver<FileEvent>) -> FileSummary {
-    loop {
-        match receiver.recv_timeout(Duration::from_secs(60)) {
-            Ok(FileEvent::Done { summary, .. }) => return *summary,
-            Ok(FileEvent::Failed { error, .. }) => panic!("validation failed: {error:?}"),
-            Ok(_) => {}
-            Err(e) => panic!("no final event: {e}"),
-        }
-    }
-}
+use support::{file_events, final_summary, welfare_csv, TestDb};
 
 #[tokio::test]
 async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it() {
@@ -54,10 +27,10 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     let content = welfare_csv(6, |i| if i == 1 || i == 3 { "זמני" } else { "פעיל" }).replacen("שם פרטי", "שם ראשון", 1);
     let path = db.write("welfare_2026-10.csv", &content);
 
-    let (sink, receiver) = events();
+    let (sink, receiver) = file_events();
     let opened = session.files.open(&catalog, std::slice::from_ref(&path), sink.clone());
     let id = opened[0].id;
-    let first = summary(&receiver);
+    let first = final_summary(&receiver);
     assert_eq!(first.status, FileStatus::Invalid);
     assert!(first.contract_columns.contains(&"first_name".to_owned()));
     let renamed = first.columns.iter().find(|c| c.header == "שם ראשון").unwrap_or_else(|| panic!("{first:?}"));
@@ -70,7 +43,7 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     session
         .set_mapping(id, "שם ראשון", Some("first_name".to_owned()), true, sink.clone())
         .unwrap_or_else(|e| panic!("{e}"));
-    let mapped = summary(&receiver);
+    let mapped = final_summary(&receiver);
     assert!(!mapped.codes.iter().any(|c| c.code == IssueCode::MissingColumn), "{:?}", mapped.codes);
     let renamed = mapped.columns.iter().find(|c| c.header == "שם ראשון").unwrap_or_else(|| panic!("{mapped:?}"));
     assert_eq!((renamed.column.as_deref(), renamed.mapped, renamed.remembered), (Some("first_name"), true, true));
@@ -80,18 +53,18 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
     assert_eq!(local.datasets["welfare_patients"].pending.len(), 1, "no connection open: kept until a submit sends it");
     // Another file of the dataset, opened now (no database asked), is mapped by it at once.
     let next = db.write("welfare_2026-11.csv", &welfare_csv(3, |_| "פעיל").replacen("שם פרטי", "שם ראשון", 1));
-    let (next_sink, next_events) = events();
+    let (next_sink, next_events) = file_events();
     session.files.open(&catalog, std::slice::from_ref(&next), next_sink);
-    let next_summary = summary(&next_events);
+    let next_summary = final_summary(&next_events);
     assert_eq!(next_summary.status, FileStatus::Valid, "{:?}", next_summary.codes);
     let mapped_next = next_summary.columns.iter().find(|c| c.header == "שם ראשון");
     assert!(mapped_next.is_some_and(|c| c.column.as_deref() == Some("first_name") && c.remembered));
 
     session.correct_cell(id, 3, "welfare_status", "פעיל", sink.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let one = summary(&receiver);
+    let one = final_summary(&receiver);
     assert_eq!((one.invalid_rows, one.corrections_total), (1, 1));
     session.correct_cell(id, 5, "welfare_status", "סגור", sink.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let both = summary(&receiver);
+    let both = final_summary(&receiver);
     assert_eq!(both.status, FileStatus::Valid);
     assert_eq!((both.invalid_rows, both.corrections_total), (0, 2));
     assert_eq!(both.corrections[0].old_value, "זמני");
@@ -125,7 +98,7 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
 
     // Connected now: a mapping remembered goes to the database at once.
     session.set_mapping(id, "הערות", None, true, sink.clone()).unwrap_or_else(|e| panic!("{e}"));
-    summary(&receiver);
+    final_summary(&receiver);
     session.send_remembered().await;
     let local = LocalAliases::load(&config.path().join("citizen-db"));
     assert!(local.datasets["welfare_patients"].pending.is_empty());
@@ -135,7 +108,7 @@ async fn a_clerk_maps_remembers_corrects_and_submits_and_the_supervisor_sees_it(
 
     // Clearing the corrections validates the file as it arrived again (the mapping stays).
     session.clear_corrections(id, sink.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let cleared = summary(&receiver);
+    let cleared = final_summary(&receiver);
     assert_eq!((cleared.invalid_rows, cleared.corrections_total), (2, 0));
     std::env::remove_var("XDG_CONFIG_HOME");
 }

@@ -246,3 +246,34 @@ pub fn hamal_csv(rows: &[(u32, &str, &str)]) -> String {
     }
     out
 }
+
+/// Where an opened file's events go in a test: a sink for `OpenedFiles::open`
+/// or the session, and the receiver that reads them.
+pub type EventSink = std::sync::Arc<dyn Fn(citizen_core::desktop::files::FileEvent) + Send + Sync>;
+
+/// A sink that passes every event to the returned receiver.
+pub fn file_events() -> (EventSink, std::sync::mpsc::Receiver<citizen_core::desktop::files::FileEvent>) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let sender = std::sync::Mutex::new(sender);
+    let sink: EventSink = std::sync::Arc::new(move |event| {
+        if let Ok(sender) = sender.lock() {
+            let _ = sender.send(event);
+        }
+    });
+    (sink, receiver)
+}
+
+/// The summary a validation ends with; panics when it fails or never ends.
+pub fn final_summary(
+    receiver: &std::sync::mpsc::Receiver<citizen_core::desktop::files::FileEvent>,
+) -> citizen_core::desktop::files::FileSummary {
+    use citizen_core::desktop::files::FileEvent;
+    loop {
+        match receiver.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(FileEvent::Done { summary, .. }) => return *summary,
+            Ok(FileEvent::Failed { error, .. }) => panic!("validation failed: {error:?}"),
+            Ok(_) => {}
+            Err(e) => panic!("no final event: {e}"),
+        }
+    }
+}
